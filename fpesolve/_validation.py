@@ -64,5 +64,5 @@ def as_1d_float_array(values: Any, name: str) -> np.ndarray:
         raise ValueError(f"`{name}` must be one-dimensional, got shape {arr.shape}")
     bad = ~np.isfinite(arr)
     if bad.any():
-        raise ValueError(f"`{name}` contains a non-finite value ({arr[bad][0]!r}) at index {int(np.flatnonzero(bad)[0])}")
+        raise ValueError(f"`{name}` contains a non-finite value ({float(arr[bad][0])!r}) at index {int(np.flatnonzero(bad)[0])}")
     return arr

@@ -93,7 +93,7 @@ class FokkerPlanck:
             raise ValueError("`p0` contains a non-finite value")
         if np.any(values < 0):
             i = int(np.argmin(values))
-            raise ValueError(f"`p0` must be non-negative; p0[{i}] = {values[i]!r} at x = {self.grid.centres[i]!r}")
+            raise ValueError(f"`p0` must be non-negative; p0[{i}] = {float(values[i])!r} at x = {float(self.grid.centres[i])!r}")
         mass = float(values @ self.grid.widths)
         if not mass > 0:
             raise ValueError("`p0` has zero total mass and cannot be normalised")

@@ -42,8 +42,8 @@ class Grid:
         widths = np.diff(edges)
         if np.any(widths <= 0):
             i = int(np.flatnonzero(widths <= 0)[0])
-            raise ValueError(f"`edges` must be strictly increasing; edges[{i}] = {edges[i]!r} >= edges[{i + 1}] = "
-                             f"{edges[i + 1]!r}")
+            raise ValueError(f"`edges` must be strictly increasing; edges[{i}] = {float(edges[i])!r} >= edges[{i + 1}] = "
+                             f"{float(edges[i + 1])!r}")
         edges = edges.copy()
         edges.flags.writeable = False
         centres = 0.5 * (edges[:-1] + edges[1:])

@@ -213,7 +213,7 @@ class Landscape:
             i = int(np.flatnonzero(bad.ravel())[0])
             raise ValueError(
                 f"`Sigma` must be finite and positive inside the domain, but Sigma({arr.ravel()[i]:.17g}) = "
-                f"{values.ravel()[i]!r} in landscape {self.name!r}; shrink the domain to where Sigma > 0 "
+                f"{float(values.ravel()[i])!r} in landscape {self.name!r}; shrink the domain to where Sigma > 0 "
                 f"or add a noise floor")
         return values
 
@@ -224,7 +224,7 @@ class Landscape:
         bad = ~np.isfinite(values)
         if bad.any():
             i = int(np.flatnonzero(bad.ravel())[0])
-            raise ValueError(f"`grad` is not finite at x = {arr.ravel()[i]:.17g} (value {values.ravel()[i]!r}) "
+            raise ValueError(f"`grad` is not finite at x = {arr.ravel()[i]:.17g} (value {float(values.ravel()[i])!r}) "
                              f"in landscape {self.name!r}")
         return values
 

@@ -67,14 +67,21 @@ def integrate_between(func: Callable[[np.ndarray], np.ndarray], lo: float, hi: f
 
 def graded_panels(a: float, b: float, n_uniform: int, levels: int = 40, ratio: float = 0.2) -> np.ndarray:
     """Panel edges on ``[a, b]``: ``n_uniform`` equal panels whose two end panels
-    are further split geometrically (``levels`` panels, each ``ratio`` times
-    the previous) toward the domain ends."""
+    are further split geometrically (up to ``levels`` panels, each ``ratio``
+    times the previous) toward the domain ends.
+
+    Grading stops before a panel gets narrower than ``eps**(1/3) |end|``
+    (~6e-6 |end|): the Gauss nodes of a narrower panel near ``b = 1`` would be
+    rounded by a noticeable fraction of the panel (floats near 1 are 1.1e-16
+    apart; near ``a = 0`` there is no such limit).  The outermost panels are
+    left for an end-point treatment by the caller.
+    """
     edges = np.linspace(a, b, n_uniform + 1)
     h = edges[1] - edges[0]
     fractions = ratio ** np.arange(1, levels + 1)
-    left = a + h * fractions[::-1]
-    right = b - h * fractions
-    # np.unique drops grading points that round onto an end (|a| large, h tiny)
+    limit = np.cbrt(np.finfo(float).eps)
+    left = a + h * fractions[h * fractions > limit * abs(a)][::-1]
+    right = b - h * fractions[h * fractions > limit * abs(b)]
     return np.unique(np.concatenate(([a], left, edges[1:-1], right[::-1], [b])))
 
 

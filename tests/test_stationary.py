@@ -1,0 +1,133 @@
+"""Closed-form stationary density against laws known exactly (OU, Beta, Gamma, Ito)."""
+
+import numpy as np
+import pytest
+from scipy import special, stats
+
+from fpesolve import FokkerPlanck, Grid, Landscape, effective_potential, stationary_density, stationary_mass
+
+
+def ou(h=2.0, s=1.5):
+    return Landscape(grad=lambda x: h * x, sigma=lambda x: s + 0 * x, domain=(-4, 4), loss=lambda x: h * x**2 / 2)
+
+
+def jacobi(k, m, s2, tau):
+    """L' = k (x - m), tau Sigma = s2 x (1 - x) on [0, 1]: Beta(2km/s2, 2k(1-m)/s2)."""
+    return Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x * (1 - x) / tau, domain=(0.0, 1.0))
+
+
+def cir(k, m, s2, tau, top):
+    """L' = k (x - m), tau Sigma = s2 x on [0, top]: Gamma(2km/s2, rate 2k/s2) truncated at top."""
+    return Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x / tau, domain=(0.0, top))
+
+
+def test_ou_is_gaussian_to_1e12():
+    tau, h, s = 0.5, 2.0, 1.5
+    var = tau * s / (2 * h)
+    x = np.linspace(-1.5, 1.5, 41)
+    # truncation of the Gaussian at +-4 (8 standard deviations) changes Z by < 1e-15
+    exact = stats.norm.pdf(x, scale=np.sqrt(var))
+    np.testing.assert_allclose(stationary_density(ou(h, s), tau, x), exact, rtol=1e-12)
+
+
+@pytest.mark.parametrize("k,m,s2", [(1.0, 0.3, 0.5), (0.4, 0.5, 1.0), (2.0, 0.7, 0.2)])
+def test_jacobi_gives_beta_law(k, m, s2):
+    tau = 0.1
+    alpha, beta = 2 * k * m / s2, 2 * k * (1 - m) / s2
+    x = np.array([1e-6, 1e-3, 0.1, 0.37, 0.5, 0.9, 0.999])
+    got = stationary_density(jacobi(k, m, s2, tau), tau, x)
+    # the (0.4, 0.5, 1.0) case has alpha = beta = 0.4 < 1: density singular at both ends
+    np.testing.assert_allclose(got, stats.beta.pdf(x, alpha, beta), rtol=1e-11)
+
+
+def test_cir_gives_truncated_gamma_law():
+    k, m, s2, tau, top = 1.0, 1.0, 0.8, 0.2, 12.0
+    shape, rate = 2 * k * m / s2, 2 * k / s2
+    x = np.array([1e-4, 0.1, 1.0, 3.0, 8.0])
+    exact = stats.gamma.pdf(x, shape, scale=1 / rate) / stats.gamma.cdf(top, shape, scale=1 / rate)
+    np.testing.assert_allclose(stationary_density(cir(k, m, s2, tau, top), tau, x), exact, rtol=1e-11)
+
+
+def test_ito_convention_carries_one_over_sigma():
+    # L = x^2/2, Sigma = 1 + x^2: Ito gives p ∝ (1 + x^2)^(-1 - 1/tau); Stratonovich would give -1/2 - 1/tau
+    tau = 0.4
+    land = Landscape(grad=lambda x: x, sigma=lambda x: 1 + x**2, domain=(-3, 3))
+    power = -1 - 1 / tau
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 30
+    z = float(mpmath.quad(lambda t: (1 + t * t) ** power, [-3, 0, 3]))
+    x = np.linspace(-2.9, 2.9, 13)
+    np.testing.assert_allclose(stationary_density(land, tau, x), (1 + x**2) ** power / z, rtol=1e-12)
+    # and the solver's stationary state relaxes to it, not to the Stratonovich law
+    fp = FokkerPlanck(land, tau, Grid.uniform(-3, 3, 400))
+    late = fp.evolve(fp.point_mass(1.0), [40.0], method="backward-euler", dt=0.05).densities[-1]
+    ito = stationary_density(land, tau, fp.grid.centres)
+    strat = (1 + fp.grid.centres**2) ** (-0.5 - 1 / tau)
+    strat /= strat @ fp.grid.widths
+    assert np.max(np.abs(late - ito)) < 1e-3 < np.max(np.abs(late - strat))
+
+
+def test_normalisation_and_effective_potential_at_large_exponent():
+    # exponent 2/tau * barrier ~ 2500: p is ~1e-1000 between the wells but log p is ordinary
+    tau = 0.01
+    land = Landscape(grad=lambda x: 100 * 4 * x * (x**2 - 1), sigma=lambda x: 8 + 0 * x, domain=(-2, 2))
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 30
+    # exact: p = exp(-(2/tau) L / 8) / (8 Z) with L = 100 (x^2 - 1)^2, Z by 30-digit quadrature
+    z = mpmath.quad(lambda t: mpmath.exp(-2500 * (t**2 - 1) ** 2) / 8, [-2, -1.05, -1, -0.95, 0, 0.95, 1, 1.05, 2])
+    x = np.array([-1.01, -1.0, 0.98, 1.0])
+    exact = [float(mpmath.exp(-2500 * (mpmath.mpf(t) ** 2 - 1) ** 2) / 8 / z) for t in x]
+    # conditioning: a relative error e in the exponent E = 2500 moves p by E*e; e ~ 1e-14 (sums of
+    # ~100 panel integrals) allows 2.5e-11
+    np.testing.assert_allclose(stationary_density(land, tau, x), exact, rtol=3e-11)
+    logp0 = stationary_density(land, tau, 0.0, log=True)
+    # p(0)/p(+-1) = exp(-(2/tau) * 100/8) = exp(-2500)
+    logp1 = stationary_density(land, tau, 1.0, log=True)
+    assert logp1 - logp0 == pytest.approx(2500.0, rel=1e-12)
+    # V_eff = int L'/Sigma + (tau/2) ln Sigma + const: differences are exact
+    v = effective_potential(land, tau, np.array([0.0, 1.0]))
+    assert v[0] - v[1] == pytest.approx(100.0 / 8.0, rel=1e-12)
+
+
+def test_basin_mass_symmetry_and_total():
+    tau = 0.3
+    land = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: 1 + 0 * x, domain=(-2.5, 2.5))
+    left = stationary_mass(land, tau, -2.5, 0.0)
+    right = stationary_mass(land, tau, 0.0, 2.5)
+    assert left == pytest.approx(0.5, rel=1e-13)
+    assert left + right == pytest.approx(1.0, rel=1e-13)
+
+
+def test_beta_mass_matches_incomplete_beta_function():
+    k, m, s2, tau = 1.0, 0.3, 0.5, 0.1
+    alpha, beta = 2 * k * m / s2, 2 * k * (1 - m) / s2
+    got = stationary_mass(jacobi(k, m, s2, tau), tau, 0.0, 0.25)
+    assert got == pytest.approx(special.betainc(alpha, beta, 0.25), rel=1e-11)
+
+
+# ----------------------------------------------------------------- bad input
+def test_tau_must_be_positive():
+    with pytest.raises(ValueError, match="`tau` must be a finite positive number, got -0.1"):
+        stationary_density(ou(), -0.1, 0.0)
+    with pytest.raises(ValueError, match="`tau`"):
+        stationary_density(ou(), float("nan"), 0.0)
+
+
+def test_sigma_not_positive_inside_domain_is_named():
+    land = Landscape(grad=lambda x: x, sigma=lambda x: x**2 - 0.25, domain=(-1, 1))
+    with pytest.raises(ValueError, match="Sigma must be finite and positive|`Sigma` must be finite and positive"):
+        stationary_density(land, 0.1, 0.0)
+    nan_sigma = Landscape(grad=lambda x: x, sigma=lambda x: np.where(x > 0.5, np.nan, 1.0), domain=(-1, 1))
+    with pytest.raises(ValueError, match="nan"):
+        stationary_density(nan_sigma, 0.1, 0.0)
+
+
+def test_non_normalisable_density_is_reported():
+    # Jacobi with m = 0: alpha = 0, p ~ 1/x at 0, not integrable
+    with pytest.raises(ValueError, match="cannot be normalised"):
+        stationary_density(jacobi(1.0, 0.0, 0.5, 0.1), 0.1, 0.5)
+
+
+def test_point_outside_domain():
+    with pytest.raises(ValueError, match="outside the domain"):
+        stationary_density(ou(), 0.1, 5.0)
