@@ -133,13 +133,13 @@ def evolve_masses(disc: Discretization, m0: np.ndarray, times: Sequence[float], 
     n = m.size
     out = np.empty((t.size, n))
     up, down, rates_out = np.ascontiguousarray(disc.up), np.ascontiguousarray(disc.down), np.ascontiguousarray(disc.out)
-    mult, inv_pivot = np.empty(n), np.empty(n)
-    work, stage = np.empty(n), np.empty(n)
+    mult, pivot = np.empty(n), np.empty(n)
+    work, stage, third = np.empty(n), np.empty(n), np.empty(n)
     factored_for = [None]
 
     def factor(c: float) -> None:
         if factored_for[0] != c:
-            _kernels.factor_shifted(up, down, rates_out, c, mult, inv_pivot)
+            _kernels.factor_shifted(up, down, rates_out, c, mult, pivot)
             factored_for[0] = c
 
     bar = None
@@ -160,17 +160,18 @@ def evolve_masses(disc: Discretization, m0: np.ndarray, times: Sequence[float], 
                 h = span / steps
                 if first_step and positivity_start > 0:
                     factor(h / positivity_start)
-                    _kernels.backward_euler_steps(down, h / positivity_start, mult, inv_pivot, m, positivity_start)
+                    _kernels.backward_euler_steps(up, down, rates_out, h / positivity_start, mult, pivot, m,
+                                                  positivity_start, work, stage)
                     steps -= 1
                     total_steps += positivity_start
                 if steps > 0:
                     if method == "backward-euler":
                         factor(h)
-                        _kernels.backward_euler_steps(down, h, mult, inv_pivot, m, steps)
+                        _kernels.backward_euler_steps(up, down, rates_out, h, mult, pivot, m, steps, work, stage)
                     else:
                         c = (1.0 - 1.0 / math.sqrt(2.0)) * h
                         factor(c)
-                        _kernels.trbdf2_steps(up, down, rates_out, c, mult, inv_pivot, h, m, steps, work, stage)
+                        _kernels.trbdf2_steps(up, down, rates_out, c, mult, pivot, m, steps, stage, work, third)
                     total_steps += steps
             first_step = False
             if not np.all(np.isfinite(m)):
