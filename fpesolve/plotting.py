@@ -171,7 +171,7 @@ def plot_potential(landscape: Any, tau: Union[float, Sequence[float]], x: Option
             pts = [cp for cp in cps if cp.kind == kind]
             if pts:
                 ax.scatter([cp.x for cp in pts], [cp.loss - lmin for cp in pts], marker=marker, color="black",
-                           zorder=3, label=kind + ("s" if len(pts) > 1 else ""))
+                           zorder=3, label={"minimum": "minima", "saddle": "saddles"}[kind] if len(pts) > 1 else kind)
     ax.set_xlabel(r"$\theta$")
     ax.set_ylabel("value minus its minimum")
     ax.set_title(f"loss and effective potential ({landscape.name})")
