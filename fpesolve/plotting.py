@@ -45,7 +45,7 @@ def _figure_and_axes(ax, figsize=(6.4, 4.0)):
 # ---------------------------------------------------------------------------- density evolution
 def plot_density_evolution(evolution: Any, landscape: Any = None, ax=None, log: bool = False,
                            floor: float = 1e-12, cmap: str = "viridis", colorbar: bool = True,
-                           time_label: str = "t (continuous time)") -> Tuple[Any, Any]:
+                           time_label: str = "t (continuous time)", vmax: Optional[float] = None) -> Tuple[Any, Any]:
     r"""Heat map of the density :math:`p(t, \theta)` with the basin boundaries.
 
     Parameters
@@ -72,6 +72,11 @@ def plot_density_evolution(evolution: Any, landscape: Any = None, ax=None, log: 
         Add a colour bar.
     time_label : str
         Label of the time axis (divide by :math:`\eta` for SGD iterations).
+    vmax : float, optional
+        Top of the colour scale (in the plotted units: :math:`p`, or
+        :math:`\log_{10} p` with ``log=True``); larger values are drawn in the
+        top colour.  Useful when a point mass at :math:`t = 0` would
+        otherwise wash out the rest of the map.
 
     Returns
     -------
@@ -96,9 +101,10 @@ def plot_density_evolution(evolution: Any, landscape: Any = None, ax=None, log: 
         label = r"$\log_{10} p(t,\theta)$"
     if times.size < 2:
         raise ValueError("a density heat map needs at least two times; evolve to several `times`")
-    mesh = ax.pcolormesh(times, centres, values, shading="nearest", cmap=cmap)
+    mesh = ax.pcolormesh(times, centres, values, shading="nearest", cmap=cmap, vmax=vmax)
     if colorbar:
-        fig.colorbar(mesh, ax=ax, label=label)
+        clipped = vmax is not None and np.nanmax(values) > vmax
+        fig.colorbar(mesh, ax=ax, label=label, extend="max" if clipped else "neither")
     if landscape is not None:
         saddle_label, minimum_label = "basin boundary (saddle)", "minimum"
         for cp in landscape.critical_points():

@@ -51,6 +51,9 @@ def test_density_evolution_heat_map_and_basin_boundaries(double_well):
     assert out_ax is ax2 and out_fig is fig2 and not ax2.lines
     np.testing.assert_allclose(np.asarray(ax2.collections[0].get_array()).reshape(60, 4),
                                np.log10(np.maximum(evo.densities.T, 1e-8)))
+    _, ax3 = plot_density_evolution(evo, vmax=0.5)
+    assert ax3.collections[0].norm.vmax == 0.5
+    assert ax3.figure.axes[1].get_ylabel() == r"$p(t,\theta)$"
     with pytest.raises(ValueError, match="at least two times"):
         plot_density_evolution(SimpleNamespace(times=[1.0], densities=evo.densities[:1], grid=evo.grid))
 
