@@ -120,3 +120,14 @@ def test_phase_diagram_cells_labels_and_combined_row():
         plot_phase_diagram([0.1, 0.2], {"N1": [True, "yes"]})
     with pytest.raises(ValueError, match="strictly increasing"):
         plot_phase_diagram([0.2, 0.1], {"N1": [True, True]})
+
+
+@pytest.mark.parametrize("script", ["plot_density_evolution.py", "plot_sweep_phase_diagram.py"])
+def test_gallery_example_runs_as_a_script(script):
+    """The examples are plain scripts too; each must end with at least one figure."""
+    import pathlib
+    import runpy
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / script
+    runpy.run_path(str(path), run_name="__main__")
+    assert plt.get_fignums()
