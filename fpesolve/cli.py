@@ -40,6 +40,7 @@ import argparse
 import dataclasses
 import importlib
 import importlib.util
+import inspect
 import json
 import math
 import os
@@ -173,11 +174,24 @@ def builtin_landscapes() -> Dict[str, str]:
     return {name: text for name, (_, text) in _BUILTINS.items()}
 
 
+_CONSTRUCTIONS_ERROR: List[str] = []
+
+
 def _constructions_module():
-    """``fpesolve.constructions`` if it exists, else None (it is optional for the CLI)."""
+    """``fpesolve.constructions`` if it exists and imports, else None (it is optional for the CLI).
+
+    An import failure is remembered (see :func:`load_target`) so that an
+    unknown name reports it, while the built-in landscapes keep working.
+    """
+    _CONSTRUCTIONS_ERROR.clear()
     if importlib.util.find_spec("fpesolve.constructions") is None:
         return None
-    return importlib.import_module("fpesolve.constructions")
+    try:
+        return importlib.import_module("fpesolve.constructions")
+    except ImportError as exc:
+        _CONSTRUCTIONS_ERROR[:] = [f"fpesolve.constructions could not be imported: {type(exc).__name__}: "
+                                   f"{_one_line(exc)}"]
+        return None
 
 
 def _construction_names(module) -> List[str]:
@@ -236,7 +250,9 @@ def load_target(spec: str) -> Any:
     if key in _BUILTINS:
         return _BUILTINS[key][0]()
     names = available_names()
-    detail = f" ({_one_line(problem)})" if problem is not None and module is not None and key not in names else ""
+    detail = f" ({_one_line(problem)})" if problem is not None and key not in names else ""
+    if module is None and _CONSTRUCTIONS_ERROR:
+        detail += f" ({_CONSTRUCTIONS_ERROR[0]})"
     raise ValueError(f"unknown landscape or construction {spec!r}; choose one of {', '.join(names)}, or give the "
                      f"path of a Python file defining `landscape` or `make_landscape()`{detail}")
 
@@ -290,15 +306,18 @@ def _jsonable(obj: Any) -> Any:
         if callable(func):
             return _jsonable(func())
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        # fields holding matrices (eigenvectors, densities over time), landscapes or grids are left out
         return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
                 if not f.name.startswith("_") and not _is_heavy(getattr(obj, f.name))}
     return str(obj)
 
 
 def _is_heavy(value: Any) -> bool:
-    """Objects that do not belong in JSON output (landscapes, grids, callables)."""
+    """Objects that do not belong in JSON output (matrices, landscapes, grids, callables)."""
     from .grid import Grid
     from .landscape import Landscape
+    if isinstance(value, np.ndarray):
+        return value.ndim >= 2
     return isinstance(value, (Landscape, Grid)) or callable(value)
 
 
@@ -484,7 +503,11 @@ def _run_spectrum(args: argparse.Namespace) -> int:
     from .fokker_planck import FokkerPlanck
     fp = FokkerPlanck(landscape, tau, _grid_for(landscape, args.n))
     spectrum_func = _require("fpesolve.spectrum", "spectrum")
-    result = spectrum_func(fp, k)
+    try:
+        wants_vectors = "vectors" in inspect.signature(spectrum_func).parameters
+    except (TypeError, ValueError):
+        wants_vectors = False
+    result = spectrum_func(fp, k, vectors=False) if wants_vectors else spectrum_func(fp, k)
     rates = getattr(result, "rates", result)
     data = {"landscape": landscape.name, "eta": tau, "n": fp.grid.n, "k": k, "rates": rates}
     if not isinstance(result, np.ndarray):
@@ -649,6 +672,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     try:
         status = args._run(args)
+    except BrokenPipeError:  # e.g. `fpesolve ... --json | head`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except (ValueError, TypeError, OSError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -198,7 +198,8 @@ def plot_spectrum(spectrum: Any, ax=None, label: Optional[str] = None, log10: bo
     ----------
     spectrum : array_like or object with ``.rates``
         Positive rates (units 1/time), e.g. the result of
-        :func:`fpesolve.spectrum.spectrum`.
+        :func:`fpesolve.spectrum.spectrum`.  If an object's rates underflow
+        (0) and it has ``.log10_rates``, those are plotted (as with ``log10=True``).
     ax : matplotlib.axes.Axes, optional
     label : str, optional
         Legend entry.
@@ -214,6 +215,10 @@ def plot_spectrum(spectrum: Any, ax=None, label: Optional[str] = None, log10: bo
         One line (markers) per call, at :math:`k = 1, 2, \dots`.
     """
     rates = getattr(spectrum, "rates", spectrum)
+    if not log10 and hasattr(spectrum, "log10_rates"):
+        raw = np.asarray(rates, dtype=float)
+        if np.any(~np.isfinite(raw) | (raw <= 0)):  # rates underflowed float64: plot their log10 instead
+            rates, log10 = spectrum.log10_rates, True
     values = as_1d_float_array(rates, "rates")
     if values.size == 0:
         raise ValueError("`spectrum` has no rates to plot")

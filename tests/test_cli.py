@@ -1,5 +1,6 @@
 """Tests for the `fpesolve` command line (fpesolve.cli), in process via main([...]) and via `python -m fpesolve`."""
 
+import dataclasses
 import importlib.machinery
 import json
 import math
@@ -149,6 +150,22 @@ def test_lookup_tries_constructions_first(monkeypatch):
         load_target("F9")
 
 
+def test_broken_constructions_module_keeps_builtins_working(monkeypatch, capsys):
+    def broken(name, *args, **kwargs):
+        if name == "fpesolve.constructions":
+            raise ModuleNotFoundError("No module named 'fpesolve.not_written_yet'", name="fpesolve.not_written_yet")
+        return real_import(name, *args, **kwargs)
+
+    real_import = cli.importlib.import_module
+    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(cli.importlib, "import_module", broken)
+    assert load_landscape("ou").name == "ou"
+    assert main(["diagnose", "F1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "unknown landscape or construction 'F1'" in err and "fpesolve.constructions could not be imported" in err
+
+
 def test_missing_back_end_is_a_one_line_error(capsys):
     def arguments(parser):
         parser.add_argument("--x", type=int, default=1)
@@ -175,3 +192,11 @@ def test_json_conversion_of_results():
     assert converted == {"a": [0, 1, 2], "b": 2.5, "c": [True, None],
                          "cp": {"x": 1.0, "kind": "minimum", "loss": 0.0, "hess": 2.0, "sigma": None}}
     json.dumps(converted, allow_nan=False)
+
+    @dataclasses.dataclass(frozen=True)
+    class Result:
+        rates: np.ndarray
+        vectors: np.ndarray
+
+    # matrices inside result objects are left out of the JSON output
+    assert cli._jsonable(Result(rates=np.array([1.0, 2.0]), vectors=np.eye(2))) == {"rates": [1.0, 2.0]}

@@ -90,6 +90,10 @@ def test_spectrum_log_axis_from_array_and_object():
     assert len(ax.lines) == 2 and [t.get_text() for t in ax.get_legend().get_texts()] == ["eta = 0.1", "eta = 0.2"]
     _, ax3 = plot_spectrum([-400.0, -3.0], log10=True)
     assert ax3.get_yscale() == "linear" and "log_{10}" in ax3.get_ylabel()
+    # an object whose rates underflowed falls back to its log10 rates
+    _, ax4 = plot_spectrum(SimpleNamespace(rates=np.array([0.0, 1.0]), log10_rates=np.array([-350.0, 0.0])))
+    assert ax4.get_yscale() == "linear"
+    np.testing.assert_array_equal(ax4.lines[0].get_ydata(), [-350.0, 0.0])
     with pytest.raises(ValueError, match="rate 2 is 0.0"):
         plot_spectrum([1.0, 0.0])
 
