@@ -383,13 +383,13 @@ def simulate_label_noise_sgd(model: SquaredLossModel, theta0, eta: float, sigma:
     previous = theta.copy()
     r = 0
     for k in range(steps + 1):
-        if r < record_at.size and record_at[r] == k:
-            thetas[r] = theta
-            losses[r], regs[r], traces[r] = _record_curvature(model, theta, eta, beta)
-            r += 1
-        if k == steps:
-            break
         try:
+            if r < record_at.size and record_at[r] == k:
+                thetas[r] = theta
+                losses[r], regs[r], traces[r] = _record_curvature(model, theta, eta, beta)
+                r += 1
+            if k == steps:
+                break
             f, J = model.evaluate(theta)
         except ValueError as exc:
             raise ValueError(f"at iteration {k}: {exc}") from None
