@@ -36,8 +36,9 @@ import numpy as np
 
 from ._validation import positive_float, positive_int
 from .landscape import Landscape
-from .regularizer import (RegularizedStationaryPoint, _momentum, _sigma, regularized_gradient,
+from .regularizer import (RegularizedStationaryPoint, _lam, _momentum, _sigma, regularized_gradient,
                           regularized_stationary_point, regularizer_from_eigenvalues,
+                          regularizer_weight_matrix,
                           implicit_regularizer)
 
 __all__ = ["SquaredLossModel", "LabelNoiseSGDResult", "RegularizedTrajectory", "simulate_label_noise_sgd",
@@ -137,7 +138,9 @@ class SquaredLossModel:
         return self._ret(np.einsum("mn,mnd->md", f - self.labels, J) / self.n, single)
 
     def gauss_newton(self, theta):
-        r""":math:`G(\theta)=\frac1n\sum_i\nabla f_i\nabla f_i^T` (the label-noise covariance per unit :math:`\sigma^2`)."""
+        r"""Gauss–Newton matrix :math:`G(\theta)=\frac1n\sum_i\nabla f_i\nabla f_i^T`.
+
+        :math:`\eta^2\sigma^2G/B` is the covariance of the label-noise part of one step."""
         arr, single = self._thetas(theta)
         _, J = self.evaluate(arr)
         return self._ret(np.einsum("mni,mnj->mij", J, J) / self.n, single)
@@ -176,7 +179,22 @@ class SquaredLossModel:
     def regularized_grad(self, theta, eta: float, lam: float, momentum: float = 0.0) -> np.ndarray:
         r""":math:`\nabla(L+\lambda R)` at one ``theta`` of shape ``(d,)``; :math:`\nabla R` uses
         central differences of the (exact) Hessian, see :func:`fpesolve.regularizer.regularizer_gradient`."""
-        return regularized_gradient(self.grad, self._hess1, theta, eta, lam, momentum)
+        theta = np.asarray(theta, dtype=float).reshape(-1)
+        if theta.size != self.dim or not np.all(np.isfinite(theta)):
+            raise ValueError(f"`theta` must be a finite vector of shape ({self.dim},), got {theta!r}")
+        lam = _lam(lam)
+        if lam == 0.0:
+            return regularized_gradient(self.grad, self._hess1, theta, eta, lam, momentum)
+        # one batched Hessian call for theta and theta +- h_k e_k (same central differences as
+        # fpesolve.regularizer.regularizer_gradient, step eps^(1/3) max(1, |theta_k|))
+        d = self.dim
+        steps = np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(theta))
+        shifts = np.diag(steps)
+        points = np.vstack((theta[None, :], theta + shifts, theta - shifts))
+        H = self.hessian(points)
+        T = (H[1:d + 1] - H[d + 1:]) / (2.0 * steps[:, None, None])
+        W = regularizer_weight_matrix(H[0], eta, momentum)
+        return self.grad(theta) + lam * np.einsum("kij,ij->k", T, W)
 
     def stationary_point(self, theta0, eta: float, lam: float, momentum: float = 0.0,
                          gtol: float = 1e-9) -> RegularizedStationaryPoint:

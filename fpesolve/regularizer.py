@@ -358,7 +358,10 @@ def _lam(lam) -> float:
 def regularized_gradient(grad: Callable[[np.ndarray], np.ndarray], hessian: HessianFunction, theta, eta: float,
                          lam: float, momentum: float = 0.0, *,
                          hessian_derivative: Optional[Callable[[np.ndarray], np.ndarray]] = None) -> np.ndarray:
-    r""":math:`\nabla\tilde L=\nabla L+\lambda\nabla R` (see :func:`regularizer_gradient` for how :math:`\nabla R` is computed)."""
+    r""":math:`\nabla\tilde L=\nabla L+\lambda\nabla R`.
+
+    See :func:`regularizer_gradient` for how :math:`\nabla R` is computed.
+    """
     theta = _theta(theta)
     lam = _lam(lam)
     g = np.asarray(grad(theta), dtype=float).reshape(theta.shape)
@@ -472,7 +475,7 @@ def regularized_stationary_point(loss: Callable[[np.ndarray], float], grad: Call
 # ---------------------------------------------------------------------------- fixed point S (Proposition 5)
 def noise_fixed_point(hessian, sigma, eta: float, lam: float, *, method: str = "eigen",
                       rank_tol: Optional[float] = None, rtol: float = 1e-13, max_iter: int = 1_000_000) -> np.ndarray:
-    r"""The fixed point :math:`S` of :math:`S\leftarrow(I-\eta H)S(I-\eta H)+\eta\lambda\Sigma` on :math:`\operatorname{span}(H)`.
+    r"""The fixed point :math:`S` of :math:`S\leftarrow(I-\eta H)S(I-\eta H)+\eta\lambda\Sigma` on the span of :math:`H`.
 
     This is the stationary covariance of :math:`\xi_{k+1}=(I-\eta H)\xi_k+\epsilon_k`,
     :math:`\operatorname{Cov}\epsilon_k=\eta\lambda\Sigma` (Proposition 5).

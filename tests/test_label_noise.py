@@ -132,7 +132,8 @@ def test_product_model_label_noise_balances_while_plain_sgd_stays_put():
     # so |D_K| <= |D_0| exp(-eta^2 sum g_k^2) while eta |g| <= 1.  With B = 1 and +-sigma labels,
     # g^2 >= sigma^2 x^2 - 2 |e| x^2 sigma |x| and sum sigma^2 x_k^2 = K sigma^2 m2 (1 +- 0.8 %);
     # the cross term is a martingale ~6 of its standard deviations below 10 % of that.  Hence w.h.p.
-    # | |u| - |v| | = |D_K| / (|u| + |v|) <= |D_0| exp(-0.9 K eta lam m2) / (|u| + |v|)   (eta lam m2 = eta^2 sigma^2 m2 / B).
+    # | |u| - |v| | = |D_K| / (|u| + |v|) <= |D_0| exp(-0.9 K eta lam m2) / (|u| + |v|),
+    # using eta lam m2 = eta^2 sigma^2 m2 / B.
     D0 = theta0[0] ** 2 - theta0[1] ** 2
     bound = D0 * np.exp(-0.9 * K * eta * lam * M2) / (np.abs(u) + np.abs(v))
     assert np.all(np.abs(np.abs(u) - np.abs(v)) <= bound)
@@ -312,3 +313,17 @@ def test_1d_sgd_at_large_eta_follows_eta_dependent_regulariser(beta):
         # stationary variance = S of Proposition 5 (Sigma = G = H): lam / (2 - eta H) = lam here, to O(lam)
         S = noise_fixed_point(np.array([[H]]), np.array([[H]]), eta, lam)[0, 0]
         assert tail.var() == pytest.approx(S, rel=0.05)
+
+
+def test_example_runs_as_a_script():
+    """examples/plot_label_noise.py is a plain script that ends with a figure."""
+    import pathlib
+    import runpy
+
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "plot_label_noise.py"
+    runpy.run_path(str(path), run_name="__main__")
+    assert plt.get_fignums()
+    plt.close("all")
