@@ -373,7 +373,7 @@ def f1_landscape(H_A: float = 2.0, Sigma_A: float = 1.0, H_B: float = 8.0, Sigma
 
 
 def f3_landscape(variant: str = "equal-hessian", *, H_A: Optional[float] = None, H_B: Optional[float] = None,
-                 ratio: float = 1.0, barrier: float = 1.0, eta: float = 0.25, iterations: int = 10 ** 6,
+                 ratio: float = 1.0, barrier: float = 1.0, eta: float = 0.2, iterations: int = 10 ** 6,
                  batch_size: int = 1, gaps: Tuple[float, float] = (0.05, 0.5),
                  steepness: Optional[float] = None) -> Construction:
     r"""F3, degenerate selection: equal :math:`\Sigma/H` at both wells.
@@ -391,7 +391,7 @@ def f3_landscape(variant: str = "equal-hessian", *, H_A: Optional[float] = None,
     varies — the exact basin probabilities are what the package computes.
 
     Both variants: :math:`L_A = L_B = 0`, barrier 1 in ``L``, :math:`\Sigma/H = 1`;
-    at the default :math:`\eta = 0.25` the escape times are ~10^3 iterations,
+    at the default :math:`\eta = 0.2` the escape times are ~10^3 iterations,
     so with :math:`T = 10^6` mixing (N1) holds and only N3 is at stake.
     """
     key = str(variant).strip().lower().replace("_", "-").replace(" ", "-")
