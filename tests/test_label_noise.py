@@ -267,7 +267,7 @@ def test_1d_fpe_mean_and_mode():
                                      xtol=1e-15)
         # the maximiser of the density is located to ~sqrt(eps |log p| / |log p''|) ~ 1e-9
         assert mode == pytest.approx(exact_mode, abs=1e-7)
-        results[lam] = (mean - reg, reg - 1.0, mean, mode)
+        results[lam] = (mean - reg, reg - 1.0, mean, mode, land)
     err1, shift1 = results[0.01][:2]
     err2, shift2 = results[0.005][:2]
     assert abs(err1) < 0.01 * abs(shift1)
@@ -275,10 +275,10 @@ def test_1d_fpe_mean_and_mode():
     assert 3.6 < err1 / err2 < 4.4
     # mode and mean differ at first order: mode ~ stationary point of L + (lam/2) G (G' = 8 m2 theta) gives a
     # shift -lam, the mean -3 lam / 4; their ratio tends to 4/3
-    mean, mode = results[0.005][2:]
+    mean, mode, land = results[0.005][2:]
     assert (mode - 1.0) / (mean - 1.0) == pytest.approx(4 / 3, rel=0.03)
     # the finite-volume stationary state (exact at the cell centres) has the same mean to O(h^2)
-    _, land, mean_q, _, _ = fpe_mean_and_mode(0.005)
+    mean_q = mean
     fp = FokkerPlanck(land, 0.05, 4000)
     p = fp.stationary()
     mean_fv = np.sum(fp.grid.centres * p * fp.grid.widths)
