@@ -1,0 +1,453 @@
+r"""Total-variation mixing times and the N1 (mixing) condition.
+
+For the discrete Fokker–Planck generator :math:`Q` (reflecting ends) with
+stationary cell masses :math:`\pi`, the distance from a start :math:`x_0` is
+:math:`d_{x_0}(t) = \tfrac12\sum_i |m_i(t) - \pi_i|` with
+:math:`m(0) = \delta_{x_0}`; it never increases.  The mixing time is
+
+.. math:: t_{mix}(\varepsilon) = \min\{t : \max_{x_0} d_{x_0}(t) \le \varepsilon\},
+
+bracketed by the spectral bounds (Levin–Peres–Wilmer, Thms 12.4 and 12.5)
+
+.. math:: t_{rel}\ln\frac{1}{2\varepsilon} \;\le\; t_{mix}(\varepsilon)
+          \;\le\; t_{rel}\ln\frac{1}{\varepsilon\,\pi_{\min}}, \qquad t_{rel} = 1/\lambda_1 .
+
+How it is computed: the density is evolved (TR-BDF2 on a geometric time
+ladder, a few steps per ladder interval) until either the distance falls
+below :math:`\varepsilon` — the crossing is then located on a fine
+sub-ladder — or until :math:`t_p = 40/\lambda_2`, after which every mode but
+the slowest has decayed by :math:`e^{-40}` and the distance decays exactly
+like :math:`d(t) = d(t_p)\,e^{-\lambda_1 (t - t_p)}`; the crossing time then
+follows in closed form (``"evolution + slowest-mode extrapolation"``), in
+log space, so mixing times of :math:`10^{1000}` are ordinary numbers.
+
+Worst start: by default the two ends of the domain and every minimum and
+saddle are tried.  For a birth–death chain started from a point mass the
+ends are the extreme starts in the stochastic order, and the interior
+critical points cover the basins; ``starts="all"`` checks every cell
+(for small grids), and the test suite checks on small grids that the
+default candidates give the same worst case.
+
+Times are continuous times :math:`t`; SGD iterations are :math:`t/\eta`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ._validation import positive_float, positive_int, probability
+from .evolve import evolve_masses
+from .grid import Grid
+from .landscape import Landscape
+
+__all__ = ["MixingTime", "N1Result", "mixing_time", "check_n1", "tv_distance"]
+
+_LN10 = math.log(10.0)
+_DECAY = 40.0          # t_p = _DECAY / lambda_2
+_LADDER_PER_OCTAVE = 4
+_STEPS_PER_RUNG = 8
+
+InitSpec = Union[None, float, np.ndarray, Callable[[np.ndarray], np.ndarray]]
+
+
+def _to_float(log10_value: float) -> float:
+    if log10_value > 308.2:
+        return math.inf
+    if log10_value < -340.0:
+        return 0.0
+    return 10.0 ** log10_value
+
+
+def _fmt(log10_value: float) -> str:
+    if not math.isfinite(log10_value):
+        return "inf" if log10_value > 0 else "0"
+    if abs(log10_value) < 6:
+        return f"{10.0 ** log10_value:.6g}"
+    mant = 10.0 ** (log10_value - math.floor(log10_value))
+    return f"{mant:.4f}e{int(math.floor(log10_value)):+d}"
+
+
+def tv_distance(m: np.ndarray, pi: np.ndarray) -> float:
+    """Total-variation distance :math:`\\frac12\\sum_i |m_i - \\pi_i|` between two mass vectors."""
+    return 0.5 * float(np.sum(np.abs(np.asarray(m) - np.asarray(pi))))
+
+
+# ---------------------------------------------------------------------------------------------- profile
+@dataclass(frozen=True)
+class _Profile:
+    """Distance to stationarity from one start: the evolved ladder and the slow-mode tail."""
+
+    times: np.ndarray
+    tvs: np.ndarray
+    states: np.ndarray
+    t_p: float                  # last evolved time; beyond it only the slowest mode is left (or d <= eps)
+    tv_p: float
+    log_lambda1: float
+    crossing: Optional[float]   # t_mix found by evolution (None if extrapolated)
+    log10_tmix: float
+    route: str
+
+
+def _slow_rates(fp):
+    """(gap, ln lambda_1, lambda_2) of the generator; lambda_1 possibly from the first-passage route."""
+    from .spectrum import _bisection, _rates_from_sigma, spectral_gap
+
+    gap = spectral_gap(fp)
+    sigma, shift, _, _ = _bisection(fp, 2, vectors=False)
+    rates, _ = _rates_from_sigma(sigma, shift)
+    if not rates[1] > 0:
+        raise ValueError("the second relaxation rate is below float64 bisection range too (three or more "
+                         "metastable basins at extreme temperature); mixing times are not available here")
+    return gap, gap.log10 * _LN10, float(rates[1])
+
+
+def _evolve_segment(disc, m: np.ndarray, t0: float, t1: float, n_out: int, first: bool) -> np.ndarray:
+    """States at ``n_out`` equally spaced times in (t0, t1] starting from ``m`` at ``t0``."""
+    times = np.linspace(t0, t1, n_out + 1)[1:] - t0
+    dt = (t1 - t0) / (n_out * _STEPS_PER_RUNG) if n_out > 1 else (t1 - t0) / _STEPS_PER_RUNG
+    out, _, _ = evolve_masses(disc, m, times, method="tr-bdf2", dt=dt, positivity_start=8 if first else 0)
+    return out
+
+
+def _profile(fp, m0: np.ndarray, eps: float, log_lam1: float, lam2: float, pi: np.ndarray,
+             horizon: Optional[float] = None) -> _Profile:
+    disc = fp.discretization
+    t_p = _DECAY / lam2
+    fastest = float(disc.exit_rates.max())
+    t_start = min(1e-3 / fastest, 1e-8 * t_p)
+    n_rungs = max(2, int(math.ceil(_LADDER_PER_OCTAVE * math.log2(t_p / t_start))))
+    ladder = np.geomspace(t_start, t_p, n_rungs)
+    times, tvs, states = [0.0], [tv_distance(m0, pi)], [np.array(m0, dtype=float)]
+    m, t_prev, crossing = np.array(m0, dtype=float), 0.0, None
+    for k, t in enumerate(ladder):
+        m = _evolve_segment(disc, m, t_prev, t, 1, first=(k == 0))[-1]
+        tv = tv_distance(m, pi)
+        times.append(t)
+        tvs.append(tv)
+        states.append(m.copy())
+        if tv <= eps and crossing is None:
+            crossing = _refine_crossing(disc, states[-2], t_prev, t, eps, pi, first=(k == 0))
+        if crossing is not None and (horizon is None or t >= horizon):
+            break
+        t_prev = t
+    tv_p = tvs[-1]
+    if crossing is not None:
+        log10_tmix = math.log10(crossing)
+        route = "evolution (TR-BDF2)"
+    else:
+        # d(t) = d(t_p) exp(-lambda_1 (t - t_p)) for t >= t_p
+        log_extra = math.log(math.log(tv_p / eps)) - log_lam1
+        log10_tmix = float(np.logaddexp(math.log(t_p), log_extra)) / _LN10
+        route = "evolution to t_p = 40/lambda_2, then slowest-mode extrapolation"
+    return _Profile(times=np.array(times), tvs=np.array(tvs), states=np.array(states), t_p=float(times[-1]),
+                    tv_p=float(tv_p), log_lambda1=log_lam1, crossing=crossing, log10_tmix=log10_tmix, route=route)
+
+
+def _refine_crossing(disc, m: np.ndarray, t0: float, t1: float, eps: float, pi: np.ndarray, first: bool) -> float:
+    n_out = 32
+    states = _evolve_segment(disc, m, t0, t1, n_out, first)
+    times = np.linspace(t0, t1, n_out + 1)
+    tvs = np.array([tv_distance(m, pi)] + [tv_distance(s, pi) for s in states])
+    idx = int(np.flatnonzero(tvs <= eps)[0])
+    if idx == 0:
+        return t0
+    # log-linear interpolation of the (exponentially decaying) distance
+    la, lb = math.log(tvs[idx - 1]), math.log(max(tvs[idx], 1e-300))
+    frac = (la - math.log(eps)) / (la - lb) if la != lb else 1.0
+    return float(times[idx - 1] + frac * (times[idx] - times[idx - 1]))
+
+
+def _tv_at(fp, prof: _Profile, t: float, pi: np.ndarray) -> float:
+    """Distance at time ``t`` (exact evolution within the ladder, slow-mode tail beyond it)."""
+    if t <= prof.times[-1]:
+        k = int(np.searchsorted(prof.times, t, side="right")) - 1
+        if prof.times[k] == t:
+            return float(prof.tvs[k])
+        state = _evolve_segment(fp.discretization, prof.states[k], prof.times[k], t, 1, first=(k == 0))[-1]
+        return tv_distance(state, pi)
+    if prof.tv_p == 0.0:
+        return 0.0
+    log_decay = prof.log_lambda1 + math.log(t - prof.t_p)
+    return prof.tv_p * math.exp(-math.exp(log_decay)) if log_decay < 700 else 0.0
+
+
+# ---------------------------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class MixingTime:
+    r"""Total-variation mixing time with its spectral bracket.
+
+    Attributes
+    ----------
+    eps : float
+    t_mix, log10_t_mix : float
+        Worst-start mixing time over ``starts`` (continuous time; ``inf``
+        when not representable).
+    worst_start : float
+        The start (cell centre) that mixes slowest.
+    t_mix_init, log10_t_mix_init : float or None
+        Mixing time from the given initial law (``None`` if none was given).
+    t_rel, log10_t_rel : float
+        :math:`1/\lambda_1`.
+    lower_bound, upper_bound : float
+        :math:`t_{rel}\ln(1/(2\varepsilon))` and :math:`t_{rel}\ln(1/(\varepsilon\pi_{\min}))`
+        (``log10_lower_bound``, ``log10_upper_bound`` in log form).
+    starts, log10_t_mix_starts : ndarray
+        Every start tried and its mixing time.
+    route : str
+        How the worst-start time was obtained.
+    gap_route : str
+        How :math:`\lambda_1` was obtained.
+    """
+
+    eps: float
+    t_mix: float
+    log10_t_mix: float
+    worst_start: float
+    t_mix_init: Optional[float]
+    log10_t_mix_init: Optional[float]
+    t_rel: float
+    log10_t_rel: float
+    lower_bound: float
+    upper_bound: float
+    log10_lower_bound: float
+    log10_upper_bound: float
+    starts: np.ndarray = field(repr=False)
+    log10_t_mix_starts: np.ndarray = field(repr=False)
+    route: str = ""
+    gap_route: str = ""
+
+    @property
+    def within_bounds(self) -> bool:
+        """Whether the worst-start time lies inside the spectral bracket (up to 1e-6 relative)."""
+        return (self.log10_lower_bound - 1e-6 <= self.log10_t_mix <= self.log10_upper_bound + 1e-6)
+
+    def summary(self) -> str:
+        """A short report."""
+        lines = [f"TV mixing time (eps = {self.eps:g}), continuous time:",
+                 f"  worst start x = {self.worst_start:.6g}: t_mix = {_fmt(self.log10_t_mix)} "
+                 f"(log10 {self.log10_t_mix:.8g}) by {self.route}"]
+        if self.log10_t_mix_init is not None:
+            lines.append(f"  from the given initial law: t_mix = {_fmt(self.log10_t_mix_init)} "
+                         f"(log10 {self.log10_t_mix_init:.8g})")
+        lines.append(f"  t_rel = {_fmt(self.log10_t_rel)} ({self.gap_route}); spectral bounds "
+                     f"[{_fmt(self.log10_lower_bound)}, {_fmt(self.log10_upper_bound)}]")
+        return "\n".join(lines)
+
+    __str__ = summary
+
+
+def _initial_masses(fp, init: InitSpec) -> np.ndarray:
+    if init is None:
+        raise ValueError("no initial law")
+    if isinstance(init, (int, float, np.floating, np.integer)):
+        p = fp.point_mass(float(init))
+    else:
+        p = fp.density_from(init)
+    return p * fp.grid.widths
+
+
+def _candidate_cells(fp, starts) -> np.ndarray:
+    n = fp.grid.n
+    if isinstance(starts, str):
+        if starts == "all":
+            return np.arange(n)
+        if starts != "candidates":
+            raise ValueError(f"`starts` must be 'candidates', 'all' or a sequence of points, got {starts!r}")
+        cells = {0, n - 1}
+        for cp in fp.landscape.critical_points():
+            if fp.grid.domain[0] <= cp.x <= fp.grid.domain[1]:
+                cells.add(fp.grid.cell_of(cp.x))
+        return np.array(sorted(cells))
+    pts = np.atleast_1d(np.asarray(starts, dtype=float))
+    return np.array(sorted({fp.grid.cell_of(fp.landscape.contains(x, "starts")) for x in pts}))
+
+
+def mixing_time(fp, eps: float = 0.25, init: InitSpec = None, starts: Union[str, Sequence[float]] = "candidates",
+                _keep_profiles: bool = False, _horizon: Optional[float] = None):
+    r"""Total-variation mixing time of the discrete Fokker–Planck dynamics.
+
+    Parameters
+    ----------
+    fp : FokkerPlanck
+        With two reflecting ends.
+    eps : float
+        Distance threshold in (0, 1); 1/4 is the customary choice.
+    init : float, ndarray or callable, optional
+        An initial law: a point (point mass in its cell), or a density at
+        the cell centres (array or callable).  Its own mixing time is
+        reported beside the worst-start one.
+    starts : "candidates", "all" or sequence of float
+        Starts for the worst case: the domain ends plus every critical
+        point (default), every cell (``"all"``; cost ``N`` evolutions), or
+        given points.
+
+    Returns
+    -------
+    MixingTime
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape
+    >>> ou = Landscape(grad=lambda x: 2.0 * x, sigma=lambda x: np.ones_like(x), domain=(-4.0, 4.0))
+    >>> mt = mixing_time(FokkerPlanck(ou, 1.0, 200))
+    >>> mt.within_bounds
+    True
+    """
+    eps = probability(eps, "eps")
+    if fp.boundary != ("reflecting", "reflecting"):
+        raise ValueError(f"mixing times need two reflecting ends (a stationary law), got boundary {fp.boundary!r}")
+    gap, log_lam1, lam2 = _slow_rates(fp)
+    logpi = np.asarray(fp.discretization.log_stationary_mass)
+    pi = np.exp(logpi)
+    cells = _candidate_cells(fp, starts)
+    profiles, logs = [], []
+    for c in cells:
+        m0 = np.zeros(fp.grid.n)
+        m0[c] = 1.0
+        prof = _profile(fp, m0, eps, log_lam1, lam2, pi, _horizon)
+        profiles.append(prof)
+        logs.append(prof.log10_tmix)
+    logs = np.array(logs)
+    worst = int(np.argmax(logs))
+    init_prof = None
+    log10_init = None
+    if init is not None:
+        init_prof = _profile(fp, _initial_masses(fp, init), eps, log_lam1, lam2, pi, _horizon)
+        log10_init = init_prof.log10_tmix
+    log10_trel = -gap.log10
+    lower = log10_trel + math.log10(math.log(1.0 / (2.0 * eps))) if eps < 0.5 else -math.inf
+    upper = log10_trel + math.log10(math.log(1.0 / eps) - float(np.min(logpi)))
+    result = MixingTime(eps=eps, t_mix=_to_float(float(logs[worst])), log10_t_mix=float(logs[worst]),
+                        worst_start=float(fp.grid.centres[cells[worst]]),
+                        t_mix_init=None if log10_init is None else _to_float(log10_init),
+                        log10_t_mix_init=log10_init, t_rel=_to_float(log10_trel), log10_t_rel=log10_trel,
+                        lower_bound=_to_float(lower) if math.isfinite(lower) else 0.0,
+                        upper_bound=_to_float(upper), log10_lower_bound=lower, log10_upper_bound=upper,
+                        starts=fp.grid.centres[cells].copy(), log10_t_mix_starts=logs,
+                        route=profiles[worst].route, gap_route=gap.route)
+    if _keep_profiles:
+        return result, profiles[worst], init_prof, pi
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- N1
+@dataclass(frozen=True)
+class N1Result:
+    r"""Verdict on condition N1: is the training time :math:`\eta T` long against the mixing time?
+
+    Attributes
+    ----------
+    holds : bool
+        ``True`` when :math:`\eta T \ge t_{mix}(\varepsilon)` from the
+        initial law (the worst start if none was given), i.e. the TV distance
+        left at :math:`t = \eta T` is at most :math:`\varepsilon`.
+    eta : float
+    n_steps : int
+    time_budget, log10_time_budget : float
+        :math:`\eta T` in continuous time.
+    t_rel, log10_t_rel : float
+        Relaxation time :math:`1/\lambda_1`.
+    t_mix, log10_t_mix : float
+        Mixing time from the initial law (worst start if none given).
+    log10_t_mix_iterations : float
+        The same in SGD iterations (:math:`t_{mix}/\eta`).
+    worst_case : MixingTime
+        The full mixing-time report (worst start, bounds).
+    tv_left : float
+        TV distance to the stationary law at :math:`t = \eta T`.
+    margin, log10_margin : float
+        :math:`\eta T / t_{mix}`.
+    eps : float
+    explanation : str
+        One paragraph in words.
+    """
+
+    holds: bool
+    eta: float
+    n_steps: int
+    time_budget: float
+    log10_time_budget: float
+    t_rel: float
+    log10_t_rel: float
+    t_mix: float
+    log10_t_mix: float
+    log10_t_mix_iterations: float
+    tv_left: float
+    margin: float
+    log10_margin: float
+    eps: float
+    explanation: str
+    worst_case: MixingTime = field(repr=False)
+
+    def summary(self) -> str:
+        """The verdict and the explanation."""
+        return f"N1 (mixing) {'holds' if self.holds else 'FAILS'}: {self.explanation}"
+
+    __str__ = summary
+
+
+def check_n1(landscape: Landscape, eta: float, n_steps: int, init: InitSpec = None, eps: float = 0.25,
+             grid: Optional[Union[Grid, int]] = None) -> N1Result:
+    r"""Check condition N1: :math:`\eta T \gg t_{mix}` for SGD with learning rate ``eta`` run ``n_steps`` steps.
+
+    Parameters
+    ----------
+    landscape : Landscape
+    eta : float
+        Learning rate (= the temperature :math:`\tau` of the diffusion).
+    n_steps : int
+        Number of SGD iterations :math:`T`.
+    init : float, ndarray or callable, optional
+        Initial law (a point or a density); the worst start when omitted.
+    eps : float
+        TV threshold in (0, 1).
+    grid : Grid or int, optional
+        Discretisation; default 1500 cells refined around the critical points.
+
+    Returns
+    -------
+    N1Result
+        Works in log space: times of :math:`10^{1000}` are reported through
+        their ``log10`` fields (the ``float`` fields are then ``inf``).
+    """
+    from .fokker_planck import FokkerPlanck
+
+    eta = positive_float(eta, "eta", "eta is the SGD learning rate")
+    n_steps = positive_int(n_steps, "n_steps")
+    eps = probability(eps, "eps")
+    if grid is None:
+        a, b = landscape.domain
+        grid = Grid.refined(a, b, 1500, [cp.x for cp in landscape.critical_points()])
+    fp = FokkerPlanck(landscape, eta, grid)
+    if init is not None and isinstance(init, (int, float, np.floating, np.integer)):
+        landscape.contains(init, "init")
+    budget = eta * n_steps
+    mix, worst_prof, init_prof, pi = mixing_time(fp, eps=eps, init=init, _keep_profiles=True, _horizon=budget)
+    prof = init_prof if init_prof is not None else worst_prof
+    log10_tmix = mix.log10_t_mix_init if init_prof is not None else mix.log10_t_mix
+    log10_budget = math.log10(eta) + math.log10(n_steps)
+    tv_left = _tv_at(fp, prof, budget, pi)
+    holds = bool(tv_left <= eps)
+    log10_margin = log10_budget - log10_tmix
+    start_text = "the given initial law" if init is not None else f"the worst start (x = {mix.worst_start:.6g})"
+    verdict = "holds" if holds else "fails"
+    explanation = (
+        f"with eta = {eta:g} and T = {n_steps} iterations SGD's diffusion runs for eta*T = {_fmt(log10_budget)} "
+        f"units of continuous time. From {start_text} its law needs t_mix = {_fmt(log10_tmix)} (log10 "
+        f"{log10_tmix:.6g}; {_fmt(log10_tmix - math.log10(eta))} iterations) to come within TV distance "
+        f"{eps:g} of the stationary law; the relaxation time is t_rel = 1/gap = {_fmt(mix.log10_t_rel)} "
+        f"({mix.gap_route}). The budget is {_fmt(log10_margin)} mixing times and the TV distance left at "
+        f"t = eta*T is {tv_left:.4g}, so N1 {verdict}"
+        + ("." if holds else ": the stationary law's preferences (e.g. for flat or low-noise minima) are not "
+           "reached in this run, and where SGD ends up is decided by where it starts.")
+        + f" Mixing time obtained by {prof.route}.")
+    return N1Result(holds=holds, eta=eta, n_steps=n_steps, time_budget=budget, log10_time_budget=log10_budget,
+                    t_rel=mix.t_rel, log10_t_rel=mix.log10_t_rel, t_mix=_to_float(log10_tmix),
+                    log10_t_mix=log10_tmix, log10_t_mix_iterations=log10_tmix - math.log10(eta), tv_left=tv_left,
+                    margin=_to_float(log10_margin), log10_margin=log10_margin, eps=eps, explanation=explanation,
+                    worst_case=mix)

@@ -1,0 +1,600 @@
+r"""Exact mean first-passage times, basin escape times and the Eyring–Kramers law.
+
+For the Ito SDE :math:`d\theta = -L'\,dt + \sqrt{\tau\Sigma}\,dW` on
+:math:`(a, b)` with a reflecting left end, the mean time to reach
+:math:`y_1 > x_0` from :math:`x_0` is (Gardiner §5.2.7)
+
+.. math:: T(x_0 \to y_1) = \int_{x_0}^{y_1} \frac{dy}{D(y)\,p(y)} \int_a^{y} p(z)\,dz
+          = \frac{2}{\tau}\int_{x_0}^{y_1} e^{-g(y)} \int_a^{y}\frac{e^{g(z)}}{\Sigma(z)}\,dz\,dy,
+
+with :math:`D = \tau\Sigma/2`, :math:`p \propto e^{g}/\Sigma` and
+:math:`g = -(2/\tau)\int^{\theta} L'/\Sigma`; the normaliser cancels.  For
+:math:`y_1 < x_0` the mirror image (reflection at the right end) applies.
+Everything is evaluated in log space: :math:`g` of several thousand is an
+ordinary number, and times such as :math:`10^{1087}` come back as their
+:math:`\log_{10}`.
+
+Quadrature: composite Gauss–Legendre on panels whose edges include the start,
+the target and every critical point (so :math:`g` is monotone on each panel),
+split until :math:`g` changes by at most ``panel_variation`` across a panel,
+and graded geometrically toward the domain ends.  The inner integral at each
+outer node is the running sum of whole-panel masses plus the spectral
+(Legendre) partial integral within its panel; :math:`g` at the nodes is the
+spectral running integral of :math:`g'` from its exactly computed panel-edge
+values (:func:`fpesolve.stationary.drift_increments`).  Relative accuracy is
+~1e-12 for smooth landscapes, limited by the conditioning
+:math:`\varepsilon\,|g|` of the exponent.
+
+Times are continuous times :math:`t`; ``iterations`` are :math:`t/\eta`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional, Tuple
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ._validation import positive_float
+from .landscape import CriticalPoint, Landscape
+from .quadrature import gauss_legendre, graded_panels
+from .stationary import drift_increments, stationary_mass
+
+__all__ = ["FirstPassageTime", "KramersTime", "Escape", "EscapeTimes", "GridFirstPassage",
+           "mean_first_passage_time", "kramers_time", "escape_times", "basin_probabilities", "mfpt_on_grid",
+           "grid_log_link_times", "grid_log_passage"]
+
+_LN10 = math.log(10.0)
+
+
+def _log10_to_float(log10_value: float) -> float:
+    if log10_value == -math.inf:
+        return 0.0
+    if log10_value > 308.2:
+        return math.inf
+    if log10_value < -340.0:
+        return 0.0
+    return 10.0 ** log10_value
+
+
+def _fmt_log10(log10_value: float) -> str:
+    if not math.isfinite(log10_value):
+        return "0" if log10_value < 0 else "inf"
+    if abs(log10_value) < 15:
+        return f"{10.0 ** log10_value:.10g}"
+    mant = 10.0 ** (log10_value - math.floor(log10_value))
+    return f"{mant:.6f}e{int(math.floor(log10_value)):+d}"
+
+
+# ---------------------------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class FirstPassageTime:
+    r"""A mean first-passage time in log-safe form.
+
+    Attributes
+    ----------
+    start, target : float
+    tau, eta : float
+        Temperature of the diffusion and the learning rate used to convert to
+        iterations (``eta = tau`` unless given).
+    log_time : float
+        Natural log of the time (``-inf`` when start == target).
+    log10_time : float
+        :math:`\log_{10} T` (continuous time).
+    time : float
+        :math:`T` in continuous time, ``inf`` when it exceeds float64 (never NaN).
+    log10_iterations : float
+        :math:`\log_{10}(T/\eta)`, SGD iterations.
+    iterations : float
+        :math:`T/\eta`, ``inf`` when not representable.
+    method : str
+    """
+
+    start: float
+    target: float
+    tau: float
+    eta: float
+    log_time: float
+    log10_time: float
+    time: float
+    log10_iterations: float
+    iterations: float
+    method: str
+
+    def summary(self) -> str:
+        """One line with the time in both units."""
+        return (f"mean first-passage time {self.start:.6g} -> {self.target:.6g} at tau = {self.tau:g}: "
+                f"t = {_fmt_log10(self.log10_time)} (log10 {self.log10_time:.10g}), "
+                f"{_fmt_log10(self.log10_iterations)} iterations at eta = {self.eta:g} [{self.method}]")
+
+    __str__ = summary
+
+
+def _passage(start: float, target: float, tau: float, eta: float, log_time: float, method: str) -> FirstPassageTime:
+    log10 = log_time / _LN10
+    log10_it = log10 - math.log10(eta)
+    return FirstPassageTime(start=float(start), target=float(target), tau=tau, eta=eta, log_time=float(log_time),
+                            log10_time=float(log10), time=_log10_to_float(log10), log10_iterations=float(log10_it),
+                            iterations=_log10_to_float(log10_it), method=method)
+
+
+@dataclass(frozen=True)
+class KramersTime:
+    r"""The Eyring–Kramers escape time from a minimum over a saddle.
+
+    .. math:: T_K = \frac{2\pi}{\sqrt{H_a |H_s|}}\sqrt{\frac{\Sigma(s)}{\Sigma(a)}}\,
+              \exp\Big(\frac{2}{\tau}\int_a^s\frac{L'}{\Sigma}\Big)
+
+    Attributes
+    ----------
+    minimum, saddle : CriticalPoint
+    log_prefactor : float
+        :math:`\ln\big(2\pi\sqrt{\Sigma_s/\Sigma_a}/\sqrt{H_a|H_s|}\big)`.
+    exponent : float
+        :math:`(2/\tau)\int_a^s L'/\Sigma` (the effective barrier over :math:`\tau/2`).
+    log10_time, time, log10_iterations, iterations : float
+        As in :class:`FirstPassageTime`.
+    """
+
+    minimum: CriticalPoint
+    saddle: CriticalPoint
+    tau: float
+    eta: float
+    log_prefactor: float
+    exponent: float
+    log10_time: float
+    time: float
+    log10_iterations: float
+    iterations: float
+
+    def summary(self) -> str:
+        """One line."""
+        return (f"Kramers time from x = {self.minimum.x:.6g} over the saddle at {self.saddle.x:.6g}: "
+                f"t = {_fmt_log10(self.log10_time)} (log10 {self.log10_time:.10g}; exponent {self.exponent:.10g}), "
+                f"{_fmt_log10(self.log10_iterations)} iterations")
+
+    __str__ = summary
+
+
+@dataclass(frozen=True)
+class Escape:
+    """Escape from one minimum to a neighbouring one: exact time, Kramers time and their ratio."""
+
+    source: CriticalPoint
+    destination: CriticalPoint
+    saddle: CriticalPoint
+    exact: FirstPassageTime
+    kramers: KramersTime
+
+    @property
+    def log10_ratio(self) -> float:
+        """:math:`\\log_{10}(T_{exact}/T_K)` (0 when Kramers is exact)."""
+        return self.exact.log10_time - self.kramers.log10_time
+
+    @property
+    def ratio(self) -> float:
+        """:math:`T_{exact}/T_K`."""
+        return 10.0 ** self.log10_ratio
+
+
+@dataclass(frozen=True)
+class EscapeTimes:
+    """Basin-to-basin escape times between neighbouring minima, and the exact basin probabilities.
+
+    Attributes
+    ----------
+    minima : tuple of CriticalPoint
+    boundaries : ndarray
+        Basin edges: the domain ends and the highest saddle between each pair
+        of neighbouring minima.
+    log_basin_probabilities : ndarray
+        Natural logs of the stationary masses of the basins (exact, never underflow).
+    basin_probabilities : ndarray
+    escapes : tuple of Escape
+        For each neighbouring pair both directions, left-to-right first.
+    """
+
+    tau: float
+    eta: float
+    minima: Tuple[CriticalPoint, ...]
+    boundaries: np.ndarray = field(repr=False)
+    log_basin_probabilities: np.ndarray
+    basin_probabilities: np.ndarray
+    escapes: Tuple[Escape, ...] = field(repr=False)
+
+    def summary(self) -> str:
+        """A table of basins and escape times."""
+        lines = [f"Basins at tau = {self.tau:g} (eta = {self.eta:g})",
+                 f"{'minimum x':>12s} {'Sigma/H':>10s} {'log10 P(basin)':>16s} {'P(basin)':>12s}"]
+        for m, lp, p in zip(self.minima, self.log_basin_probabilities, self.basin_probabilities):
+            lines.append(f"{m.x:12.6g} {m.sigma_over_hess:10.4g} {lp / _LN10:16.8g} {p:12.4e}")
+        lines.append(f"{'from':>10s} {'to':>10s} {'log10 T exact':>16s} {'log10 T Kramers':>16s} "
+                     f"{'exact/Kramers':>14s} {'log10 iterations':>17s}")
+        for e in self.escapes:
+            lines.append(f"{e.source.x:10.4g} {e.destination.x:10.4g} {e.exact.log10_time:16.8f} "
+                         f"{e.kramers.log10_time:16.8f} {e.ratio:14.8f} {e.exact.log10_iterations:17.8f}")
+        return "\n".join(lines)
+
+    __str__ = summary
+
+
+# ---------------------------------------------------------------------------------------------- quadrature
+@lru_cache(maxsize=8)
+def _integration_matrix(order: int) -> np.ndarray:
+    r"""``M[j, k] = int_{-1}^{t_j} l_k(t) dt`` for the Lagrange basis at the Gauss–Legendre nodes."""
+    t, w = gauss_legendre(order)
+    leg = np.polynomial.legendre
+    vander = leg.legvander(t, order - 1)                      # P_m(t_k)
+    coef = (2 * np.arange(order) + 1)[:, None] / 2.0 * (vander.T * w[None, :])  # c = coef @ f
+    integrals = np.empty((order, order))
+    for m in range(order):
+        basis = np.zeros(order)
+        basis[m] = 1.0
+        integrals[:, m] = leg.legval(t, leg.legint(basis, lbnd=-1.0))
+    out = integrals @ coef
+    out.flags.writeable = False
+    return out
+
+
+def _mirror(landscape: Landscape) -> Landscape:
+    a, b = landscape.domain
+    return Landscape(grad=lambda x: -landscape.grad(-np.asarray(x)), sigma=lambda x: landscape.sigma(-np.asarray(x)),
+                     domain=(-b, -a), name=f"mirror of {landscape.name}")
+
+
+def _panel_edges(landscape: Landscape, tau: float, x0: float, y1: float, variation: float) -> Tuple[np.ndarray,
+                                                                                                     np.ndarray]:
+    """Edges on [a, y1] and the exact increments of g across them."""
+    a, b = landscape.domain
+    base = graded_panels(a, b, 256, levels=60, ratio=0.5)
+    crit = [cp.x for cp in landscape.critical_points() if a < cp.x < y1]
+    edges = np.unique(np.concatenate((base[base < y1], [x0, y1], crit)))
+    for _ in range(40):
+        inc = -(2.0 / tau) * drift_increments(landscape, edges)
+        pieces = np.ceil(np.abs(inc) / variation).astype(np.int64)
+        pieces[0] = 1  # the panel touching the domain end may hold an integrable end singularity of g
+        if np.all(pieces <= 1):
+            return edges, inc
+        new = [edges[:-1][pieces <= 1]]
+        for i in np.flatnonzero(pieces > 1):
+            new.append(np.linspace(edges[i], edges[i + 1], min(int(pieces[i]), 4096) + 1)[:-1])
+        edges = np.unique(np.concatenate(new + [[edges[-1]]]))
+    raise RuntimeError(f"the first-passage quadrature could not resolve the exponent of {landscape.name!r} at "
+                       f"tau = {tau!r}; report this landscape")
+
+
+def _log_mfpt_right(landscape: Landscape, tau: float, x0: float, y1: float, variation: float = 6.0,
+                    order: int = 20) -> float:
+    """ln T(x0 -> y1) for y1 > x0 with reflection at the left domain end."""
+    edges, inc = _panel_edges(landscape, tau, x0, y1, variation)
+    t, w = gauss_legendre(order)
+    mat = _integration_matrix(order)
+    half = 0.5 * np.diff(edges)
+    nodes = (0.5 * (edges[:-1] + edges[1:]))[:, None] + half[:, None] * t[None, :]
+    flat = nodes.ravel()
+    gprime = (-(2.0 / tau) * landscape.checked_grad(flat) / landscape.checked_sigma(flat)).reshape(nodes.shape)
+    g_edges = np.concatenate(([0.0], np.cumsum(inc)))
+    g = g_edges[:-1, None] + half[:, None] * (gprime @ mat.T)
+    h = g - np.log(landscape.checked_sigma(flat)).reshape(nodes.shape)
+    peak = h.max(axis=1)
+    scaled = np.exp(h - peak[:, None])
+    log_mass = peak + np.log(half * (scaled @ w))
+    log_cum = np.logaddexp.accumulate(log_mass)
+    log_before = np.concatenate(([-np.inf], log_cum[:-1]))
+    outer = np.flatnonzero((edges[:-1] >= x0) & (edges[1:] <= y1))
+    partial = half[outer, None] * (scaled[outer] @ mat.T)
+    if np.any(partial <= 0):
+        raise RuntimeError("non-positive partial integral in the first-passage quadrature; report this landscape")
+    log_f = np.logaddexp(log_before[outer, None], peak[outer, None] + np.log(partial))
+    terms = -g[outer] + log_f + np.log(half[outer, None] * w[None, :])
+    return math.log(2.0 / tau) + float(logsumexp(terms))
+
+
+def mean_first_passage_time(landscape: Landscape, tau: float, start: float, target: float,
+                            eta: Optional[float] = None, panel_variation: float = 6.0,
+                            order: int = 20) -> FirstPassageTime:
+    r"""Exact mean first-passage time from ``start`` to ``target`` (1D quadrature in log space).
+
+    .. math:: T = \int_{x_0}^{y_1}\frac{dy}{D(y)p(y)}\int_a^{y}p(z)\,dz \quad (y_1 > x_0),
+
+    with reflection at the domain end behind the start (the mirror formula for
+    :math:`y_1 < x_0`).
+
+    Parameters
+    ----------
+    landscape : Landscape
+    tau : float
+        Temperature :math:`\tau = \eta`.
+    start, target : float
+        Points of the closed domain.
+    eta : float, optional
+        Learning rate for the conversion to iterations (default ``tau``).
+    panel_variation : float
+        Largest change of the exponent :math:`g` across one quadrature panel.
+    order : int
+        Gauss–Legendre nodes per panel.
+
+    Returns
+    -------
+    FirstPassageTime
+        ``time`` is ``inf`` (and ``log10_time`` finite) when the time exceeds
+        float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-3.0, 3.0))
+    >>> T = mean_first_passage_time(dw, 0.01, -1.0, 1.0)
+    >>> round(T.log10_time, 3)   # ~ (2 pi / sqrt 2) exp(50)
+    22.368
+    """
+    tau = positive_float(tau, "tau", "tau is the learning rate eta of the SGD diffusion")
+    eta = tau if eta is None else positive_float(eta, "eta")
+    if not isinstance(landscape, Landscape):
+        raise TypeError(f"`landscape` must be a fpesolve.Landscape, got {type(landscape).__name__}")
+    x0 = landscape.contains(start, "start")
+    y1 = landscape.contains(target, "target")
+    variation = positive_float(panel_variation, "panel_variation")
+    if y1 == x0:
+        log_t = -math.inf
+    elif y1 > x0:
+        log_t = _log_mfpt_right(landscape, tau, x0, y1, variation, order)
+    else:
+        log_t = _log_mfpt_right(_mirror(landscape), tau, -x0, -y1, variation, order)
+    return _passage(x0, y1, tau, eta, log_t, "exact quadrature (log space)")
+
+
+# ---------------------------------------------------------------------------------------------- Kramers
+def _basin_minimum(landscape: Landscape, x: float) -> CriticalPoint:
+    cps = landscape.critical_points()
+    minima = [cp for cp in cps if cp.kind == "minimum"]
+    saddles = [cp.x for cp in cps if cp.kind == "saddle"]
+    inside = [m for m in minima if not any(min(x, m.x) < s < max(x, m.x) for s in saddles)]
+    if not inside:
+        raise ValueError(f"no minimum of {landscape.name!r} shares a basin with x = {x!r}")
+    return min(inside, key=lambda m: abs(m.x - x))
+
+
+def kramers_time(landscape: Landscape, tau: float, start: float, target: float,
+                 eta: Optional[float] = None) -> KramersTime:
+    r"""Eyring–Kramers estimate of the escape time from the basin of ``start`` toward ``target``.
+
+    .. math:: T_K = \frac{2\pi}{\sqrt{H_a|H_s|}}\sqrt{\frac{\Sigma(s)}{\Sigma(a)}}
+              \exp\Big(\frac{2}{\tau}\int_a^s \frac{L'}{\Sigma}\Big)
+
+    (Laplace's method on the exact formula; the relative error is
+    :math:`O(\tau)`).  ``a`` is the minimum of the basin containing
+    ``start``; among the saddles between ``start`` and ``target`` the one
+    with the largest exponent (measured from the deepest minimum before it)
+    is used — the leading-order answer when several barriers lie on the way.
+    It approximates the mean time to pass the saddle *and* reach the next
+    basin; the time to first reach the saddle itself is about :math:`T_K/2`.
+
+    Raises
+    ------
+    ValueError
+        If no saddle separates the basin of ``start`` from ``target`` (a
+        downhill passage: Kramers does not apply).
+    """
+    tau = positive_float(tau, "tau", "tau is the learning rate eta of the SGD diffusion")
+    eta = tau if eta is None else positive_float(eta, "eta")
+    x0 = landscape.contains(start, "start")
+    y1 = landscape.contains(target, "target")
+    first = _basin_minimum(landscape, x0)
+    lo, hi = sorted((first.x, y1))
+    cps = [cp for cp in landscape.critical_points() if lo <= cp.x <= hi]
+    if y1 < first.x:
+        cps = cps[::-1]
+    saddles = [cp for cp in cps if cp.kind == "saddle"]
+    if not saddles:
+        raise ValueError(f"no saddle of {landscape.name!r} lies between the minimum at {first.x!r} and the target "
+                         f"{y1!r}: the passage is downhill and the Kramers law does not apply; use "
+                         f"mean_first_passage_time")
+    best = None
+    seen_minima = []
+    for cp in cps:
+        if cp.kind == "minimum":
+            seen_minima.append(cp)
+            continue
+        for m in seen_minima:
+            pts = np.array(sorted((m.x, cp.x)))
+            integral = float(drift_increments(landscape, pts)[0]) * (1.0 if cp.x > m.x else -1.0)
+            exponent = (2.0 / tau) * integral
+            if best is None or exponent > best[0]:
+                best = (exponent, m, cp)
+    exponent, m, s = best
+    if not (m.hess > 0 and s.hess < 0):
+        raise ValueError(f"the Kramers prefactor needs H > 0 at the minimum and H < 0 at the saddle; got "
+                         f"H = {m.hess!r} at {m.x!r} and {s.hess!r} at {s.x!r}")
+    log_pref = math.log(2.0 * math.pi) + 0.5 * (math.log(s.sigma) - math.log(m.sigma)) \
+        - 0.5 * (math.log(m.hess) + math.log(-s.hess))
+    log10 = (log_pref + exponent) / _LN10
+    log10_it = log10 - math.log10(eta)
+    return KramersTime(minimum=m, saddle=s, tau=tau, eta=eta, log_prefactor=log_pref, exponent=exponent,
+                       log10_time=log10, time=_log10_to_float(log10), log10_iterations=log10_it,
+                       iterations=_log10_to_float(log10_it))
+
+
+# ---------------------------------------------------------------------------------------------- basins
+def _basin_structure(landscape: Landscape) -> Tuple[Tuple[CriticalPoint, ...], np.ndarray, Tuple[CriticalPoint, ...]]:
+    cps = landscape.critical_points()
+    minima = tuple(cp for cp in cps if cp.kind == "minimum")
+    a, b = landscape.domain
+    separators = []
+    for left, right in zip(minima[:-1], minima[1:]):
+        between = [cp for cp in cps if cp.kind == "saddle" and left.x < cp.x < right.x]
+        separators.append(max(between, key=lambda cp: cp.loss))
+    bounds = np.array([a] + [s.x for s in separators] + [b])
+    return minima, bounds, tuple(separators)
+
+
+def basin_probabilities(landscape: Landscape, tau: float, log: bool = False) -> np.ndarray:
+    r"""Exact stationary probabilities of the basins of attraction (split at the saddles).
+
+    Basin ``k`` is the interval between the saddles around the ``k``-th
+    minimum (the domain ends for the outer basins); its probability is the
+    exact integral of the stationary density (log-space quadrature,
+    :func:`fpesolve.stationary.stationary_mass`).  With ``log=True`` the
+    natural logs are returned (never underflow).
+    """
+    tau = positive_float(tau, "tau")
+    minima, bounds, _ = _basin_structure(landscape)
+    if not minima:
+        raise ValueError(f"{landscape.name!r} has no interior minimum")
+    logs = np.array([stationary_mass(landscape, tau, lo, hi, log=True) for lo, hi in zip(bounds[:-1], bounds[1:])])
+    return logs if log else np.exp(logs)
+
+
+def escape_times(landscape: Landscape, tau: float, eta: Optional[float] = None) -> EscapeTimes:
+    r"""Exact escape times between neighbouring minima, with Kramers beside them.
+
+    For each pair of neighbouring minima ``A < B`` the exact mean first-passage
+    times :math:`T_{A\to B}` and :math:`T_{B\to A}` (reflecting domain ends)
+    and the Eyring–Kramers estimates over the separating saddle; and the
+    exact basin probabilities of the stationary density.
+
+    Raises
+    ------
+    ValueError
+        If the landscape has fewer than two minima.
+    """
+    tau = positive_float(tau, "tau", "tau is the learning rate eta of the SGD diffusion")
+    eta = tau if eta is None else positive_float(eta, "eta")
+    minima, bounds, saddles = _basin_structure(landscape)
+    if len(minima) < 2:
+        raise ValueError(f"basin escape needs at least two minima, but {landscape.name!r} has {len(minima)} "
+                         f"(critical points: {[str(cp) for cp in landscape.critical_points()]}); "
+                         f"use mean_first_passage_time for a passage between arbitrary points")
+    log_p = np.array([stationary_mass(landscape, tau, lo, hi, log=True) for lo, hi in zip(bounds[:-1], bounds[1:])])
+    escapes = []
+    for (left, right), s in zip(zip(minima[:-1], minima[1:]), saddles):
+        for src, dst in ((left, right), (right, left)):
+            exact = mean_first_passage_time(landscape, tau, src.x, dst.x, eta=eta)
+            kr = kramers_time(landscape, tau, src.x, dst.x, eta=eta)
+            escapes.append(Escape(source=src, destination=dst, saddle=s, exact=exact, kramers=kr))
+    return EscapeTimes(tau=tau, eta=eta, minima=minima, boundaries=bounds, log_basin_probabilities=log_p,
+                       basin_probabilities=np.exp(log_p), escapes=tuple(escapes))
+
+
+# ---------------------------------------------------------------------------------------------- grid
+def grid_log_link_times(disc) -> Tuple[np.ndarray, np.ndarray]:
+    r"""Log mean times to cross each link of the discrete chain (reflecting ends).
+
+    ``forward[k]`` is :math:`\ln E_k[T_{k+1}] = \ln\big(\pi([0,k])/(\pi_k a_k)\big)`
+    and ``backward[k]`` is :math:`\ln E_{k+1}[T_k] = \ln\big(\pi([k+1,N-1])/(\pi_{k+1} b_k)\big)`:
+    the exact solution of the backward equation :math:`Q^{\mathsf T}\tau = -1`
+    with an absorbing target, written as sums of positive terms.
+    """
+    logpi = np.asarray(disc.log_stationary_mass)
+    log_left = np.logaddexp.accumulate(logpi)
+    log_right = np.logaddexp.accumulate(logpi[::-1])[::-1]
+    forward = log_left[:-1] - logpi[:-1] - np.asarray(disc.log_up)
+    backward = log_right[1:] - logpi[1:] - np.asarray(disc.log_down)
+    return forward, backward
+
+
+def grid_log_passage(links: Tuple[np.ndarray, np.ndarray], centres: np.ndarray, start: float, target: float) -> float:
+    r"""ln of the grid MFPT from ``start`` to ``target`` (points between the cell centres, linear interpolation).
+
+    The passage time :math:`\Phi(y_1) - \Phi(x_0)` with :math:`\Phi` piecewise
+    linear through the cell centres is a weighted sum of link times with
+    weights in [0, 1] (no subtraction).  Points outside the outermost centres
+    are moved to them (an :math:`O(h)` change).
+    """
+    x0 = float(np.clip(start, centres[0], centres[-1]))
+    y1 = float(np.clip(target, centres[0], centres[-1]))
+    if x0 == y1:
+        return -math.inf
+    lo, hi = min(x0, y1), max(x0, y1)
+    i0 = max(int(np.searchsorted(centres, lo, side="right")) - 1, 0)
+    i1 = min(int(np.searchsorted(centres, hi, side="left")), centres.size - 1)
+    left, right = centres[i0:i1], centres[i0 + 1:i1 + 1]
+    weights = (np.minimum(hi, right) - np.maximum(lo, left)) / (right - left)
+    log_links = (links[0] if y1 > x0 else links[1])[i0:i1]
+    keep = weights > 0
+    return float(logsumexp(log_links[keep] + np.log(weights[keep])))
+
+
+@dataclass(frozen=True)
+class GridFirstPassage:
+    r"""Mean first-passage times to ``target`` from every cell centre, on the grid.
+
+    Attributes
+    ----------
+    target : float
+    log_times : ndarray, shape (N,)
+        :math:`\ln T(x_i \to \text{target})` (``-inf`` only where
+        :math:`x_i` equals the target).
+    times : ndarray, shape (N,)
+        The times, ``inf`` where not representable.
+    grid : Grid
+    tau, eta : float
+    """
+
+    target: float
+    log_times: np.ndarray = field(repr=False)
+    times: np.ndarray = field(repr=False)
+    grid: object
+    tau: float
+    eta: float
+    links: Tuple[np.ndarray, np.ndarray] = field(repr=False)
+
+    def at(self, start: float) -> FirstPassageTime:
+        """The grid MFPT from ``start`` (linear interpolation between centres, no cancellation)."""
+        a, b = self.grid.domain
+        if not a <= float(start) <= b:
+            raise ValueError(f"`start` = {start!r} lies outside the grid [{a!r}, {b!r}]")
+        log_t = grid_log_passage(self.links, self.grid.centres, float(start), self.target)
+        return _passage(float(start), self.target, self.tau, self.eta, log_t,
+                        "grid backward equation (Scharfetter-Gummel chain, log space)")
+
+
+def mfpt_on_grid(fp, target: float, eta: Optional[float] = None) -> GridFirstPassage:
+    r"""Mean first-passage times to ``target`` from the backward equation on ``fp``'s grid.
+
+    Solves :math:`Q^{\mathsf T}\tau = -1` with the target absorbing, exactly
+    and in :math:`O(N)`, through the link times of
+    :func:`grid_log_link_times`; a target between two centres is reached by
+    linear interpolation of the passage potential.  Agrees with
+    :func:`mean_first_passage_time` to :math:`O(h^2)`.
+
+    Parameters
+    ----------
+    fp : FokkerPlanck
+        With two reflecting ends.
+    target : float
+        A point of the domain.
+    eta : float, optional
+        Learning rate for iterations (default ``fp.tau``).
+    """
+    if fp.boundary != ("reflecting", "reflecting"):
+        raise ValueError(f"mfpt_on_grid needs two reflecting ends (the target is the only absorbing set), "
+                         f"got boundary {fp.boundary!r}")
+    eta = fp.tau if eta is None else positive_float(eta, "eta")
+    y1 = fp.landscape.contains(target, "target")
+    links = grid_log_link_times(fp.discretization)
+    x = fp.grid.centres
+    n = x.size
+    yc = float(np.clip(y1, x[0], x[-1]))
+    j = min(max(int(np.searchsorted(x, yc, side="right")) - 1, 0), n - 2)
+    theta = (yc - x[j]) / (x[j + 1] - x[j])
+    log_t = np.full(n, -np.inf)
+    fwd, bwd = links
+    with np.errstate(divide="ignore"):
+        # cells 0..j: theta * t+_j + sum_{k=i}^{j-1} t+_k
+        head = math.log(theta) if theta > 0 else -math.inf
+        terms = np.concatenate((fwd[:j], [fwd[j] + head]))
+        log_t[:j + 1] = np.logaddexp.accumulate(terms[::-1])[::-1]
+        # cells j+1..n-1: (1 - theta) * t-_j + sum_{k=j+1}^{i-1} t-_k
+        tail = math.log1p(-theta) if theta < 1 else -math.inf
+        terms = np.concatenate(([bwd[j] + tail], bwd[j + 1:]))
+        log_t[j + 1:] = np.logaddexp.accumulate(terms)
+    with np.errstate(over="ignore"):
+        times = np.exp(log_t)
+    for arr in (log_t, times):
+        arr.flags.writeable = False
+    return GridFirstPassage(target=y1, log_times=log_t, times=times, grid=fp.grid, tau=fp.tau, eta=eta, links=links)

@@ -1,0 +1,468 @@
+r"""Relaxation spectra of the Fokker–Planck generator, to full relative precision.
+
+The Scharfetter–Gummel generator :math:`Q` (see :mod:`fpesolve.discretize`)
+is a birth–death rate matrix with rates :math:`a_i` (:math:`i \to i+1`),
+:math:`b_i` (:math:`i+1 \to i`) and, at absorbing ends, exit rates
+:math:`o_0, o_{N-1}`.  It is in detailed balance with the cell masses
+:math:`\pi_i`, so :math:`S = \Pi^{-1/2} Q\, \Pi^{1/2}` is symmetric and
+
+.. math:: -S = C^{\mathsf T} C, \qquad
+          C = \begin{pmatrix} \sqrt{o_0} & & & \\
+                              -\sqrt{a_0} & \sqrt{b_0} & & \\
+                              & \ddots & \ddots & \\
+                              & & -\sqrt{a_{N-2}} & \sqrt{b_{N-2}} \\
+                              & & & \sqrt{o_{N-1}} \end{pmatrix}
+
+(the first/last row only for an absorbing left/right end).  The eigenvalues
+of :math:`-Q` are the squared singular values :math:`\sigma_j^2` of the
+bidiagonal :math:`C`, and those are the positive eigenvalues of the
+zero-diagonal Golub–Kahan tridiagonal matrix with off-diagonal
+:math:`(\sqrt{o_0},)\,\sqrt{a_0}, \sqrt{b_0}, \sqrt{a_1}, \sqrt{b_1}, \dots (, \sqrt{o_{N-1}})`.
+Bisection with Sturm counts on that matrix determines every :math:`\sigma_j`
+to a few ulps *relative* accuracy however small it is (Demmel & Kahan 1990),
+whereas the
+usual symmetric tridiagonal eigensolvers only give an absolute accuracy of
+:math:`\varepsilon\,\|Q\|` — useless for a metastable gap of :math:`10^{-30}`.
+
+Two bisection engines are offered (``solver=``): ``"sturm"`` (default), a
+numba kernel (:mod:`fpesolve._spectrum_kernels`) that bisects geometrically
+and forms the Sturm recurrence as :math:`e\,(e/q)`, so off-diagonals down to
+~1e-290 of the largest stay usable; and ``"stebz"``, LAPACK's bisection
+through :func:`scipy.linalg.eigh_tridiagonal` (``select='i'``,
+``tol`` = smallest normal number), which squares the off-diagonals and
+therefore splits the matrix (returning a spurious 0) once a rate ratio
+passes ~1e-308 — e.g. a coarse grid across a barrier of a few hundred
+:math:`k_BT`.  Eigenvectors come from inverse iteration (LAPACK ``stein``)
+at the bisected eigenvalues.
+
+The square roots :math:`\sqrt{a_i} = e^{\frac12\ln a_i}` are formed from the
+log-rates after dividing by a power of two close to the largest one, so
+nothing underflows prematurely; the rates are returned in log form as well.
+
+Boundaries: all four combinations are supported.  With two reflecting ends
+:math:`-Q` has the simple eigenvalue 0 (the stationary law) and the
+``k`` *nonzero* rates are returned (at most ``N - 1``); with an absorbing end
+every eigenvalue is positive and the ``k`` smallest are returned (at most
+``N``), the first being the decay rate of the quasi-stationary law.
+
+When the gap underflows float64 (or bisection cannot resolve it),
+:func:`spectral_gap` switches to the
+exact first-passage expression :math:`1/T_{AB} + 1/T_{BA}` of the same
+discrete chain, evaluated in log space (:mod:`fpesolve.passage`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+import numpy as np
+from scipy.linalg import eigh_tridiagonal, get_lapack_funcs
+
+from ._validation import positive_int
+from .grid import Grid
+
+__all__ = ["Spectrum", "SpectralGap", "spectrum", "spectral_gap", "golub_kahan_offdiagonal"]
+
+_LN10 = math.log(10.0)
+_TINY = np.finfo(float).tiny
+#: bisection floor and smallest trusted scaled singular value / off-diagonal (the Sturm sequence
+#: guards its pivots at the safe minimum ~2e-308; these keep well clear of it)
+_SIGMA_FLOOR = 1e-295
+_E_FLOOR = 1e-290
+_GK_METHOD = "golub-kahan bisection"
+
+
+def _log10_to_float(log10_value: float) -> float:
+    """``10**log10_value`` as a float, ``inf`` on overflow and ``0.0`` on underflow."""
+    if log10_value > 308.2:
+        return math.inf
+    if log10_value < -340.0:
+        return 0.0
+    return 10.0 ** log10_value
+
+
+def golub_kahan_offdiagonal(fp) -> Tuple[np.ndarray, float, int]:
+    r"""The scaled off-diagonal of the Golub–Kahan matrix of ``fp``'s generator.
+
+    Returns
+    -------
+    offdiag : ndarray
+        :math:`2^{-s}\,(\sqrt{o_0},)\sqrt{a_0}, \sqrt{b_0}, \dots(, \sqrt{o_{N-1}})`.
+    log_scale : float
+        :math:`s \ln 2`; the singular values are ``exp(log_scale)`` times
+        those of the scaled matrix.
+    first_positive : int
+        Index (ascending order) of the smallest positive eigenvalue of the
+        Golub–Kahan matrix.
+    """
+    d = fp.discretization
+    left_abs = d.boundary[0] == "absorbing"
+    right_abs = d.boundary[1] == "absorbing"
+    n = d.grid.n
+    half_up = 0.5 * np.asarray(d.log_up)
+    half_down = 0.5 * np.asarray(d.log_down)
+    parts = []
+    if left_abs:
+        parts.append(np.array([0.5 * math.log(d.out[0])]))
+    inter = np.empty(2 * (n - 1))
+    inter[0::2] = half_up
+    inter[1::2] = half_down
+    parts.append(inter)
+    if right_abs:
+        parts.append(np.array([0.5 * math.log(d.out[-1])]))
+    log_e = np.concatenate(parts)
+    shift = math.floor(float(np.max(log_e)) / math.log(2.0))
+    log_scale = shift * math.log(2.0)
+    if float(np.min(log_e)) > -708.0 and float(np.max(log_e)) < 709.0:
+        # exp of the exact half-logs (1 ulp), then an exact power-of-two scaling
+        offdiag = np.ldexp(np.exp(log_e), -shift)
+    else:
+        with np.errstate(under="ignore"):
+            offdiag = np.exp(log_e - log_scale)
+    rows = n - 1 + int(left_abs) + int(right_abs)
+    return offdiag, log_scale, max(n, rows)
+
+
+def _n_nonzero(fp) -> int:
+    d = fp.discretization
+    return fp.grid.n - 1 if d.boundary == ("reflecting", "reflecting") else fp.grid.n
+
+
+def _check_k(fp, k) -> int:
+    k = positive_int(k, "k")
+    available = _n_nonzero(fp)
+    if k > available:
+        kind = "N - 1" if available == fp.grid.n - 1 else "N"
+        raise ValueError(f"`k` = {k} exceeds the {available} nonzero rates a grid of N = {fp.grid.n} cells has "
+                         f"({kind} for boundary {fp.boundary!r}); ask for k <= {available} or refine the grid")
+    return k
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    r"""The ``k`` slowest nonzero relaxation rates of the discrete Fokker–Planck generator.
+
+    Attributes
+    ----------
+    rates : ndarray, shape (k,)
+        :math:`\lambda_1 \le \dots \le \lambda_k`, eigenvalues of :math:`-Q`
+        (units 1/[continuous time]; divide by :math:`\eta` for rates per SGD
+        iteration).
+    log10_rates : ndarray, shape (k,)
+        :math:`\log_{10}\lambda_j` (always finite, also where ``rates`` underflow).
+    relaxation_times : ndarray, shape (k,)
+        :math:`1/\lambda_j` (``inf`` where not representable).
+    densities : ndarray, shape (k, N) or None
+        Right eigenvectors as densities, :math:`r_j(x_i) = p(x_i)\,\varphi_j(x_i)`,
+        so that :math:`p_t = p + \sum_j c_j e^{-\lambda_j t} r_j`.
+    observables : ndarray, shape (k, N) or None
+        Left eigenvectors :math:`\varphi_j` (eigenfunctions of the backward
+        operator), normalised by :math:`\sum_i \pi_i \varphi_j(x_i)^2 = 1`
+        (so :math:`\sum_i \varphi_j(x_i) r_l(x_i)|c_i| = \delta_{jl}`) and
+        signed so that the last cell's value is >= 0.  May contain ``inf``
+        where :math:`\pi_i` underflows.
+    grid : Grid
+    boundary : (str, str)
+    method : str
+        How the numbers were obtained.
+    """
+
+    rates: np.ndarray
+    log10_rates: np.ndarray
+    relaxation_times: np.ndarray
+    densities: Optional[np.ndarray] = field(repr=False)
+    observables: Optional[np.ndarray] = field(repr=False)
+    grid: Grid
+    boundary: Tuple[str, str]
+    method: str
+
+    @property
+    def k(self) -> int:
+        """Number of rates."""
+        return int(self.rates.size)
+
+    @property
+    def gap(self) -> float:
+        """The slowest rate :math:`\\lambda_1`."""
+        return float(self.rates[0])
+
+    def summary(self) -> str:
+        """A table of the rates and relaxation times."""
+        lines = [f"Spectrum of -Q on {self.grid!r}, boundary {self.boundary}, by {self.method}",
+                 f"{'j':>3s} {'rate':>24s} {'log10 rate':>14s} {'relaxation time':>24s}"]
+        for j in range(self.k):
+            lines.append(f"{j + 1:3d} {self.rates[j]:24.16e} {self.log10_rates[j]:14.8f} "
+                         f"{self.relaxation_times[j]:24.16e}")
+        return "\n".join(lines)
+
+    __str__ = summary
+
+
+@dataclass(frozen=True)
+class SpectralGap:
+    r"""The spectral gap :math:`\lambda_1` of the generator and the relaxation time :math:`1/\lambda_1`.
+
+    Attributes
+    ----------
+    value : float or None
+        :math:`\lambda_1` in 1/[continuous time], or ``None`` when it is
+        below the float64 range (then only ``log10`` carries it; it is never
+        reported as 0).
+    log10 : float
+        :math:`\log_{10}\lambda_1` (always finite).
+    relaxation_time : float
+        :math:`t_{rel} = 1/\lambda_1`, ``inf`` when above the float64 range.
+    log10_relaxation_time : float
+    route : str
+        ``"golub-kahan bisection"`` or ``"first-passage (log space): 1/T_AB + 1/T_BA"``.
+    n : int
+        Number of grid cells.
+    boundary : (str, str)
+    detail : str
+        For the first-passage route, which minima were used.
+    """
+
+    value: Optional[float]
+    log10: float
+    relaxation_time: float
+    log10_relaxation_time: float
+    route: str
+    n: int
+    boundary: Tuple[str, str]
+    detail: str = ""
+
+    @property
+    def log(self) -> float:
+        """Natural log of the gap."""
+        return self.log10 * _LN10
+
+    def summary(self) -> str:
+        """A one-paragraph description."""
+        val = f"{self.value:.16e}" if self.value is not None else f"10^{self.log10:.10f} (below float64)"
+        text = (f"spectral gap {val} (log10 {self.log10:.12g}); relaxation time 10^{self.log10_relaxation_time:.10g} "
+                f"(continuous time) on N = {self.n} cells, boundary {self.boundary}, route: {self.route}")
+        return text + (f"; {self.detail}" if self.detail else "")
+
+    __str__ = summary
+
+
+def _bisection(fp, k: int, vectors: bool, solver: str = "sturm"):
+    """Golub–Kahan bisection.
+
+    Returns ``(sigma, shift, x, reliable)``: the scaled singular values (the true ones are
+    ``sigma * 2**shift``), the x-parts of the eigenvectors (N, k) or None, and whether the
+    bisection resolved them to full relative precision.
+    """
+    from . import _spectrum_kernels
+
+    e, log_scale, first = golub_kahan_offdiagonal(fp)
+    shift = int(round(log_scale / math.log(2.0)))
+    n = fp.grid.n
+    e = np.ascontiguousarray(e)
+    if solver == "sturm":
+        w = np.empty(k)
+        # all |e| <= 1 after scaling, so every eigenvalue lies in [-2, 2]
+        _spectrum_kernels.bisect_indices(e, first, k, _SIGMA_FLOOR, 2.0, 4.0 * np.finfo(float).eps, w)
+        reliable = bool(w[0] > _SIGMA_FLOOR) and bool(np.min(e) > _E_FLOOR)
+    elif solver == "stebz":
+        w = eigh_tridiagonal(np.zeros(e.size + 1), e, eigvals_only=True, select="i",
+                             select_range=(first, first + k - 1), lapack_driver="stebz", tol=_TINY)
+        w = np.maximum(w, 0.0)
+        reliable = bool(w[0] > 1e-140) and bool(np.min(e * e) > 1e4 * _TINY)
+    else:
+        raise ValueError(f"`solver` must be 'sturm' or 'stebz', got {solver!r}")
+    x = None
+    if vectors and reliable:
+        stein, = get_lapack_funcs(("stein",), (e, e))
+        diag = np.zeros(e.size + 1)
+        size = e.size + 1
+        isplit = np.zeros(size, dtype=np.int32)
+        isplit[0] = size
+        v, info = stein(diag, e, w, np.ones(size, dtype=np.int32), isplit)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"inverse iteration (LAPACK stein) failed for {info} eigenvector(s)")
+        offset = 1 if fp.boundary[0] == "absorbing" else 0
+        x = v[offset:offset + 2 * n - 1:2, :][:n]
+    return w, shift, x, reliable
+
+
+def _rates_from_sigma(sigma: np.ndarray, shift: int):
+    """(rates, log10 rates) from scaled singular values: rate = sigma**2 * 4**shift, formed exactly."""
+    with np.errstate(divide="ignore"):
+        log10 = 2.0 * (np.log10(sigma) + shift * math.log10(2.0))
+    with np.errstate(under="ignore", over="ignore"):
+        rates = np.ldexp(sigma * sigma, 2 * shift)
+    return rates, log10
+
+
+def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm") -> Spectrum:
+    r"""The ``k`` slowest nonzero rates of :math:`-Q` and their eigenvectors.
+
+    Parameters
+    ----------
+    fp : FokkerPlanck
+        The problem (any boundary combination).
+    k : int
+        Number of rates; at most ``N - 1`` with two reflecting ends, ``N``
+        otherwise.
+    vectors : bool
+        Also compute eigenvectors (inverse iteration, LAPACK ``stein``, on
+        the Golub–Kahan matrix; then re-orthogonalised against the stationary
+        mode).  Eigenvalues cost :math:`O(N)` per bisection step either way.
+    solver : {"sturm", "stebz"}
+        Bisection engine (see the module notes); ``"sturm"`` resolves rate
+        ratios down to ~1e-580, ``"stebz"`` to ~1e-280.
+
+    Returns
+    -------
+    Spectrum
+
+    Raises
+    ------
+    ValueError
+        If ``k`` exceeds the number of nonzero rates, or if the slowest rate
+        is too small for float64 bisection (use :func:`spectral_gap`, which
+        falls back on the log-space first-passage route).
+
+    Examples
+    --------
+    Ornstein–Uhlenbeck, :math:`L' = H\theta`, constant :math:`\Sigma`: the
+    rates are :math:`nH` (here to the :math:`O(h^2)` accuracy of the grid):
+
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape
+    >>> ou = Landscape(grad=lambda x: 2.0 * x, sigma=lambda x: np.ones_like(x), domain=(-6.0, 6.0))
+    >>> s = FokkerPlanck(ou, tau=1.0, grid=4000).spectrum(3, vectors=False)
+    >>> bool(np.allclose(s.rates, [2.0, 4.0, 6.0], rtol=1e-5))
+    True
+    """
+    k = _check_k(fp, k)
+    sigma, shift, x, reliable = _bisection(fp, k, vectors, solver)
+    if not reliable:
+        raise ValueError(
+            "the slowest rate of this generator is below ~1e-280 of the largest rate, too small for float64 "
+            "bisection; use spectral_gap(fp), which switches to the log-space first-passage route, or a larger tau")
+    rates, log10_rates = _rates_from_sigma(sigma, shift)
+    relax = np.array([1.0 / r if r > 1.0 / np.finfo(float).max else _log10_to_float(-lg)
+                      for r, lg in zip(rates, log10_rates)])
+    densities = observables = None
+    if x is not None:
+        d = fp.discretization
+        logpi = np.asarray(d.log_stationary_mass)
+        x = np.array(x, dtype=float)
+        if fp.boundary == ("reflecting", "reflecting"):
+            null = np.exp(0.5 * logpi)
+            null /= np.linalg.norm(null)
+            x -= np.outer(null, null @ x)
+        # modified Gram-Schmidt among the returned vectors (they are orthogonal up to rounding)
+        for j in range(x.shape[1]):
+            for i in range(j):
+                x[:, j] -= (x[:, i] @ x[:, j]) * x[:, i]
+            x[:, j] /= np.linalg.norm(x[:, j])
+        with np.errstate(over="ignore", under="ignore"):
+            obs = (x * np.exp(-0.5 * logpi)[:, None]).T
+            dens = (x * np.exp(0.5 * logpi - np.log(fp.grid.widths))[:, None]).T
+        for j in range(k):
+            nz = np.flatnonzero(obs[j] != 0)
+            if nz.size and obs[j, nz[-1]] < 0:
+                obs[j] *= -1.0
+                dens[j] *= -1.0
+        densities, observables = dens, obs
+        for arr in (densities, observables):
+            arr.flags.writeable = False
+    for arr in (rates, log10_rates, relax):
+        arr.flags.writeable = False
+    engine = "numba Sturm counts" if solver == "sturm" else "LAPACK stebz"
+    method = f"{_GK_METHOD} ({engine})" + (" with inverse-iteration vectors (LAPACK stein)" if vectors else "")
+    return Spectrum(rates=rates, log10_rates=log10_rates, relaxation_times=relax, densities=densities,
+                    observables=observables, grid=fp.grid, boundary=fp.boundary, method=method)
+
+
+def _make_gap(log10: float, route: str, fp, detail: str = "", value: Optional[float] = None) -> SpectralGap:
+    if value is None:
+        value = _log10_to_float(log10)
+    if value >= _TINY:
+        relax = 1.0 / value if value > 1.0 / np.finfo(float).max else math.inf
+    else:
+        value, relax = None, _log10_to_float(-log10)
+    return SpectralGap(value=value, log10=log10, relaxation_time=relax, log10_relaxation_time=-log10, route=route,
+                       n=fp.grid.n, boundary=fp.boundary, detail=detail)
+
+
+def spectral_gap(fp, route: str = "auto", solver: str = "sturm") -> SpectralGap:
+    r"""The spectral gap :math:`\lambda_1` (slowest nonzero rate of :math:`-Q`) in log-safe form.
+
+    Parameters
+    ----------
+    fp : FokkerPlanck
+    route : {"auto", "golub-kahan", "first-passage"}
+        ``"auto"`` uses Golub–Kahan bisection (relative accuracy ~1e-15)
+        while the gap is representable in float64 and bisection can resolve
+        it, and otherwise the first-passage expression: for two reflecting
+        ends and minima separated by saddles,
+        :math:`\lambda_1 \approx \min_s \big(1/T_{A\to B} + 1/T_{B\to A}\big)`
+        over the saddles ``s``, with ``A``/``B`` the most probable minima on
+        either side and :math:`T` the exact mean first-passage times of the
+        same discrete chain (:func:`fpesolve.passage.mfpt_on_grid`), all in log
+        space.  For two wells this is exact up to a relative error of order
+        :math:`\lambda_1/\lambda_2`, far below float64 precision whenever this
+        route is taken; for more wells it is the leading-order metastable
+        approximation.
+    solver : {"sturm", "stebz"}
+        Bisection engine, see :func:`spectrum`.
+
+    Returns
+    -------
+    SpectralGap
+    """
+    routes = ("auto", "golub-kahan", "first-passage")
+    if route not in routes:
+        raise ValueError(f"`route` must be one of {routes}, got {route!r}")
+    if route in ("auto", "golub-kahan"):
+        sigma, shift, _, reliable = _bisection(fp, 1, vectors=False, solver=solver)
+        rates, log10 = _rates_from_sigma(sigma, shift)
+        if reliable and (route == "golub-kahan" or rates[0] >= _TINY):
+            return _make_gap(float(log10[0]), _GK_METHOD, fp, value=float(rates[0]))
+        if route == "golub-kahan":
+            raise ValueError("the gap is below what float64 bisection resolves; "
+                             "use route='first-passage' or 'auto'")
+    log_gap, detail = _first_passage_log_gap(fp)
+    return _make_gap(log_gap / _LN10, "first-passage (log space): 1/T_AB + 1/T_BA", fp, detail)
+
+
+def _first_passage_log_gap(fp) -> Tuple[float, str]:
+    from .passage import grid_log_link_times, grid_log_passage
+
+    if fp.boundary != ("reflecting", "reflecting"):
+        raise ValueError("the first-passage route for the gap needs two reflecting ends; with an absorbing end "
+                         "use spectrum(fp, 1) (all rates are then bounded away from 0 by the exit rate)")
+    minima = [cp for cp in fp.landscape.minima()]
+    saddles = [cp for cp in fp.landscape.saddles()]
+    if len(minima) < 2:
+        raise ValueError(f"the gap of {fp.landscape.name!r} is below float64 bisection range but the landscape has "
+                         f"{len(minima)} minimum; the first-passage route needs two or more minima")
+    d = fp.discretization
+    logpi = np.asarray(d.log_stationary_mass)
+    links = grid_log_link_times(d)
+    cells = [fp.grid.cell_of(m.x) for m in minima]
+    best, detail = math.inf, ""
+    for s in saddles:
+        left = [c for c, m in zip(cells, minima) if m.x < s.x]
+        right = [c for c, m in zip(cells, minima) if m.x > s.x]
+        if not left or not right:
+            continue
+        ca = max(left, key=lambda c: logpi[c])
+        cb = max(right, key=lambda c: logpi[c])
+        log_ab = grid_log_passage(links, fp.grid.centres, fp.grid.centres[ca], fp.grid.centres[cb])
+        log_ba = grid_log_passage(links, fp.grid.centres, fp.grid.centres[cb], fp.grid.centres[ca])
+        log_rate = float(np.logaddexp(-log_ab, -log_ba))
+        if log_rate < best:
+            best = log_rate
+            detail = (f"minima at x = {fp.grid.centres[ca]:.6g} and {fp.grid.centres[cb]:.6g} across the saddle at "
+                      f"{s.x:.6g}: log10 T_AB = {log_ab / _LN10:.10g}, log10 T_BA = {log_ba / _LN10:.10g}")
+    if not math.isfinite(best):
+        raise ValueError("no saddle separates two minima; the first-passage route does not apply")
+    return best, detail
+
