@@ -104,9 +104,10 @@ def batch_hessian_distribution(hessians, batch_size: int = 1,
 
 def _lyapunov(values: np.ndarray, weights: np.ndarray, eta: np.ndarray) -> np.ndarray:
     factors = np.abs(1.0 - eta[:, None] * values[None, :])
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log(factors)
-    return np.sum(np.where(weights[None, :] > 0, weights[None, :] * logs, 0.0), axis=1)
+        terms = np.where(weights[None, :] > 0, weights[None, :] * logs, 0.0)
+    return np.sum(terms, axis=1)
 
 
 def lyapunov_exponent(hessians, eta, batch_size: int = 1, probabilities: Optional[Sequence[float]] = None):
