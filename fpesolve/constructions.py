@@ -157,6 +157,7 @@ class Construction(Landscape):
         return self._test_loss is not None
 
     def summary(self) -> str:
+        """The documented critical points, gaps, the paper's claims and the notes."""
         lines = [f"Construction {self.key!r}: {self.name}", "  documented critical points:"]
         lines += ["    " + str(cp) for cp in self.documented]
         if self.gaps:

@@ -182,6 +182,7 @@ class StableSet:
         return self.intervals[-1][1] if self.intervals else math.nan
 
     def summary(self) -> str:
+        """One line: the stable intervals."""
         parts = " U ".join(f"({lo:.12g}, {hi:.12g})" for lo, hi in self.intervals) or "empty"
         return (f"stable learning rates (Lambda < 0, B = {self.batch_size}) in "
                 f"[{self.eta_range[0]:g}, {self.eta_range[1]:g}]: {parts}")
@@ -326,17 +327,21 @@ class N2Result:
 
     @property
     def holds(self) -> bool:
+        """N2 verdict: :math:`\\Lambda < 0` at every minimum."""
         return all(m.stable for m in self.minima)
 
     @property
     def bound_holds(self) -> bool:
+        """The paper's sufficient bound :math:`\\eta < 2/\\lambda_{\\max}` at every minimum."""
         return all(m.bound_holds for m in self.minima)
 
     @property
     def lyapunov(self) -> Tuple[float, ...]:
+        """:math:`\\Lambda` at each minimum."""
         return tuple(m.lyapunov for m in self.minima)
 
     def summary(self) -> str:
+        """A table: Lambda, lambda_max, the bound and the stable intervals per minimum."""
         lines = [f"N2 discrete stability at eta = {self.eta:g}, B = {self.batch_size}: "
                  f"{'HOLDS' if self.holds else 'VIOLATED'} (Lambda < 0 at every minimum)"]
         lines.append(f"  {'minimum':>10s} {'x':>12s} {'Lambda':>13s} {'lambda_max':>11s} {'2/lambda_max':>13s}"
