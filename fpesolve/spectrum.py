@@ -285,6 +285,9 @@ def _bisection(fp, k: int, vectors: bool, solver: str = "sturm"):
             raise np.linalg.LinAlgError(f"inverse iteration (LAPACK stein) failed for {info} eigenvector(s)")
         offset = 1 if fp.boundary[0] == "absorbing" else 0
         x = v[offset:offset + 2 * n - 1:2, :][:n]
+        # the Golub-Kahan matrix uses |entries| of C = (-sqrt a_i, +sqrt b_i); undoing that diagonal
+        # signature flips the sign of every other column of C
+        x = x * np.where(np.arange(n) % 2 == 0, 1.0, -1.0)[:, None]
     return w, shift, x, reliable
 
 
