@@ -123,7 +123,11 @@ def _profile(fp, m0: np.ndarray, eps: float, log_lam1: float, lam2: float, pi: n
     ladder = np.geomspace(t_start, t_p, n_rungs)
     times, tvs, states = [0.0], [tv_distance(m0, pi)], [np.array(m0, dtype=float)]
     m, t_prev, crossing = np.array(m0, dtype=float), 0.0, None
+    if tvs[0] <= eps:
+        crossing = 0.0
     for k, t in enumerate(ladder):
+        if crossing is not None and (horizon is None or t_prev >= horizon):
+            break
         m = _evolve_segment(disc, m, t_prev, t, 1, first=(k == 0))[-1]
         tv = tv_distance(m, pi)
         times.append(t)
@@ -136,7 +140,7 @@ def _profile(fp, m0: np.ndarray, eps: float, log_lam1: float, lam2: float, pi: n
         t_prev = t
     tv_p = tvs[-1]
     if crossing is not None:
-        log10_tmix = math.log10(crossing)
+        log10_tmix = math.log10(crossing) if crossing > 0 else -math.inf
         route = "evolution (TR-BDF2)"
     else:
         # d(t) = d(t_p) exp(-lambda_1 (t - t_p)) for t >= t_p
