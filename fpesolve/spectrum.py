@@ -364,8 +364,9 @@ def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm") -> Spe
             for i in range(j):
                 x[:, j] -= (x[:, i] @ x[:, j]) * x[:, i]
             x[:, j] /= np.linalg.norm(x[:, j])
-        with np.errstate(over="ignore", under="ignore"):
-            obs = (x * np.exp(-0.5 * logpi)[:, None]).T
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            # phi = v / sqrt(pi) formed as sign(v) exp(log|v| - log(pi)/2): an exact 0 stays 0 (no 0 * inf)
+            obs = (np.sign(x) * np.exp(np.log(np.abs(x)) - 0.5 * logpi[:, None])).T
             dens = (x * np.exp(0.5 * logpi - np.log(fp.grid.widths))[:, None]).T
         for j in range(k):
             nz = np.flatnonzero(obs[j] != 0)

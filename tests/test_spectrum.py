@@ -205,3 +205,22 @@ def test_fokker_planck_methods_delegate_and_summaries():
     assert fp.spectral_gap().value == pytest.approx(s.gap, rel=1e-14)
     np.testing.assert_allclose(s.relaxation_times, 1 / s.rates, rtol=1e-15)
     assert "golub-kahan" in s.summary() and "spectral gap" in fp.spectral_gap().summary()
+
+
+def test_metastable_eigenvectors_are_finite_where_representable():
+    # tau = 0.005: pi spans ~e^-2000, so 1/sqrt(pi) overflows in the tails; no floating-point error may
+    # escape (conftest raises on them) and the slowest observable is a two-level step across the saddle
+    fp = FokkerPlanck(_double_well(), 0.005, 1200)
+    s = spectrum(fp, 2)
+    x = fp.grid.centres
+    phi = s.observables[0]
+    left, right = phi[np.abs(x + 1) < 0.05], phi[np.abs(x - 1) < 0.05]
+    assert np.all(np.isfinite(left)) and np.all(np.isfinite(right))
+    assert np.ptp(left) < 1e-6 * np.abs(left).max() and np.ptp(right) < 1e-6 * np.abs(right).max()
+    assert np.sign(left[0]) == -np.sign(right[0])
+    pi = np.exp(fp.discretization.log_stationary_mass)
+    basin = x < 0
+    # E_pi[phi] = 0 and E_pi[phi^2] = 1 for the two-level step: phi = sqrt(P_B/P_A) on A, -sqrt(P_A/P_B) on B
+    pa, pb = pi[basin].sum(), pi[~basin].sum()
+    assert abs(left[0]) == pytest.approx(math.sqrt(pb / pa), rel=1e-6)
+    assert abs(right[0]) == pytest.approx(math.sqrt(pa / pb), rel=1e-6)
