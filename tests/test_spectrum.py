@@ -131,7 +131,7 @@ def _double_well():
 def test_tiny_gaps_match_mpmath_dense_eigensolve():
     land = _double_well()
     seen = []
-    for tau in (0.5, 0.01, 0.003, 0.0013, 0.0008):
+    for tau in (0.5, 0.01, 0.003, 0.0013, 0.00075):
         fp = FokkerPlanck(land, tau, 60)
         gap = spectral_gap(fp)
         assert gap.route == "golub-kahan bisection"
@@ -140,7 +140,7 @@ def test_tiny_gaps_match_mpmath_dense_eigensolve():
         ref = _mpmath_gap(fp, int(-gap.log10) + 45)
         assert abs(float((mpmath.mpf(gap.value) - ref) / ref)) <= 1e-12
         assert abs(gap.log10 - float(mpmath.log10(ref))) <= 1e-12 * max(1.0, abs(gap.log10))
-    assert max(seen) > -2.0 and min(seen) < -235.0  # the range the issue asks for: 1e-2 ... 1e-250
+    assert max(seen) > -2.0 and min(seen) < -250.0  # the range the issue asks for: 1e-2 ... 1e-250
 
 
 def test_stebz_engine_agrees_where_it_applies():
