@@ -84,6 +84,7 @@ API_MODULES = [
     ("regularizer", "The label-noise implicit regulariser"),
     ("label_noise", "Label-noise SGD"),
     ("conditions", "The necessary conditions N1–N4"),
+    ("reproduce", "Reproducing the failure modes F1–F4"),
     ("sweep", "Parameter sweeps"),
     ("plotting", "Figures"),
     ("cli", "The command line"),
