@@ -702,7 +702,7 @@ def _f3_variant(key: str, tag: str, s: _Settings, out: Optional[str]):
                          f"{pi[0] / pi[1]:.6g}"))
 
     # SGD from the stationary law: occupancy and KS against the FPE density
-    n_walkers, n_steps = s.pick(10000, 20000), s.pick(4000, 20000)
+    n_walkers, n_steps = s.pick(5000, 20000), s.pick(2000, 20000)
     ens = _simulate(c, eta, n_steps, n_walkers, "stationary", s, seed=301, bins=120)
     occ = ens.occupancy_fraction()
     se = math.sqrt(pi[0] * (1 - pi[0]) / n_walkers)
