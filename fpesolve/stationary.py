@@ -21,8 +21,10 @@ space: exponents of :math:`10^3` or more are ordinary numbers here.
 from __future__ import annotations
 
 import math
+from typing import Tuple
+
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import logsumexp, roots_jacobi
 
 from ._validation import as_1d_float_array, positive_float
 from .landscape import Landscape
@@ -32,6 +34,15 @@ __all__ = ["drift_increments", "drift_integral", "log_normalizer", "stationary_d
            "log_stationary_density", "effective_potential", "stationary_mass"]
 
 _BASE_PANELS = 256
+_FIRST_PANELS = 64          # first panel count of the refinement of a mass on [lo, hi]
+_MAX_PANELS = 2 ** 15
+_LOG_MASS_RTOL = 2e-13      # absolute change of log(mass) between refinements = relative change of the mass
+_ROUNDOFF_ULPS = 64         # allowance for round-off in exponents of size |log mass|
+_GRADING_RATIO = 0.2        # geometric grading toward domain ends (as graded_panels)
+_GRADING_LEVELS = 40
+_TAIL_WIDTH = np.finfo(float).eps ** 0.25   # tail panel at a singular nonzero domain end, relative to |end|
+_TAIL_ORDER = 24            # Gauss–Jacobi nodes for the fitted end tail
+_TAIL_MAX_VARIATION = 20.0  # larger variation of the fitted regular part over the tail: end not resolved
 
 
 def _drift_ratio(landscape: Landscape):
@@ -85,6 +96,24 @@ def drift_increments(landscape: Landscape, points: np.ndarray) -> np.ndarray:
     return np.add.reduceat(sub, starts) if sub.size else sub
 
 
+def _compensated_cumsum(values: np.ndarray) -> np.ndarray:
+    """``[0, cumsum(values)]`` with the rounding error of every partial sum added back.
+
+    ``np.cumsum`` rounds each partial sum, and over ``n`` terms the errors
+    add up to ~``sqrt(n) eps |sum|``: for the drift integral on the
+    ~10^5 nodes of a refined quadrature, times the ``2/tau`` of a small
+    temperature, that is 1e-10 in a log-density.  The error of each addition
+    ``s_k = s_{k-1} + x_k`` is recovered exactly (Knuth's TwoSum, vectorised
+    because the partial sums are known) and the errors are summed
+    separately, leaving one rounding of the result.
+    """
+    total = np.cumsum(values)
+    before = np.concatenate(([0.0], total[:-1]))
+    added = total - before
+    errors = (before - (total - added)) + (values - added)
+    return np.concatenate(([0.0], total + np.cumsum(errors)))
+
+
 def drift_integral(landscape: Landscape, x) -> np.ndarray:
     r""":math:`I(x) = \int_{\theta_0}^{x} L'/\Sigma` with :math:`\theta_0` the domain midpoint."""
     x = np.asarray(x, dtype=float)
@@ -94,7 +123,7 @@ def drift_integral(landscape: Landscape, x) -> np.ndarray:
     pts = np.concatenate(([mid], flat))
     order_idx = np.argsort(pts, kind="mergesort")
     sorted_pts = pts[order_idx]
-    cum = np.concatenate(([0.0], np.cumsum(drift_increments(landscape, sorted_pts))))
+    cum = _compensated_cumsum(drift_increments(landscape, sorted_pts))
     mid_pos = int(np.flatnonzero(order_idx == 0)[0])
     values = np.empty(pts.size)
     values[order_idx] = cum - cum[mid_pos]
@@ -106,59 +135,144 @@ def _log_unnormalised(landscape: Landscape, tau: float, x: np.ndarray) -> np.nda
 
 
 def _end_tail(landscape: Landscape, tau: float, end: float, inner: float) -> float:
-    r"""log of the mass between a domain end and the nearest panel edge ``inner``.
+    r"""log of the mass between a singular domain end and the nearest panel edge ``inner``.
 
-    With :math:`u` the distance to the end, the log-density is fitted by
-    :math:`\log p \approx \log C + s\log u + c\,u` through :math:`u = \delta,
-    \delta/2, \delta/4` (actual float distances) and integrated exactly:
-    :math:`C\delta^{s+1}/(s+1) + cC\delta^{s+2}/(s+2)`.  This captures the
-    algebraic end-point behaviour of a noise variance vanishing linearly at
-    the end (Jacobi, CIR) with an :math:`O(\delta^2)` relative error, and is
-    negligible for regular ends.
+    With :math:`u` the distance to the end, :math:`\delta = |inner - end|`
+    and :math:`t = u/\delta`, the log-density is fitted by
+    :math:`\log p pprox \log C + s\log t + c_1 t + c_2 t^2 + c_3 t^3`
+    through :math:`t = 1, 1/2, \dots, 1/16` (actual float distances) and
+    :math:`\delta C\int_0^1 t^s e^{c_1 t + c_2 t^2 + c_3 t^3}\,dt` is
+    evaluated by Gauss–Jacobi quadrature with weight :math:`t^s`.  This
+    captures the algebraic end-point behaviour of a noise variance vanishing
+    linearly at the end (Jacobi, CIR) with an :math:`O(\delta^4)` relative
+    error.
     """
-    points = end + (inner - end) * np.array([1.0, 0.5, 0.25])
+    points = end + (inner - end) * 2.0 ** -np.arange(5)
     u = np.abs(points - end)
+    delta = u[0]
+    t = u / delta
     g = _log_unnormalised(landscape, tau, points)
-    log_c, slope, lin = np.linalg.solve(np.column_stack((np.ones(3), np.log(u), u)), g)
+    basis = np.column_stack((np.ones(t.size), np.log(t), t, t * t, t ** 3))
+    log_c, slope, c1, c2, c3 = np.linalg.solve(basis, g)
     if not slope > -1.0 + 1e-8:
         raise ValueError(
             f"the stationary density of {landscape.name!r} at tau={tau!r} cannot be normalised: near the domain end "
             f"{end!r} it grows like |theta - end|^{slope:.6g}, which is not integrable. Where Sigma vanishes at an end "
             f"the drift must push away from it strongly enough; increase the drift or shrink the domain")
-    delta = u[0]
-    main = log_c + (slope + 1.0) * math.log(delta) - math.log(slope + 1.0)
-    correction = lin * delta * (slope + 1.0) / (slope + 2.0)
-    if not correction > -0.5:
+    if not abs(c1) + abs(c2) + abs(c3) < _TAIL_MAX_VARIATION:
         raise ValueError(f"the end-point behaviour of the stationary density of {landscape.name!r} near {end!r} "
                          f"is not resolved; use a finer domain end or check `grad` and `Sigma` there")
-    return float(main + math.log1p(correction))
+    nodes, weights = roots_jacobi(_TAIL_ORDER, 0.0, slope)
+    tt = 0.5 * (1.0 + nodes)
+    inner_log = logsumexp(np.log(weights) + c1 * tt + c2 * tt * tt + c3 * tt ** 3)
+    return float(log_c + math.log(delta) - (slope + 1.0) * math.log(2.0) + inner_log)
+
+
+def _singular_end(landscape: Landscape, end: float) -> bool:
+    """True unless the density is regular at a domain end (finite ``grad``, finite positive ``Sigma`` there)."""
+    try:
+        with np.errstate(all="ignore"):
+            sigma = float(np.asarray(landscape.sigma(np.array([end])), dtype=float).ravel()[0])
+            grad = float(np.asarray(landscape.grad(np.array([end])), dtype=float).ravel()[0])
+    except (ArithmeticError, ValueError):
+        return True
+    return not (math.isfinite(grad) and math.isfinite(sigma) and sigma > 0.0)
+
+
+def _panel_edges(lo: float, hi: float, panels: int, domain: Tuple[float, float],
+                 singular: Tuple[bool, bool]) -> np.ndarray:
+    """Edges of ``panels`` equal panels on ``[lo, hi]``, graded toward *singular domain* ends.
+
+    At an end of ``[lo, hi]`` that is a domain end where the density is
+    singular (``singular`` flags, for ``a`` and ``b``) the panels are graded
+    geometrically (ratio 1/5) down to a tail panel that the caller
+    integrates with :func:`_end_tail`.  At a nonzero end that tail has the
+    fixed width ``eps**(1/4) |end|`` (at most a quarter of the interval):
+    Gauss nodes closer to ``end = 1`` than that would be rounded by a
+    noticeable fraction of their distance to the end (floats near 1 are
+    1.1e-16 apart); at ``end = 0`` there is no such limit and the tail is
+    ``5**-40`` of a panel.  Ends inside the domain, and regular domain ends,
+    are plain panel ends: Gauss–Legendre converges geometrically there.  When
+    the domain end is closer to ``[lo, hi]`` than its width, points
+    ``end + 5^k dist`` grade the panels toward that end just outside the
+    interval, so that a nearby end-point singularity is resolved too.
+    """
+    a, b = domain
+    width = hi - lo
+    h = width / panels
+    edges = [np.linspace(lo, hi, panels + 1)]
+    fractions = _GRADING_RATIO ** np.arange(1, _GRADING_LEVELS + 1)
+    keep_lo, keep_hi = lo, hi
+    for end, inward, sign, flag in ((a, lo, 1.0, singular[0]), (b, hi, -1.0, singular[1])):
+        dist = abs(inward - end)
+        if dist == 0.0:
+            if not flag:
+                continue
+            tail = min(_TAIL_WIDTH * abs(end), 0.25 * width)
+            steps = h * fractions
+            steps = steps[steps > tail]
+            edges.append(end + sign * (np.append(steps, tail) if tail > 0 else steps))
+            if tail > 0:
+                # no uniform edge inside the tail panel
+                keep_lo, keep_hi = (end + tail, keep_hi) if sign > 0 else (keep_lo, end - tail)
+        elif dist < width:
+            levels = int(math.ceil((math.log(dist + h) - math.log(dist)) / -math.log(_GRADING_RATIO)))
+            steps = dist * (1.0 / _GRADING_RATIO) ** np.arange(1, levels + 1)
+            steps = steps[steps < dist + h]
+            edges.append(end + sign * steps)
+    allpts = np.concatenate(edges)
+    inside = (allpts >= keep_lo) & (allpts <= keep_hi)
+    return np.unique(np.concatenate(([lo, hi], allpts[inside])))
 
 
 def _log_mass(landscape: Landscape, tau: float, lo: float, hi: float, panels: int) -> float:
+    """log of the unnormalised mass on [lo, hi] with ``panels`` base panels of 20 Gauss nodes.
+
+    Only a domain end where the density is singular (``Sigma`` vanishing,
+    :func:`_singular_end`) gets the fitted end-point tail of
+    :func:`_end_tail`; everywhere else the panels run to the ends of
+    ``[lo, hi]`` and the rule converges geometrically.
+    """
+    a, b = landscape.domain
+    tail_lo = lo == a and _singular_end(landscape, a)
+    tail_hi = hi == b and _singular_end(landscape, b)
     nodes, weights = gauss_legendre(20)
-    edges = graded_panels(lo, hi, panels)
-    inner = edges[1:-1]
+    edges = _panel_edges(lo, hi, panels, (a, b), (tail_lo, tail_hi))
+    inner = edges[int(tail_lo):edges.size - int(tail_hi)]
     h = np.diff(inner)
     x = (inner[:-1, None] + 0.5 * h[:, None] * (nodes[None, :] + 1.0)).ravel()
     logw = (np.log(0.5 * h)[:, None] + np.log(weights)[None, :]).ravel()
-    terms = np.concatenate((_log_unnormalised(landscape, tau, x) + logw,
-                            [_end_tail(landscape, tau, lo, edges[1]), _end_tail(landscape, tau, hi, edges[-2])]))
-    return float(logsumexp(terms))
+    pieces = [_log_unnormalised(landscape, tau, x) + logw]
+    if tail_lo:
+        pieces.append([_end_tail(landscape, tau, lo, edges[1])])
+    if tail_hi:
+        pieces.append([_end_tail(landscape, tau, hi, edges[-2])])
+    return float(logsumexp(np.concatenate(pieces)))
 
 
 def _converged_log_mass(landscape: Landscape, tau: float, lo: float, hi: float) -> float:
-    """log of the unnormalised mass on [lo, hi], refined until it stops changing."""
-    panels, previous = 64, None
+    """log of the unnormalised mass on [lo, hi], refined until it stops changing.
+
+    The change between successive refinements is an *absolute* change of the
+    log, i.e. the relative change of the mass itself; it must fall below
+    ``_LOG_MASS_RTOL`` plus the round-off floor of the log-space sum, which
+    is a few ulps of the exponents summed (``|value|``; the exponents are
+    measured from the domain midpoint, so for small ``tau`` they are large
+    numbers whose last bits are noise).
+    """
+    panels, previous = _FIRST_PANELS, None
     while True:
         value = _log_mass(landscape, tau, lo, hi, panels)
         if not math.isfinite(value):
             raise ValueError(f"the stationary density of {landscape.name!r} at tau={tau!r} cannot be normalised "
                              f"(log-mass {value!r}); check that `Sigma` > 0 and `grad` is finite on the domain")
-        if previous is not None and abs(value - previous) <= 2e-12 * max(1.0, abs(value)):
-            return value
-        if panels >= 2 ** 15:
-            raise ValueError(f"the normalising constant of {landscape.name!r} at tau={tau!r} did not converge "
-                             f"(last change {abs(value - previous):.3g}); the density may be too peaked for the "
+        if previous is not None:
+            change = abs(value - previous)
+            if change <= _LOG_MASS_RTOL + _ROUNDOFF_ULPS * np.finfo(float).eps * max(abs(value), abs(previous)):
+                return value
+        if panels >= _MAX_PANELS:
+            raise ValueError(f"the stationary mass of {landscape.name!r} on [{lo!r}, {hi!r}] at tau={tau!r} did not "
+                             f"converge (last relative change {change:.3g}); the density may be too peaked for the "
                              f"domain, shrink the domain")
         previous, panels = value, panels * 2
 

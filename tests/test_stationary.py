@@ -105,6 +105,92 @@ def test_beta_mass_matches_incomplete_beta_function():
     assert got == pytest.approx(special.betainc(alpha, beta, 0.25), rel=1e-11)
 
 
+# ------------------------------------------------- narrow bins (regression)
+# stationary_mass on narrow bins used to grade its panels toward *both* bin
+# ends and fit an end-point tail there, as at a singular domain end; at an
+# interior bin end that made the quadrature converge only algebraically, and
+# with a convergence test relative to |log mass| it raised "did not converge
+# (last change 3.1e-10)" on histogram bins of the double well below.
+
+
+def _multiplicative_double_well(c=1.0, s0=1.0):
+    """L' = 4c x (x^2 - 1), Sigma = s0 (1 + x^2): int L'/Sigma = (c/s0)(2x^2 - 4 ln(1 + x^2)) in closed form."""
+    land = Landscape(grad=lambda x: 4 * c * x * (x**2 - 1), sigma=lambda x: s0 * (1 + x**2), domain=(-2.5, 2.5))
+
+    def log_density(t, tau, mp):
+        return -(2 / tau) * (c / s0) * (2 * t**2 - 4 * mp.log(1 + t**2)) - mp.log(s0 * (1 + t**2))
+    return land, log_density
+
+
+@pytest.mark.parametrize("tau", [0.001, 0.01])
+def test_histogram_bins_of_double_well_sum_to_one(tau):
+    from fpesolve.constructions import double_well
+    land = double_well(2, 2, 1, 3, 0.05)
+    a, b = land.domain
+    edges = np.linspace(a, b, 101)
+    logm = np.array([stationary_mass(land, tau, lo, hi, log=True) for lo, hi in zip(edges[:-1], edges[1:])])
+    assert np.all(np.isfinite(logm))  # the end bins are ~1e-300 and below at tau = 0.001
+    assert abs(np.exp(logm).sum() - 1.0) < 1e-12
+
+
+@pytest.mark.parametrize("centre", [-0.4472135954999579, 0.4472135954999579, 0.3, -0.6, 0.0])
+def test_narrow_bin_of_double_well_equals_sum_over_its_split(centre):
+    from fpesolve.constructions import double_well
+    land, tau = double_well(2, 2, 1, 3, 0.05), 0.01
+    lo, hi = centre - 5e-4, centre + 5e-4
+    whole = stationary_mass(land, tau, lo, hi, log=True)
+    cut = np.linspace(lo, hi, 11)
+    parts = [stationary_mass(land, tau, x, y, log=True) for x, y in zip(cut[:-1], cut[1:])]
+    assert abs(whole - np.logaddexp.reduce(parts)) < 1e-12
+
+
+@pytest.mark.parametrize("tau", [0.02, 0.1])
+def test_narrow_bins_against_high_precision_quadrature(tau):
+    mpmath = pytest.importorskip("mpmath")
+    land, log_density = _multiplicative_double_well()
+    with mpmath.workdps(30):
+        def dens(t):
+            return mpmath.exp(log_density(t, tau, mpmath))
+        # Gauss–Legendre on many pieces: near the ends the density falls by e^70 and more across one bin,
+        # which mpmath's default tanh-sinh on the whole bin does not resolve
+        z = mpmath.quad(dens, mpmath.linspace(-2.5, 2.5, 161), method="gauss-legendre")
+        bins = [(-1.0005, -0.9995), (0.9, 0.901), (1.0, 1.0 + 1e-6), (-1e-3, 0.0), (0.5, 0.5 + 1e-4),
+                (-2.5, -2.499), (2.4, 2.5), (1.7, 1.7001)]
+        for lo, hi in bins:
+            exact = mpmath.quad(dens, mpmath.linspace(lo, hi, 33), method="gauss-legendre") / z
+            got = stationary_mass(land, tau, lo, hi, log=True)
+            assert abs(got - float(mpmath.log(exact))) < 1e-12 + 1e-14 * abs(got), (lo, hi)
+
+
+def test_many_narrow_bins_sum_to_one_and_match_quadrature_one_by_one():
+    mpmath = pytest.importorskip("mpmath")
+    tau = 0.05
+    land, log_density = _multiplicative_double_well()
+    edges = np.linspace(-2.5, 2.5, 101)
+    logm = np.array([stationary_mass(land, tau, lo, hi, log=True) for lo, hi in zip(edges[:-1], edges[1:])])
+    assert abs(np.exp(logm).sum() - 1.0) < 1e-12
+    with mpmath.workdps(30):
+        def dens(t):
+            return mpmath.exp(log_density(t, tau, mpmath))
+        ref = [mpmath.quad(dens, mpmath.linspace(lo, hi, 9), method="gauss-legendre")
+               for lo, hi in zip(edges[:-1], edges[1:])]
+        logz = mpmath.log(mpmath.fsum(ref))
+        exact = np.array([float(mpmath.log(r) - logz) for r in ref])
+    np.testing.assert_array_less(np.abs(logm - exact), 1e-12 + 1e-14 * np.abs(exact))
+
+
+@pytest.mark.parametrize("lo,hi", [(0.999, 1.0), (0.0, 1e-3), (1e-6, 2e-6), (0.3, 0.301), (0.5, 1.0)])
+def test_narrow_bins_at_singular_ends_match_incomplete_beta(lo, hi):
+    # alpha = beta = 0.4: the density is singular at both ends
+    mpmath = pytest.importorskip("mpmath")
+    k, m, s2, tau = 0.4, 0.5, 1.0, 0.1
+    alpha, beta = 2 * k * m / s2, 2 * k * (1 - m) / s2
+    got = stationary_mass(jacobi(k, m, s2, tau), tau, lo, hi)
+    with mpmath.workdps(30):
+        exact = float(mpmath.betainc(alpha, beta, lo, hi, regularized=True))
+    assert got == pytest.approx(exact, rel=1e-12)
+
+
 # ----------------------------------------------------------------- bad input
 def test_tau_must_be_positive():
     with pytest.raises(ValueError, match="`tau` must be a finite positive number, got -0.1"):
