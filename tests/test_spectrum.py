@@ -224,3 +224,62 @@ def test_metastable_eigenvectors_are_finite_where_representable():
     pa, pb = pi[basin].sum(), pi[~basin].sum()
     assert abs(left[0]) == pytest.approx(math.sqrt(pb / pa), rel=1e-6)
     assert abs(right[0]) == pytest.approx(math.sqrt(pa / pb), rel=1e-6)
+
+
+# ------------------------------------------------------------------ Green-operator cross-check
+def test_green_gap_agrees_with_bisection_on_tiny_gaps():
+    from fpesolve.green import green_gap
+    seen = []
+    for tau, n in ((0.05, 60), (0.01, 300), (0.003, 60), (0.0013, 300), (0.00075, 60), (0.00075, 300)):
+        fp = FokkerPlanck(_double_well(), tau, n)
+        ref = spectral_gap(fp)
+        assert ref.route == "golub-kahan bisection"
+        got = green_gap(fp)
+        assert got.converged and got.iterations <= 5  # metastable: (lambda_1/lambda_2)^2 per step
+        assert abs(got.log - ref.log) <= 1e-10
+        assert got.value == pytest.approx(ref.value, rel=1e-10)
+        seen.append(got.log10)
+    assert max(seen) > -5 and min(seen) < -250
+
+
+def test_green_gap_below_float64_matches_first_passage_route():
+    from fpesolve.green import green_gap
+    fp = FokkerPlanck(_double_well(), 0.0003, 300)
+    got = green_gap(fp)
+    ref = spectral_gap(fp)
+    assert ref.route.startswith("first-passage") and got.value is None and got.relaxation_time == math.inf
+    assert got.converged and got.log10 < -600
+    # 1/T_AB + 1/T_BA is exact up to O(lambda_1/lambda_2); the rest is rounding of |log gap| * eps
+    assert abs(got.log - ref.log) <= 1e-10
+    assert "below float64" in got.summary()
+
+
+@pytest.mark.parametrize("n", [50, 400])
+def test_green_gap_on_ornstein_uhlenbeck(n):
+    from fpesolve.green import green_gap
+    land, tau, exact = _ornstein_uhlenbeck()
+    fp = FokkerPlanck(land, tau, n)
+    got = green_gap(fp)
+    assert got.converged and got.value == pytest.approx(spectral_gap(fp).value, rel=1e-12)
+    assert got.value == pytest.approx(exact[0], rel=0.1)
+    pi = np.exp(fp.discretization.log_stationary_mass)
+    assert abs(pi @ got.observable) < 1e-12 and pi @ got.observable**2 == pytest.approx(1.0, rel=1e-12)
+    assert "converged" in got.summary() and "GreenGap(" in repr(got)
+
+
+def test_green_gap_reports_non_convergence_and_bad_input():
+    from fpesolve.green import green_gap
+    land, tau, _ = _ornstein_uhlenbeck()
+    fp = FokkerPlanck(land, tau, 50)
+    once = green_gap(fp, max_iter=1)
+    assert once.iterations == 1 and not once.converged and once.last_change == math.inf
+    assert "NOT converged" in once.summary()
+    with pytest.raises(ValueError, match="`max_iter`.*got 0"):
+        green_gap(fp, max_iter=0)
+    for bad in (0.0, 1.0, -1e-3, 2.0, float("nan")):
+        with pytest.raises(ValueError, match="`rtol`"):
+            green_gap(fp, rtol=bad)
+    with pytest.raises(ValueError, match="`rtol`.*got 1.5"):
+        green_gap(fp, rtol=1.5)
+    with pytest.raises(ValueError, match="reflecting"):
+        green_gap(FokkerPlanck(land, tau, 50, "absorbing"))
