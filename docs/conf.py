@@ -76,6 +76,7 @@ API_MODULES = [
     ("fokker_planck", "The FokkerPlanck problem"),
     ("convergence", "Grid-refinement studies"),
     ("spectrum", "Relaxation spectrum and spectral gap"),
+    ("green", "Green-operator power iteration (independent gap check)"),
     ("passage", "First passage and Kramers"),
     ("mixing", "Mixing times"),
     ("constructions", "Failure-mode constructions"),

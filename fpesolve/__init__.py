@@ -12,6 +12,7 @@ Public API
    stationary_mass
    convergence_study
    spectral_gap
+   green_gap
    mean_first_passage_time
    escape_times
    mixing_time
@@ -26,7 +27,7 @@ Public API
    sweep
 
 Submodules with more: :mod:`fpesolve.constructions` (the failure-mode
-landscapes F1–F4), :mod:`fpesolve.spectrum`, :mod:`fpesolve.passage`,
+landscapes F1–F4), :mod:`fpesolve.spectrum`, :mod:`fpesolve.green`, :mod:`fpesolve.passage`,
 :mod:`fpesolve.mixing`, :mod:`fpesolve.lyapunov`, :mod:`fpesolve.conditions`,
 :mod:`fpesolve.sgd`, :mod:`fpesolve.regularizer`, :mod:`fpesolve.label_noise`,
 :mod:`fpesolve.plotting` (imported on demand: it needs matplotlib),
@@ -45,6 +46,7 @@ from .evolve import Evolution
 from .fokker_planck import FokkerPlanck
 from .convergence import ConvergenceStudy, convergence_study, richardson
 from .spectrum import SpectralGap, Spectrum, spectral_gap
+from .green import GreenGap, green_gap
 from .passage import (EscapeTimes, FirstPassageTime, KramersTime, basin_probabilities, escape_times, kramers_time,
                       mean_first_passage_time, mfpt_on_grid)
 from .mixing import MixingTime, N1Result, check_n1, mixing_time, tv_distance
@@ -66,7 +68,7 @@ __all__ = [
     "CriticalPoint", "Landscape", "PerSampleLosses", "Grid", "effective_potential", "log_normalizer",
     "stationary_density", "stationary_mass", "Discretization", "discretize", "Evolution", "FokkerPlanck",
     "ConvergenceStudy", "convergence_study", "richardson",
-    "SpectralGap", "Spectrum", "spectral_gap",
+    "SpectralGap", "Spectrum", "spectral_gap", "GreenGap", "green_gap",
     "EscapeTimes", "FirstPassageTime", "KramersTime", "basin_probabilities", "escape_times", "kramers_time",
     "mean_first_passage_time", "mfpt_on_grid",
     "MixingTime", "N1Result", "check_n1", "mixing_time", "tv_distance",
