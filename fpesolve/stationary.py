@@ -139,7 +139,7 @@ def _end_tail(landscape: Landscape, tau: float, end: float, inner: float) -> flo
 
     With :math:`u` the distance to the end, :math:`\delta = |inner - end|`
     and :math:`t = u/\delta`, the log-density is fitted by
-    :math:`\log p pprox \log C + s\log t + c_1 t + c_2 t^2 + c_3 t^3`
+    :math:`\log p \approx \log C + s\log t + c_1 t + c_2 t^2 + c_3 t^3`
     through :math:`t = 1, 1/2, \dots, 1/16` (actual float distances) and
     :math:`\delta C\int_0^1 t^s e^{c_1 t + c_2 t^2 + c_3 t^3}\,dt` is
     evaluated by Gauss–Jacobi quadrature with weight :math:`t^s`.  This
