@@ -811,7 +811,8 @@ def _n4_status(res: N4Result) -> ConditionStatus:
 def diagnose(landscape: Landscape, eta: Optional[float] = None, n_steps: Optional[int] = None, *,
              x0: Optional[float] = None, batch_size: Optional[int] = None, eps: float = 0.25, grid=None,
              gaps: Optional[Sequence[float]] = None, test_loss: Optional[Callable] = None,
-             gap_method: Optional[str] = None, n3_rtol: float = 1e-3) -> Diagnosis:
+             gap_method: Optional[str] = None, n_samples: Optional[int] = None,
+             n3_rtol: float = 1e-3) -> Diagnosis:
     r"""Check the necessary conditions N1–N4 for SGD on ``landscape`` with learning rate ``eta`` for ``n_steps``.
 
     Parameters
@@ -831,8 +832,10 @@ def diagnose(landscape: Landscape, eta: Optional[float] = None, n_steps: Optiona
         TV threshold of the mixing time (N1).
     grid : Grid or int, optional
         Grid of the N1 mixing computation (default 1500 refined cells).
-    gaps, test_loss, gap_method
-        Passed to :func:`check_n4` as ``gaps``, ``test_loss``, ``method``.
+    gaps, test_loss, gap_method, n_samples
+        Passed to :func:`check_n4` as ``gaps``, ``test_loss``, ``method``,
+        ``n_samples``.  Without any of them, and without a test loss or
+        per-sample losses on the landscape, N4 is ``"not applicable"``.
     n3_rtol : float
         Passed to :func:`check_n3` as ``rtol``.
 
@@ -908,7 +911,16 @@ def diagnose(landscape: Landscape, eta: Optional[float] = None, n_steps: Optiona
     else:
         n3 = check_n3(landscape, eta, rtol=n3_rtol)
         statuses.append(_n3_status(n3))
-        n4 = check_n4(landscape, gaps, test_loss=test_loss, method=gap_method, batch_size=batch_size)
-        statuses.append(_n4_status(n4))
+        has_gap_source = (gaps is not None or test_loss is not None or gap_method is not None
+                          or getattr(landscape, "has_test_loss", False) or landscape.samples is not None)
+        if has_gap_source:
+            n4 = check_n4(landscape, gaps, test_loss=test_loss, method=gap_method, batch_size=batch_size,
+                          n_samples=n_samples)
+            statuses.append(_n4_status(n4))
+        else:
+            statuses.append(ConditionStatus(
+                "N4", "not applicable", "no generalisation gaps",
+                "the landscape carries no test loss and no per-sample losses; give `gaps` (one per minimum), "
+                "`test_loss`, or gap_method='proxy' with `n_samples`"))
     return Diagnosis(landscape=landscape.name, eta=eta, n_steps=n_steps, statuses=tuple(statuses),
                      n1=n1, n2=n2, n3=n3, n4=n4)

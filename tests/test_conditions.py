@@ -91,6 +91,10 @@ def test_diagnose_on_a_plain_landscape():
     assert report.status("N1").status == "holds"
     assert report.status("N4").status == "holds"        # Sigma and the gap both larger on the right
     assert diagnose(dw, eta=0.3, n_steps=10_000, gaps=[0.3, 0.1]).violated == ("N4",)
+    no_gaps = diagnose(dw, eta=0.3, n_steps=10_000)
+    assert no_gaps.status("N4").status == "not applicable" and "gaps" in no_gaps.status("N4").reason
+    proxy = diagnose(dw, eta=0.3, n_steps=10_000, gap_method="proxy", n_samples=100)
+    assert proxy.n4.gaps == pytest.approx([cp.sigma / (cp.hess * 99) for cp in dw.minima()], rel=1e-12)
 
 
 @pytest.mark.parametrize("kwargs, match", [
