@@ -37,6 +37,7 @@ from typing import Optional
 
 import numpy as np
 
+from ._format import format_log10
 from ._validation import positive_int, probability
 
 __all__ = ["GreenGap", "green_gap"]
@@ -94,7 +95,7 @@ class GreenGap:
         state = "converged" if self.converged else "NOT converged"
         return (f"spectral gap {val} (log10 {self.log10:.12g}) by Green-operator power iteration on N = {self.n} "
                 f"cells: {state} after {self.iterations} iteration(s), last relative change {self.last_change:.3g} "
-                f"(rtol {self.rtol:.3g}); relaxation time 10^{-self.log10:.10g} (continuous time)")
+                f"(rtol {self.rtol:.3g}); relaxation time {format_log10(-self.log10)} (continuous time)")
 
     __str__ = summary
 

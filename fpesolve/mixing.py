@@ -39,6 +39,7 @@ from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ._format import float_from_log10, format_log10
 from ._validation import positive_float, positive_int, probability
 from .evolve import evolve_masses
 from .grid import Grid
@@ -54,21 +55,11 @@ _STEPS_PER_RUNG = 8
 InitSpec = Union[None, float, np.ndarray, Callable[[np.ndarray], np.ndarray]]
 
 
-def _to_float(log10_value: float) -> float:
-    if log10_value > 308.2:
-        return math.inf
-    if log10_value < -340.0:
-        return 0.0
-    return 10.0 ** log10_value
+_to_float = float_from_log10
 
 
 def _fmt(log10_value: float) -> str:
-    if not math.isfinite(log10_value):
-        return "inf" if log10_value > 0 else "0"
-    if abs(log10_value) < 6:
-        return f"{10.0 ** log10_value:.6g}"
-    mant = 10.0 ** (log10_value - math.floor(log10_value))
-    return f"{mant:.4f}e{int(math.floor(log10_value)):+d}"
+    return format_log10(log10_value, plain_digits=6, mantissa_digits=4, plain_below=6.0)
 
 
 def tv_distance(m: np.ndarray, pi: np.ndarray) -> float:

@@ -38,6 +38,7 @@ from typing import Optional, Tuple
 import numpy as np
 from scipy.special import logsumexp
 
+from ._format import float_from_log10, format_log10
 from ._validation import positive_float
 from .landscape import CriticalPoint, Landscape
 from .quadrature import gauss_legendre, graded_panels
@@ -50,23 +51,8 @@ __all__ = ["FirstPassageTime", "KramersTime", "Escape", "EscapeTimes", "GridFirs
 _LN10 = math.log(10.0)
 
 
-def _log10_to_float(log10_value: float) -> float:
-    if log10_value == -math.inf:
-        return 0.0
-    if log10_value > 308.2:
-        return math.inf
-    if log10_value < -340.0:
-        return 0.0
-    return 10.0 ** log10_value
-
-
-def _fmt_log10(log10_value: float) -> str:
-    if not math.isfinite(log10_value):
-        return "0" if log10_value < 0 else "inf"
-    if abs(log10_value) < 15:
-        return f"{10.0 ** log10_value:.10g}"
-    mant = 10.0 ** (log10_value - math.floor(log10_value))
-    return f"{mant:.6f}e{int(math.floor(log10_value)):+d}"
+_log10_to_float = float_from_log10
+_fmt_log10 = format_log10
 
 
 # ---------------------------------------------------------------------------------------------- results

@@ -60,6 +60,7 @@ from typing import Optional, Tuple
 import numpy as np
 from scipy.linalg import eigh_tridiagonal, get_lapack_funcs
 
+from ._format import float_from_log10, format_log10
 from ._validation import positive_int
 from .grid import Grid
 
@@ -74,13 +75,7 @@ _E_FLOOR = 1e-290
 _GK_METHOD = "golub-kahan bisection"
 
 
-def _log10_to_float(log10_value: float) -> float:
-    """``10**log10_value`` as a float, ``inf`` on overflow and ``0.0`` on underflow."""
-    if log10_value > 308.2:
-        return math.inf
-    if log10_value < -340.0:
-        return 0.0
-    return 10.0 ** log10_value
+_log10_to_float = float_from_log10
 
 
 def golub_kahan_offdiagonal(fp) -> Tuple[np.ndarray, float, int]:
@@ -243,7 +238,7 @@ class SpectralGap:
     def summary(self) -> str:
         """A one-paragraph description."""
         val = f"{self.value:.16e}" if self.value is not None else f"10^{self.log10:.10f} (below float64)"
-        text = (f"spectral gap {val} (log10 {self.log10:.12g}); relaxation time 10^{self.log10_relaxation_time:.10g} "
+        text = (f"spectral gap {val} (log10 {self.log10:.12g}); relaxation time {format_log10(self.log10_relaxation_time)} "
                 f"(continuous time) on N = {self.n} cells, boundary {self.boundary}, route: {self.route}")
         return text + (f"; {self.detail}" if self.detail else "")
 
