@@ -37,7 +37,7 @@ from numba import njit, prange
 MODEL_TWO_WELL = 0
 MODEL_QUADRATIC = 1
 
-LANES = 8             # walkers advanced together in one chunk (latency hiding)
+LANES = 32            # walkers advanced together (vectorised over lanes, latency hiding)
 NOISE_SAMPLES = 0     # real minibatch SGD on the per-sample gradients
 NOISE_GAUSSIAN = 1    # L'(x) + sqrt(Sigma(x)/B) * N(0, 1)
 NOISE_TWO_POINT = 2   # L'(x) +- sqrt(Sigma(x)/B), signs equally likely
@@ -46,7 +46,7 @@ _MASK64 = (1 << 64) - 1
 
 
 # ----------------------------------------------------------------------------- models
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")   # no zero-divisor checks: ell > 0 and r >= 1
 def two_well_parts(x, params):
     """(L'(x), s(x)) of the two-well model; the per-sample gradients are L' +- s."""
     y = (x - params[3]) / params[4]
@@ -126,164 +126,346 @@ def _index(r, n):
 
 
 # ----------------------------------------------------------------------------- the ensemble kernel
+#
+# A chunk of walkers runs in blocks of LANES walkers ("lanes").  One step of
+# a walker is a short chain of dependent divisions and square roots, so the
+# speed comes from advancing all lanes of a block together in branch-free
+# loops over the lanes that LLVM vectorises (AVX2: four lanes per
+# instruction).  Everything that needs branches (divergence, escape from the
+# initial basin, passage points, stopping) is handled per lane and only when
+# a lane leaves its "safe interval" lo < x < hi, inside which none of these
+# events can happen; the exact checks then run as before, so the results do
+# not depend on the interval (it only has to be conservative).  Lanes that
+# are not running (diverged, stopped, or beyond the last walker) are parked
+# at x = 0 with an infinite interval and keep their position.
+#
+# The kernels use error_model="numpy" (no ZeroDivisionError checks, which
+# would stop vectorisation); none of their divisions can have a zero divisor.
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _draw_indices(s0, s1, s2, s3, n, idx):
+    """A uniform sample index in [0, n) for every lane (one draw each)."""
+    for j in range(LANES):
+        bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
+        idx[j] = _index(bits, n)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _builtin_lane_grads(xs, idx, params, out):
+    """``out[j]`` = gradient of sample ``idx[j]`` at ``xs[j]`` for the built-in models.
+
+    The model dispatch sits outside the lane loops so that each loop vectorises.
+    """
+    if int(params[0]) == MODEL_TWO_WELL:
+        for j in range(LANES):
+            lp, s = two_well_parts(xs[j], params)
+            out[j] = lp + s if idx[j] == 0 else lp - s
+    else:
+        n = int(params[1])
+        for j in range(LANES):
+            i = idx[j]
+            out[j] = params[2 + i] * (xs[j] - params[2 + n + i])
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _lane_grads(xs, idx, params, out):
+    """:func:`_builtin_lane_grads` for any ``_GRAD`` (the user kernels' copy)."""
+    for j in range(LANES):
+        out[j] = _GRAD(xs[j], idx[j], params)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _builtin_all_lane_grads(xs, params, buf):
+    """``buf[i, j]`` = gradient of sample ``i`` at ``xs[j]``, every sample, built-in models.
+
+    The two-well model gets both samples from one evaluation of its parts.
+    """
+    if int(params[0]) == MODEL_TWO_WELL:
+        for j in range(LANES):
+            lp, s = two_well_parts(xs[j], params)
+            buf[0, j] = lp + s
+            buf[1, j] = lp - s
+    else:
+        n = int(params[1])
+        for i in range(n):
+            for j in range(LANES):
+                buf[i, j] = params[2 + i] * (xs[j] - params[2 + n + i])
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _all_lane_grads(xs, params, buf):
+    """:func:`_builtin_all_lane_grads` for any ``_GRAD`` (the user kernels' copy)."""
+    for i in range(buf.shape[0]):
+        for j in range(LANES):
+            buf[i, j] = _GRAD(xs[j], i, params)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _minibatch_gradient(params, n_samples, batch_size, inv_b, xs, s0, s1, s2, s3, idx, tmp, g):
+    """``g`` = minibatch gradient (mode NOISE_SAMPLES) of every lane.
+
+    The sum runs over the minibatch in draw order, starting from 0.0, and is
+    then multiplied by 1/B, exactly as in one walker at a time.
+    """
+    if batch_size == 1:
+        _draw_indices(s0, s1, s2, s3, n_samples, idx)
+        _LANE_GRADS(xs, idx, params, g)
+        return
+    for j in range(LANES):
+        g[j] = 0.0
+    for _ in range(batch_size):
+        _draw_indices(s0, s1, s2, s3, n_samples, idx)
+        _LANE_GRADS(xs, idx, params, tmp)
+        for j in range(LANES):
+            g[j] += tmp[j]
+    for j in range(LANES):
+        g[j] *= inv_b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _noise_gradient(params, n_samples, mode, noise_scale, t, xs, s0, s1, s2, s3, buf, tmp, mean, var,
+                    spare, g):
+    """``g`` = L' + sqrt(Sigma/B) * xi (modes NOISE_GAUSSIAN / NOISE_TWO_POINT) of every lane.
+
+    Mean and variance accumulate over the samples in order, per lane, as in
+    one walker at a time.  Gaussian xi come in Box-Muller pairs: every lane
+    steps at every iteration, so a lane draws a pair at odd iterations ``t``
+    and uses the spare at even ones.
+    """
+    _ALL_LANE_GRADS(xs, params, buf)
+    for j in range(LANES):
+        mean[j] = 0.0
+        var[j] = 0.0
+    for i in range(n_samples):
+        for j in range(LANES):
+            mean[j] += buf[i, j]
+    for j in range(LANES):
+        mean[j] /= n_samples
+    for i in range(n_samples):
+        for j in range(LANES):
+            d = buf[i, j] - mean[j]
+            var[j] += d * d
+    if mode == NOISE_TWO_POINT:
+        for j in range(LANES):
+            bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
+            xi = 1.0 if (bits >> np.uint64(63)) == 0 else -1.0
+            g[j] = mean[j] + math.sqrt(var[j] / n_samples) * noise_scale * xi
+        return
+    if t % 2 == 1:
+        for j in range(LANES):
+            bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
+            u1 = 1.0 - _to_unit(bits)
+            bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
+            u2 = _to_unit(bits)
+            rad = math.sqrt(-2.0 * math.log(u1))
+            tmp[j] = rad * math.cos(2.0 * math.pi * u2)
+            spare[j] = rad * math.sin(2.0 * math.pi * u2)
+    else:
+        for j in range(LANES):
+            tmp[j] = spare[j]
+    for j in range(LANES):
+        g[j] = mean[j] + math.sqrt(var[j] / n_samples) * noise_scale * tmp[j]
+
+
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _advance(params, n_samples, mode, eta, batch_size, inv_b, noise_scale, t, xs, s0, s1, s2, s3,
+             running, lo, hi, idx, buf, tmp, mean, var, spare, g):
+    """One SGD step of every running lane; True if some lane left its safe interval."""
+    if mode == NOISE_SAMPLES:
+        _MINIBATCH_GRADIENT(params, n_samples, batch_size, inv_b, xs, s0, s1, s2, s3, idx, tmp, g)
+    else:
+        _NOISE_GRADIENT(params, n_samples, mode, noise_scale, t, xs, s0, s1, s2, s3, buf, tmp, mean, var,
+                        spare, g)
+    inside = True
+    for j in range(LANES):
+        x = xs[j] - eta * g[j] if running[j] else xs[j]
+        xs[j] = x
+        inside &= (lo[j] < x) & (x < hi[j])
+    return not inside
+
+
+@njit(cache=True)
+def _basin(x, basin_edges):
+    """Index of the basin of ``x``: the number of edges below it."""
+    bsn = 0
+    for k in range(basin_edges.size):
+        if x > basin_edges[k]:
+            bsn += 1
+    return bsn
+
+
+@njit(cache=True)
+def _safe_interval(x, w, bound, escaped, basin_edges, passage_points, side, passage_step):
+    """(lo, hi) such that no event can happen to a walker at ``lo < x' < hi`` (``x`` its position).
+
+    Events: |x'| > bound or NaN, a change of basin while not yet escaped, a
+    crossing of a passage point not yet passed.  Non-strict conditions become
+    strict ones with nextafter (exact for doubles).
+    """
+    lo = np.nextafter(-bound, -np.inf)
+    hi = np.nextafter(bound, np.inf)
+    if not escaped:
+        for e in basin_edges:
+            if x > e:
+                lo = max(lo, e)
+            else:
+                hi = min(hi, np.nextafter(e, np.inf))
+    for k in range(passage_points.size):
+        if passage_step[k, w] < 0:
+            p = passage_points[k]
+            if side[k]:                                  # started at x < p
+                hi = min(hi, p)
+            else:
+                lo = max(lo, np.nextafter(p, -np.inf))
+    return lo, hi
+
+
+@njit(cache=True)
+def _park(j, xs, running, lo, hi):
+    """Take lane ``j`` out of the simulation (it keeps x = 0 and raises no events)."""
+    running[j] = False
+    xs[j] = 0.0
+    lo[j] = -np.inf
+    hi[j] = np.inf
+
+
+@njit(cache=True)
+def _handle_events(c, t, r, start, xs, running, lo, hi, escaped, basin0, n_open, side,
+                   basin_edges, passage_points, bound, stop_after_passage,
+                   absent, final_x, escape_step, escape_basin, passage_step, diverged_step):
+    """Process the lanes that left their safe interval at iteration ``t``; the number that stopped.
+
+    The checks are those of a walker advanced on its own: divergence, then
+    escape from the initial basin, then passage points (and stopping).
+    """
+    n_record = absent.shape[1]
+    n_stopped = 0
+    for j in range(LANES):
+        x = xs[j]
+        if not running[j] or (lo[j] < x and x < hi[j]):
+            continue
+        w = start + j
+        if not abs(x) <= bound:
+            diverged_step[w] = t
+            for rr in range(r, n_record):
+                absent[c, rr, 0] += 1
+            final_x[w] = x
+            _park(j, xs, running, lo, hi)
+            n_stopped += 1
+            continue
+        if not escaped[j]:
+            bsn = _basin(x, basin_edges)
+            if bsn != basin0[j]:
+                escaped[j] = True
+                escape_step[w] = t
+                escape_basin[w] = bsn
+        if n_open[j] > 0:
+            for k in range(passage_points.size):
+                if passage_step[k, w] < 0 and (x < passage_points[k]) != side[j, k]:
+                    passage_step[k, w] = t
+                    n_open[j] -= 1
+            if n_open[j] == 0 and stop_after_passage:
+                for rr in range(r, n_record):
+                    absent[c, rr, 1] += 1
+                final_x[w] = x
+                _park(j, xs, running, lo, hi)
+                n_stopped += 1
+                continue
+        lo[j], hi[j] = _safe_interval(x, w, bound, escaped[j], basin_edges, passage_points, side[j], passage_step)
+    return n_stopped
+
+
+@njit(cache=True)
+def _record(c, r, xs, running, bin_edges, basin_edges, hist, occupancy):
+    """Add the running lanes to the histogram and basin counts of record ``r``."""
+    n_bins = bin_edges.size - 1
+    for j in range(LANES):
+        if running[j]:
+            x = xs[j]
+            b = np.searchsorted(bin_edges, x, side="right")
+            if b == n_bins + 1 and x == bin_edges[n_bins]:
+                b = n_bins
+            hist[c, r, b] += 1
+            occupancy[c, r, _basin(x, basin_edges)] += 1
+
+
 def _chunk(c, params, n_samples, mode, eta, batch_size, n_steps, x0, seed, walker_offset,
            record_steps, bin_edges, basin_edges, passage_points, bound, stop_after_passage,
            hist, occupancy, absent, final_x, escape_step, escape_basin, passage_step, diverged_step):
     """Run chunk ``c`` of the walkers (see :func:`_ensemble_parallel` for the arguments).
 
-    Walkers advance in blocks of ``LANES`` interleaved independent chains, so
-    that the latency of one walker's update (a chain of dependent square
-    roots and divisions) overlaps with the others'.  Per-sample gradients come
-    from the global ``_GRAD`` (the built-in models or, in a rebound copy of
-    this function, the user's numba function).
+    Walkers advance in blocks of ``LANES`` (see the comment above
+    :func:`_draw_indices`).  Per-sample gradients come from the global
+    ``_LANE_GRADS`` (the built-in models or, in the rebound copies made by
+    :func:`user_kernel`, the user's numba function).
     """
     n_walkers = x0.size
     n_chunks = hist.shape[0]
     n_record = record_steps.size
-    n_bins = bin_edges.size - 1
     n_pass = passage_points.size
-    n_edges = basin_edges.size
     inv_b = 1.0 / batch_size
     noise_scale = math.sqrt(inv_b)
-    lo = (c * n_walkers) // n_chunks
-    hi = ((c + 1) * n_walkers) // n_chunks
-    xs = np.empty(LANES)
-    s0 = np.empty(LANES, dtype=np.uint64)
-    s1 = np.empty(LANES, dtype=np.uint64)
-    s2 = np.empty(LANES, dtype=np.uint64)
-    s3 = np.empty(LANES, dtype=np.uint64)
+    first = (c * n_walkers) // n_chunks
+    last = ((c + 1) * n_walkers) // n_chunks
+    xs = np.zeros(LANES)
+    s0 = np.zeros(LANES, dtype=np.uint64)
+    s1 = np.zeros(LANES, dtype=np.uint64)
+    s2 = np.zeros(LANES, dtype=np.uint64)
+    s3 = np.zeros(LANES, dtype=np.uint64)
     running = np.zeros(LANES, dtype=np.bool_)
+    lo = np.zeros(LANES)
+    hi = np.zeros(LANES)
     escaped = np.zeros(LANES, dtype=np.bool_)
     basin0 = np.zeros(LANES, dtype=np.int64)
     n_open = np.zeros(LANES, dtype=np.int64)
-    spare = np.zeros(LANES)
-    have_spare = np.zeros(LANES, dtype=np.bool_)
     side = np.zeros((LANES, max(n_pass, 1)), dtype=np.bool_)
-    gbuf = np.empty(n_samples)
-    for start in range(lo, hi, LANES):
-        width = min(LANES, hi - start)
-        for j in range(width):
+    idx = np.zeros(LANES, dtype=np.int64)      # scratch of the step functions
+    buf = np.zeros((n_samples, LANES))
+    tmp = np.zeros(LANES)
+    mean = np.zeros(LANES)
+    var = np.zeros(LANES)
+    spare = np.zeros(LANES)
+    g = np.zeros(LANES)
+    for start in range(first, last, LANES):
+        width = min(LANES, last - start)
+        for j in range(LANES):
+            if j >= width:
+                _park(j, xs, running, lo, hi)
+                continue
             w = start + j
             s0[j], s1[j], s2[j], s3[j] = _seed_walker(seed, walker_offset + w)
             x = x0[w]
             xs[j] = x
             running[j] = True
-            bsn = 0
-            for k in range(n_edges):
-                if x > basin_edges[k]:
-                    bsn += 1
-            basin0[j] = bsn
-            escaped[j] = n_edges == 0
+            basin0[j] = _basin(x, basin_edges)
+            escaped[j] = basin_edges.size == 0
             for k in range(n_pass):
                 side[j, k] = x < passage_points[k]
             n_open[j] = n_pass
-            have_spare[j] = False
+            lo[j], hi[j] = _safe_interval(x, w, bound, escaped[j], basin_edges, passage_points, side[j],
+                                          passage_step)
         n_running = width
         r = 0
-        next_record = record_steps[0] if n_record > 0 else -1
         t = 0
         while True:
             # record the state after t iterations
-            while t == next_record:
-                for j in range(width):
-                    if running[j]:
-                        x = xs[j]
-                        b = np.searchsorted(bin_edges, x, side="right")
-                        if b == n_bins + 1 and x == bin_edges[n_bins]:
-                            b = n_bins
-                        hist[c, r, b] += 1
-                        bsn = 0
-                        for k in range(n_edges):
-                            if x > basin_edges[k]:
-                                bsn += 1
-                        occupancy[c, r, bsn] += 1
+            while r < n_record and record_steps[r] == t:
+                _record(c, r, xs, running, bin_edges, basin_edges, hist, occupancy)
                 r += 1
-                next_record = record_steps[r] if r < n_record else -1
             if t == n_steps or n_running == 0:
                 break
-            t += 1
-            # one SGD step for every running walker of the block
-            for j in range(width):
-                if not running[j]:
-                    continue
-                x = xs[j]
-                a0 = s0[j]
-                a1 = s1[j]
-                a2 = s2[j]
-                a3 = s3[j]
-                if mode == 0:
-                    if batch_size == 1:
-                        bits, a0, a1, a2, a3 = _next(a0, a1, a2, a3)
-                        g = _GRAD(x, _index(bits, n_samples), params)
-                    else:
-                        g = 0.0
-                        for bb in range(batch_size):
-                            bits, a0, a1, a2, a3 = _next(a0, a1, a2, a3)
-                            g += _GRAD(x, _index(bits, n_samples), params)
-                        g *= inv_b
-                else:
-                    mean = 0.0
-                    for i in range(n_samples):
-                        gbuf[i] = _GRAD(x, i, params)
-                        mean += gbuf[i]
-                    mean /= n_samples
-                    var = 0.0
-                    for i in range(n_samples):
-                        d = gbuf[i] - mean
-                        var += d * d
-                    spread = math.sqrt(var / n_samples) * noise_scale
-                    if mode == 1:
-                        if have_spare[j]:
-                            xi = spare[j]
-                            have_spare[j] = False
-                        else:
-                            bits, a0, a1, a2, a3 = _next(a0, a1, a2, a3)
-                            u1 = 1.0 - _to_unit(bits)
-                            bits, a0, a1, a2, a3 = _next(a0, a1, a2, a3)
-                            u2 = _to_unit(bits)
-                            rad = math.sqrt(-2.0 * math.log(u1))
-                            xi = rad * math.cos(2.0 * math.pi * u2)
-                            spare[j] = rad * math.sin(2.0 * math.pi * u2)
-                            have_spare[j] = True
-                    else:
-                        bits, a0, a1, a2, a3 = _next(a0, a1, a2, a3)
-                        xi = 1.0 if (bits >> np.uint64(63)) == 0 else -1.0
-                    g = mean + spread * xi
-                s0[j] = a0
-                s1[j] = a1
-                s2[j] = a2
-                s3[j] = a3
-                x = x - eta * g
-                xs[j] = x
-                w = start + j
-                if not abs(x) <= bound:
-                    running[j] = False
-                    n_running -= 1
-                    diverged_step[w] = t
-                    for rr in range(r, n_record):
-                        absent[c, rr, 0] += 1
-                    continue
-                if not escaped[j]:
-                    bsn = 0
-                    for k in range(n_edges):
-                        if x > basin_edges[k]:
-                            bsn += 1
-                    if bsn != basin0[j]:
-                        escaped[j] = True
-                        escape_step[w] = t
-                        escape_basin[w] = bsn
-                if n_open[j] > 0:
-                    for k in range(n_pass):
-                        if passage_step[k, w] < 0 and (x < passage_points[k]) != side[j, k]:
-                            passage_step[k, w] = t
-                            n_open[j] -= 1
-                    if n_open[j] == 0 and stop_after_passage:
-                        running[j] = False
-                        n_running -= 1
-                        for rr in range(r, n_record):
-                            absent[c, rr, 1] += 1
+            stop = min(record_steps[r], n_steps) if r < n_record else n_steps
+            while t < stop and n_running > 0:
+                t += 1
+                if _ADVANCE(params, n_samples, mode, eta, batch_size, inv_b, noise_scale, t, xs, s0, s1, s2, s3,
+                            running, lo, hi, idx, buf, tmp, mean, var, spare, g):
+                    n_running -= _handle_events(c, t, r, start, xs, running, lo, hi, escaped, basin0, n_open,
+                                                side, basin_edges, passage_points, bound, stop_after_passage,
+                                                absent, final_x, escape_step, escape_basin, passage_step,
+                                                diverged_step)
         for j in range(width):
-            final_x[start + j] = xs[j]
+            if running[j]:
+                final_x[start + j] = xs[j]
 
 
 def _ensemble_parallel(params, n_samples, mode, eta, batch_size, n_steps, x0, seed, walker_offset,
@@ -322,7 +504,14 @@ def _ensemble_serial(params, n_samples, mode, eta, batch_size, n_steps, x0, seed
                hist, occupancy, absent, final_x, escape_step, escape_basin, passage_step, diverged_step)
 
 
+# The functions that reach the per-sample gradient are bound through these
+# globals; user_kernel rebinds all of them in a copied namespace.
 _GRAD = builtin_sample_grad
+_LANE_GRADS = _builtin_lane_grads
+_ALL_LANE_GRADS = _builtin_all_lane_grads
+_MINIBATCH_GRADIENT = _minibatch_gradient
+_NOISE_GRADIENT = _noise_gradient
+_ADVANCE = _advance
 _CHUNK = njit(cache=True)(_chunk)
 ensemble_parallel = njit(cache=True, parallel=True)(_ensemble_parallel)
 ensemble_serial = njit(cache=True)(_ensemble_serial)
@@ -336,13 +525,19 @@ def _clone(func, namespace, name):
 def user_kernel(grad, parallel: bool):
     """The ensemble driver with ``grad`` (a numba dispatcher) as the per-sample gradient.
 
-    Copies of :func:`_chunk` and the driver whose global ``_GRAD`` is
-    ``grad``, compiled without the on-disk cache (numba keys cache entries by
-    function name and source line, so two user functions would collide);
-    numba inlines ``grad``.  Compiling takes a few seconds per new ``grad``.
+    Copies of :func:`_lane_grads`, the step functions, :func:`_chunk` and the
+    driver whose globals point to ``grad`` and to each other, compiled without
+    the on-disk cache (numba keys cache entries by function name and source
+    line, so two user functions would collide); numba inlines ``grad``.
+    Compiling takes a few seconds per new ``grad``.
     """
     namespace = dict(_chunk.__globals__)
     namespace["_GRAD"] = grad
-    namespace["_CHUNK"] = njit(cache=False)(_clone(_chunk, namespace, "_chunk_user"))
+    for alias, dispatcher in (("_LANE_GRADS", _lane_grads), ("_ALL_LANE_GRADS", _all_lane_grads),
+                              ("_MINIBATCH_GRADIENT", _minibatch_gradient),
+                              ("_NOISE_GRADIENT", _noise_gradient), ("_ADVANCE", _advance), ("_CHUNK", _CHUNK)):
+        func = dispatcher.py_func
+        options = {k: v for k, v in dispatcher.targetoptions.items() if k != "nopython"}
+        namespace[alias] = njit(cache=False, **options)(_clone(func, namespace, func.__name__ + "_user"))
     driver = _ensemble_parallel if parallel else _ensemble_serial
     return njit(cache=False, parallel=parallel)(_clone(driver, namespace, driver.__name__ + "_user"))
