@@ -139,10 +139,14 @@ def _index(r, n):
 # are not running (diverged, stopped, or beyond the last walker) are parked
 # at x = 0 with an infinite interval and keep their position.
 #
-# The kernels use error_model="numpy" (no ZeroDivisionError checks, which
-# would stop vectorisation); none of their divisions can have a zero divisor.
+# The step functions use error_model="numpy" (no ZeroDivisionError checks,
+# which would stop vectorisation; none of their divisions can have a zero
+# divisor) and _nrt=False: they only index arrays that _chunk allocated, and
+# with the runtime on every call would increment and decrement the reference
+# counts of its ~20 array arguments (atomic operations), costing about as
+# much as the step itself.  LLVM inlines most of them into _advance.
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _draw_indices(s0, s1, s2, s3, n, idx):
     """A uniform sample index in [0, n) for every lane (one draw each)."""
     for j in range(LANES):
@@ -150,7 +154,7 @@ def _draw_indices(s0, s1, s2, s3, n, idx):
         idx[j] = _index(bits, n)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _builtin_lane_grads(xs, idx, params, out):
     """``out[j]`` = gradient of sample ``idx[j]`` at ``xs[j]`` for the built-in models.
 
@@ -167,14 +171,14 @@ def _builtin_lane_grads(xs, idx, params, out):
             out[j] = params[2 + i] * (xs[j] - params[2 + n + i])
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _lane_grads(xs, idx, params, out):
     """:func:`_builtin_lane_grads` for any ``_GRAD`` (the user kernels' copy)."""
     for j in range(LANES):
         out[j] = _GRAD(xs[j], idx[j], params)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _builtin_all_lane_grads(xs, params, buf):
     """``buf[i, j]`` = gradient of sample ``i`` at ``xs[j]``, every sample, built-in models.
 
@@ -192,7 +196,7 @@ def _builtin_all_lane_grads(xs, params, buf):
                 buf[i, j] = params[2 + i] * (xs[j] - params[2 + n + i])
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _all_lane_grads(xs, params, buf):
     """:func:`_builtin_all_lane_grads` for any ``_GRAD`` (the user kernels' copy)."""
     for i in range(buf.shape[0]):
@@ -200,7 +204,7 @@ def _all_lane_grads(xs, params, buf):
             buf[i, j] = _GRAD(xs[j], i, params)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _minibatch_gradient(params, n_samples, batch_size, inv_b, xs, s0, s1, s2, s3, idx, tmp, g):
     """``g`` = minibatch gradient (mode NOISE_SAMPLES) of every lane.
 
@@ -222,7 +226,7 @@ def _minibatch_gradient(params, n_samples, batch_size, inv_b, xs, s0, s1, s2, s3
         g[j] *= inv_b
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _noise_gradient(params, n_samples, mode, noise_scale, t, xs, s0, s1, s2, s3, buf, tmp, mean, var,
                     spare, g):
     """``g`` = L' + sqrt(Sigma/B) * xi (modes NOISE_GAUSSIAN / NOISE_TWO_POINT) of every lane.
