@@ -131,6 +131,15 @@ def _signed_log_add(s1, r1, s2, r2):
 
 
 @njit(cache=True)
+def _log_add(r1, r2):
+    """``log(e^r1 + e^r2)``; ``r1 = -inf`` stands for a zero term."""
+    if r1 == -math.inf:
+        return r2
+    m = max(r1, r2)
+    return m + math.log(math.exp(r1 - m) + math.exp(r2 - m))
+
+
+@njit(cache=True)
 def green_increments(log_up, log_down, g, sign_out, log_out):
     """Increments ``du_i = u_{i+1} - u_i`` of ``u = (-Q)^{-1} g`` on pi-mean-zero functions, in log form.
 
@@ -162,11 +171,7 @@ def green_increments(log_up, log_down, g, sign_out, log_out):
         gk = g[k]
         if gk != 0.0:
             s, r = _signed_log_add(s, r, 1.0 if gk > 0.0 else -1.0, math.log(abs(gk)))
-            if babs == -math.inf:
-                babs = math.log(abs(gk))
-            else:
-                m = max(babs, math.log(abs(gk)))
-                babs = m + math.log(math.exp(babs - m) + math.exp(math.log(abs(gk)) - m))
+            babs = _log_add(babs, math.log(abs(gk)))
         t_sign[k] = s
         t_log[k] = r
         b_log[k] = babs
@@ -182,11 +187,7 @@ def green_increments(log_up, log_down, g, sign_out, log_out):
         gi = g[i]
         if gi != 0.0:
             s, r = _signed_log_add(s, r, 1.0 if gi > 0.0 else -1.0, math.log(abs(gi)))
-            if aabs == -math.inf:
-                aabs = math.log(abs(gi))
-            else:
-                m = max(aabs, math.log(abs(gi)))
-                aabs = m + math.log(math.exp(aabs - m) + math.exp(math.log(abs(gi)) - m))
+            aabs = _log_add(aabs, math.log(abs(gi)))
         cross = log_up[i] - log_down[i]              # pi_{i+1} / pi_i
         if aabs <= b_log[i + 1] + cross:
             gs, gl = s, r
