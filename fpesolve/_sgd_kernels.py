@@ -137,7 +137,7 @@ def _index(r, n):
 # events can happen; the exact checks then run as before, so the results do
 # not depend on the interval (it only has to be conservative).  Lanes that
 # are not running (diverged, stopped, or beyond the last walker) are parked
-# at x = 0 with an infinite interval and keep their position.
+# at the block's first initial position with an infinite interval and keep it.
 #
 # The step functions use error_model="numpy" (no ZeroDivisionError checks,
 # which would stop vectorisation; none of their divisions can have a zero
@@ -325,16 +325,22 @@ def _safe_interval(x, w, bound, escaped, basin_edges, passage_points, side, pass
 
 
 @njit(cache=True)
-def _park(j, xs, running, lo, hi):
-    """Take lane ``j`` out of the simulation (it keeps x = 0 and raises no events)."""
+def _park(j, xs, running, lo, hi, x_park):
+    """Take lane ``j`` out of the simulation: it stays at ``x_park`` and raises no events.
+
+    Parked lanes are still stepped (the lane loops have no branches), so the
+    gradient is evaluated there: ``x_park`` is the initial position of the
+    block's first walker, where a user's gradient is known to be defined
+    (not 0, where e.g. ``1/x`` would raise).
+    """
     running[j] = False
-    xs[j] = 0.0
+    xs[j] = x_park
     lo[j] = -np.inf
     hi[j] = np.inf
 
 
 @njit(cache=True)
-def _handle_events(c, t, r, start, xs, running, lo, hi, escaped, basin0, n_open, side,
+def _handle_events(c, t, r, start, x_park, xs, running, lo, hi, escaped, basin0, n_open, side,
                    basin_edges, passage_points, bound, stop_after_passage,
                    absent, final_x, escape_step, escape_basin, passage_step, diverged_step):
     """Process the lanes that left their safe interval at iteration ``t``; the number that stopped.
@@ -354,7 +360,7 @@ def _handle_events(c, t, r, start, xs, running, lo, hi, escaped, basin0, n_open,
             for rr in range(r, n_record):
                 absent[c, rr, 0] += 1
             final_x[w] = x
-            _park(j, xs, running, lo, hi)
+            _park(j, xs, running, lo, hi, x_park)
             n_stopped += 1
             continue
         if not escaped[j]:
@@ -372,7 +378,7 @@ def _handle_events(c, t, r, start, xs, running, lo, hi, escaped, basin0, n_open,
                 for rr in range(r, n_record):
                     absent[c, rr, 1] += 1
                 final_x[w] = x
-                _park(j, xs, running, lo, hi)
+                _park(j, xs, running, lo, hi, x_park)
                 n_stopped += 1
                 continue
         lo[j], hi[j] = _safe_interval(x, w, bound, escaped[j], basin_edges, passage_points, side[j], passage_step)
@@ -432,9 +438,10 @@ def _chunk(c, params, n_samples, mode, eta, batch_size, n_steps, x0, seed, walke
     g = np.zeros(LANES)
     for start in range(first, last, LANES):
         width = min(LANES, last - start)
+        x_park = x0[start]
         for j in range(LANES):
             if j >= width:
-                _park(j, xs, running, lo, hi)
+                _park(j, xs, running, lo, hi, x_park)
                 continue
             w = start + j
             s0[j], s1[j], s2[j], s3[j] = _seed_walker(seed, walker_offset + w)
@@ -463,8 +470,8 @@ def _chunk(c, params, n_samples, mode, eta, batch_size, n_steps, x0, seed, walke
                 t += 1
                 if _ADVANCE(params, n_samples, mode, eta, batch_size, inv_b, noise_scale, t, xs, s0, s1, s2, s3,
                             running, lo, hi, idx, buf, tmp, mean, var, spare, g):
-                    n_running -= _handle_events(c, t, r, start, xs, running, lo, hi, escaped, basin0, n_open,
-                                                side, basin_edges, passage_points, bound, stop_after_passage,
+                    n_running -= _handle_events(c, t, r, start, x_park, xs, running, lo, hi, escaped, basin0,
+                                                n_open, side, basin_edges, passage_points, bound, stop_after_passage,
                                                 absent, final_x, escape_step, escape_basin, passage_step,
                                                 diverged_step)
         for j in range(width):

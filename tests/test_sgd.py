@@ -170,3 +170,18 @@ def test_bad_input():
     plain.sample_gradients = None
     with pytest.raises(ValueError, match="SampleGradients"):
         simulate_sgd(plain, 0.1, 10, 10, 0.0)
+
+
+@numba.njit
+def _singular_at_zero(x, i, params):
+    return x - params[i] / x          # l_i' for l_i = x^2/2 - p_i log x, defined on x > 0 only
+
+
+def test_user_gradient_is_only_evaluated_where_walkers_are():
+    # 5 walkers fill a block of lanes only partly; idle lanes must not evaluate the gradient at x = 0
+    user = SampleGradients(_singular_at_zero, np.array([0.5, 1.5]), n=2)
+    res = simulate_sgd(user, 0.01, 200, 5, 1.2, parallel=False, bins=np.linspace(0.5, 2.0, 16), basin_edges=[],
+                       divergence_bound=10.0)
+    assert np.all(np.isfinite(res.final_positions)) and np.all(res.divergence_steps == -1)
+    # the walkers fluctuate around the minimiser of L = x^2/2 - log x, x* = 1
+    assert np.all(np.abs(res.final_positions - 1.0) < 0.2)
