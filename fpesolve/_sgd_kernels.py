@@ -340,6 +340,17 @@ def _park(j, xs, running, lo, hi, x_park):
 
 
 @njit(cache=True)
+def _retire(c, r, j, w, reason, xs, running, lo, hi, x_park, absent, final_x):
+    """Walker ``w`` (lane ``j``) stops for good: absent from record ``r`` on
+    (``reason`` 0 diverged, 1 stopped after its passages), its position kept
+    as final, its lane parked."""
+    for rr in range(r, absent.shape[1]):
+        absent[c, rr, reason] += 1
+    final_x[w] = xs[j]
+    _park(j, xs, running, lo, hi, x_park)
+
+
+@njit(cache=True)
 def _handle_events(c, t, r, start, x_park, xs, running, lo, hi, escaped, basin0, n_open, side,
                    basin_edges, passage_points, bound, stop_after_passage,
                    absent, final_x, escape_step, escape_basin, passage_step, diverged_step):
@@ -348,7 +359,6 @@ def _handle_events(c, t, r, start, x_park, xs, running, lo, hi, escaped, basin0,
     The checks are those of a walker advanced on its own: divergence, then
     escape from the initial basin, then passage points (and stopping).
     """
-    n_record = absent.shape[1]
     n_stopped = 0
     for j in range(LANES):
         x = xs[j]
@@ -357,10 +367,7 @@ def _handle_events(c, t, r, start, x_park, xs, running, lo, hi, escaped, basin0,
         w = start + j
         if not abs(x) <= bound:
             diverged_step[w] = t
-            for rr in range(r, n_record):
-                absent[c, rr, 0] += 1
-            final_x[w] = x
-            _park(j, xs, running, lo, hi, x_park)
+            _retire(c, r, j, w, 0, xs, running, lo, hi, x_park, absent, final_x)
             n_stopped += 1
             continue
         if not escaped[j]:
@@ -375,10 +382,7 @@ def _handle_events(c, t, r, start, x_park, xs, running, lo, hi, escaped, basin0,
                     passage_step[k, w] = t
                     n_open[j] -= 1
             if n_open[j] == 0 and stop_after_passage:
-                for rr in range(r, n_record):
-                    absent[c, rr, 1] += 1
-                final_x[w] = x
-                _park(j, xs, running, lo, hi, x_park)
+                _retire(c, r, j, w, 1, xs, running, lo, hi, x_park, absent, final_x)
                 n_stopped += 1
                 continue
         lo[j], hi[j] = _safe_interval(x, w, bound, escaped[j], basin_edges, passage_points, side[j], passage_step)
