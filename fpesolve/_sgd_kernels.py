@@ -24,7 +24,10 @@ built-in constructions use :func:`builtin_sample_grad`, which dispatches on
 
 Random numbers: every walker owns a xoshiro256** stream seeded by
 SplitMix64 from ``(seed, walker index)``, so results do not depend on the
-number of threads or on how walkers are split into chunks.
+number of threads or on how walkers are split into chunks.  Gaussian noise
+(``NOISE_GAUSSIAN``) uses the ziggurat method with 256 layers in Doornik's
+ZIGNOR form (:func:`_normal_lanes`): one 64-bit draw per deviate except in the
+rare rejections, each lane drawing from its own stream only.
 """
 
 from __future__ import annotations
@@ -123,6 +126,119 @@ def _to_unit(bits):
 def _index(r, n):
     """An index in [0, n) from the top 32 bits of ``r`` (Lemire; bias < n / 2**32)."""
     return int(((r >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+
+
+# Ziggurat for N(0, 1) (G. Marsaglia and W. W. Tsang, "The ziggurat method for
+# generating random variables", J. Stat. Softw. 5(8), 2000), in the form of
+# J. A. Doornik, "An improved ziggurat method to generate normal random
+# samples" (2005, ZIGNOR): the area under f(x) = exp(-x^2/2), x >= 0, is
+# covered by ZIG_LAYERS horizontal layers of equal area ZIG_V.  Layer i
+# (i >= 1) is the rectangle [0, X[i]] x [f(X[i]), f(X[i+1])], X decreasing
+# from X[1] = ZIG_R to X[ZIG_LAYERS] = 0; layer 0 is [0, X[0]] x [0, f(R)]
+# with X[0] = V / f(R), i.e. the rectangle below f(R) plus, folded in, the
+# tail beyond R.  A draw picks a layer i and u uniform in [-1, 1); x = u X[i]
+# is accepted at once when |u| < X[i+1]/X[i] (the part of the layer entirely
+# under f; 98.5 % of the draws), otherwise the wedge (or, for layer 0, the tail)
+# is sampled exactly by rejection.  The layer comes from the low 8 bits of a
+# 64-bit draw and u from its top 53 bits (_to_unit), which do not overlap
+# (the correlation Doornik found in the original 32-bit version came from
+# using the same bits for both).  R and V solve the closure condition (the
+# top layer has area V) for 256 layers to double precision.
+ZIG_LAYERS = 256
+ZIG_R = 3.654152885361009
+ZIG_V = 0.004928673233974658
+
+
+def _ziggurat_tables():
+    """(X, X[i+1]/X[i]) of the ziggurat (Doornik's construction)."""
+    x = np.zeros(ZIG_LAYERS + 1)
+    f = math.exp(-0.5 * ZIG_R * ZIG_R)
+    x[0] = ZIG_V / f
+    x[1] = ZIG_R
+    for i in range(2, ZIG_LAYERS):
+        x[i] = math.sqrt(-2.0 * math.log(ZIG_V / x[i - 1] + f))
+        f = math.exp(-0.5 * x[i] * x[i])
+    return x, x[1:] / x[:-1]
+
+
+_ZIG_X, _ZIG_RATIO = _ziggurat_tables()    # frozen into the compiled code as constants
+
+
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _normal_slow(j, i, u, s0, s1, s2, s3):
+    """Finish a ziggurat draw of lane ``j`` whose first candidate (layer ``i``, ``u``)
+    was not accepted at once: wedge test or tail, then fresh draws until one is accepted.
+    Draws only from lane ``j``'s stream."""
+    while True:
+        if i == 0:
+            # tail |x| > R (Marsaglia 1964): x = R + e1/R, accepted if e1^2/R^2 <= 2 e2 (e1, e2 exponential)
+            while True:
+                bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
+                e1 = -math.log(1.0 - _to_unit(bits)) / ZIG_R
+                bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
+                e2 = -math.log(1.0 - _to_unit(bits))
+                if e1 * e1 <= 2.0 * e2:
+                    return -(ZIG_R + e1) if u < 0.0 else ZIG_R + e1
+        x = u * _ZIG_X[i]
+        # wedge: a height uniform in [f(X[i]), f(X[i+1])] (relative to f(x)) must fall below f(x)
+        f0 = math.exp(-0.5 * (_ZIG_X[i] * _ZIG_X[i] - x * x))
+        f1 = math.exp(-0.5 * (_ZIG_X[i + 1] * _ZIG_X[i + 1] - x * x))
+        bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
+        if f1 + _to_unit(bits) * (f0 - f1) < 1.0:
+            return x
+        bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
+        i = np.int64(bits & np.uint64(ZIG_LAYERS - 1))
+        u = 2.0 * _to_unit(bits) - 1.0
+        if abs(u) < _ZIG_RATIO[i]:
+            return u * _ZIG_X[i]
+
+
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _normal_lanes(s0, s1, s2, s3, layer, u, xi):
+    """``xi[j]`` = an N(0, 1) deviate from lane ``j``'s stream, every lane (ziggurat, see above).
+
+    The first candidate of every lane is drawn in one branch-free loop;
+    ``layer`` (int64) and ``u`` are scratch.  The lanes that need more
+    (``layer[j] >= 0``, 1.5 % of the draws) are finished one at a time.
+    """
+    slow = False
+    for j in range(LANES):
+        bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
+        i = np.int64(bits & np.uint64(ZIG_LAYERS - 1))
+        uj = 2.0 * _to_unit(bits) - 1.0
+        accept = abs(uj) < _ZIG_RATIO[i]
+        xi[j] = uj * _ZIG_X[i]
+        u[j] = uj
+        layer[j] = -1 if accept else i
+        slow |= not accept
+    if slow:
+        for j in range(LANES):
+            if layer[j] >= 0:
+                xi[j] = _normal_slow(j, layer[j], u[j], s0, s1, s2, s3)
+
+
+@njit(cache=True)
+def standard_normals(seed, n):
+    """``n`` N(0, 1) deviates from the Gaussian-noise generator, for testing it.
+
+    Lane ``j`` is seeded as walker ``j`` of ``seed``; deviate ``k`` comes from
+    lane ``k % LANES`` (its ``k // LANES``-th draw).
+    """
+    s0 = np.zeros(LANES, dtype=np.uint64)
+    s1 = np.zeros(LANES, dtype=np.uint64)
+    s2 = np.zeros(LANES, dtype=np.uint64)
+    s3 = np.zeros(LANES, dtype=np.uint64)
+    for j in range(LANES):
+        s0[j], s1[j], s2[j], s3[j] = _seed_walker(seed, j)
+    layer = np.zeros(LANES, dtype=np.int64)
+    u = np.zeros(LANES)
+    xi = np.zeros(LANES)
+    out = np.empty(n)
+    for start in range(0, n, LANES):
+        _normal_lanes(s0, s1, s2, s3, layer, u, xi)
+        for j in range(min(LANES, n - start)):
+            out[start + j] = xi[j]
+    return out
 
 
 # ----------------------------------------------------------------------------- the ensemble kernel
@@ -227,14 +343,13 @@ def _minibatch_gradient(params, n_samples, batch_size, inv_b, xs, s0, s1, s2, s3
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
-def _noise_gradient(params, n_samples, mode, noise_scale, t, xs, s0, s1, s2, s3, buf, tmp, mean, var,
-                    spare, g):
+def _noise_gradient(params, n_samples, mode, noise_scale, xs, s0, s1, s2, s3, idx, buf, tmp, mean, var,
+                    xi, g):
     """``g`` = L' + sqrt(Sigma/B) * xi (modes NOISE_GAUSSIAN / NOISE_TWO_POINT) of every lane.
 
     Mean and variance accumulate over the samples in order, per lane, as in
-    one walker at a time.  Gaussian xi come in Box-Muller pairs: every lane
-    steps at every iteration, so a lane draws a pair at odd iterations ``t``
-    and uses the spare at even ones.
+    one walker at a time.  Gaussian xi come from :func:`_normal_lanes`
+    (ziggurat; ``idx`` and ``tmp`` are its scratch).
     """
     _ALL_LANE_GRADS(xs, params, buf)
     for j in range(LANES):
@@ -255,31 +370,20 @@ def _noise_gradient(params, n_samples, mode, noise_scale, t, xs, s0, s1, s2, s3,
             xi = 1.0 if (bits >> np.uint64(63)) == 0 else -1.0
             g[j] = mean[j] + math.sqrt(var[j] / n_samples) * noise_scale * xi
         return
-    if t % 2 == 1:
-        for j in range(LANES):
-            bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
-            u1 = 1.0 - _to_unit(bits)
-            bits, s0[j], s1[j], s2[j], s3[j] = _next(s0[j], s1[j], s2[j], s3[j])
-            u2 = _to_unit(bits)
-            rad = math.sqrt(-2.0 * math.log(u1))
-            tmp[j] = rad * math.cos(2.0 * math.pi * u2)
-            spare[j] = rad * math.sin(2.0 * math.pi * u2)
-    else:
-        for j in range(LANES):
-            tmp[j] = spare[j]
+    _normal_lanes(s0, s1, s2, s3, idx, tmp, xi)
     for j in range(LANES):
-        g[j] = mean[j] + math.sqrt(var[j] / n_samples) * noise_scale * tmp[j]
+        g[j] = mean[j] + math.sqrt(var[j] / n_samples) * noise_scale * xi[j]
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
-def _advance(params, n_samples, mode, eta, batch_size, inv_b, noise_scale, t, xs, s0, s1, s2, s3,
-             running, lo, hi, idx, buf, tmp, mean, var, spare, g):
+def _advance(params, n_samples, mode, eta, batch_size, inv_b, noise_scale, xs, s0, s1, s2, s3,
+             running, lo, hi, idx, buf, tmp, mean, var, xi, g):
     """One SGD step of every running lane; True if some lane left its safe interval."""
     if mode == NOISE_SAMPLES:
         _MINIBATCH_GRADIENT(params, n_samples, batch_size, inv_b, xs, s0, s1, s2, s3, idx, tmp, g)
     else:
-        _NOISE_GRADIENT(params, n_samples, mode, noise_scale, t, xs, s0, s1, s2, s3, buf, tmp, mean, var,
-                        spare, g)
+        _NOISE_GRADIENT(params, n_samples, mode, noise_scale, xs, s0, s1, s2, s3, idx, buf, tmp, mean, var,
+                        xi, g)
     inside = True
     for j in range(LANES):
         x = xs[j] - eta * g[j] if running[j] else xs[j]
@@ -438,7 +542,7 @@ def _chunk(c, params, n_samples, mode, eta, batch_size, n_steps, x0, seed, walke
     tmp = np.zeros(LANES)
     mean = np.zeros(LANES)
     var = np.zeros(LANES)
-    spare = np.zeros(LANES)
+    xi = np.zeros(LANES)
     g = np.zeros(LANES)
     for start in range(first, last, LANES):
         width = min(LANES, last - start)
@@ -472,8 +576,8 @@ def _chunk(c, params, n_samples, mode, eta, batch_size, n_steps, x0, seed, walke
             stop = min(record_steps[r], n_steps) if r < n_record else n_steps
             while t < stop and n_running > 0:
                 t += 1
-                if _ADVANCE(params, n_samples, mode, eta, batch_size, inv_b, noise_scale, t, xs, s0, s1, s2, s3,
-                            running, lo, hi, idx, buf, tmp, mean, var, spare, g):
+                if _ADVANCE(params, n_samples, mode, eta, batch_size, inv_b, noise_scale, xs, s0, s1, s2, s3,
+                            running, lo, hi, idx, buf, tmp, mean, var, xi, g):
                     n_running -= _handle_events(c, t, r, start, x_park, xs, running, lo, hi, escaped, basin0,
                                                 n_open, side, basin_edges, passage_points, bound, stop_after_passage,
                                                 absent, final_x, escape_step, escape_basin, passage_step,
