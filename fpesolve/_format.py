@@ -1,15 +1,20 @@
-"""Numbers given by their base-10 logarithm: conversion and printing (private).
+"""Results for people and scripts: numbers carried by their log10, and JSON (private).
 
 Times of 10^1000 iterations and gaps of 10^-1000 are carried as ``log10``
 values; these helpers turn them into floats where float64 can hold them and
-into readable text either way.
+into readable text either way.  :func:`to_jsonable` turns results into plain
+JSON types for ``--json`` output and written reports.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import Any
 
-__all__ = ["float_from_log10", "format_log10"]
+import numpy as np
+
+__all__ = ["float_from_log10", "format_log10", "to_jsonable"]
 
 
 def float_from_log10(log10_value: float) -> float:
@@ -34,3 +39,40 @@ def format_log10(log10_value: float, plain_digits: int = 10, mantissa_digits: in
         return f"{10.0 ** log10_value:.{plain_digits}g}"
     exponent = math.floor(log10_value)
     return f"{10.0 ** (log10_value - exponent):.{mantissa_digits}f}e{int(exponent):+d}"
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Plain JSON types: dataclasses and objects become dicts, arrays lists, non-finite floats None."""
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, (int, np.integer)) and not isinstance(obj, (bool, np.bool_)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        value = float(obj)
+        return value if math.isfinite(value) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return [to_jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [to_jsonable(v) for v in obj]
+    for method in ("to_dict", "as_dict"):
+        func = getattr(obj, method, None)
+        if callable(func):
+            return to_jsonable(func())
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        # fields holding matrices (eigenvectors, densities over time), landscapes or grids are left out
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if not f.name.startswith("_") and not _is_heavy(getattr(obj, f.name))}
+    return str(obj)
+
+
+def _is_heavy(value: Any) -> bool:
+    """Objects that do not belong in JSON output (matrices, landscapes, grids, callables)."""
+    from .grid import Grid
+    from .landscape import Landscape
+    if isinstance(value, np.ndarray):
+        return value.ndim >= 2
+    return isinstance(value, (Landscape, Grid)) or callable(value)

@@ -50,6 +50,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ._format import to_jsonable as _jsonable
+
 __all__ = ["main", "build_parser", "register", "Subcommand", "SUBCOMMANDS", "load_landscape", "builtin_landscapes",
            "CommandUnavailable"]
 
@@ -284,43 +286,6 @@ def _load_file(path: str) -> Any:
 
 
 # ---------------------------------------------------------------------------- output helpers
-def _jsonable(obj: Any) -> Any:
-    """Plain JSON types: dataclasses and objects become dicts, arrays lists, non-finite floats None."""
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, (int, np.integer)) and not isinstance(obj, (bool, np.bool_)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        value = float(obj)
-        return value if math.isfinite(value) else None
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.ndarray):
-        return [_jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set)):
-        return [_jsonable(v) for v in obj]
-    for method in ("to_dict", "as_dict"):
-        func = getattr(obj, method, None)
-        if callable(func):
-            return _jsonable(func())
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        # fields holding matrices (eigenvectors, densities over time), landscapes or grids are left out
-        return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if not f.name.startswith("_") and not _is_heavy(getattr(obj, f.name))}
-    return str(obj)
-
-
-def _is_heavy(value: Any) -> bool:
-    """Objects that do not belong in JSON output (matrices, landscapes, grids, callables)."""
-    from .grid import Grid
-    from .landscape import Landscape
-    if isinstance(value, np.ndarray):
-        return value.ndim >= 2
-    return isinstance(value, (Landscape, Grid)) or callable(value)
-
-
 def _emit(args: argparse.Namespace, text: str, data: Any) -> None:
     if getattr(args, "json", False):
         print(json.dumps(_jsonable(data), indent=2, allow_nan=False))

@@ -66,6 +66,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ._format import to_jsonable as _jsonable
+
 __all__ = ["ClaimRow", "Check", "Reproduction", "ITEMS", "reproduce_f1", "reproduce_f2", "reproduce_f3",
            "reproduce_f4", "reproduce_healthy", "reproduce_all", "main"]
 
@@ -198,28 +200,6 @@ class Reproduction:
 
 
 # ---------------------------------------------------------------------------------------------- formatting
-def _jsonable(obj: Any) -> Any:
-    """Plain JSON types, as the CLI does: arrays become lists, non-finite floats ``None``."""
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        value = float(obj)
-        return value if math.isfinite(value) else None
-    if isinstance(obj, np.ndarray):
-        return [_jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if hasattr(obj, "to_dict"):
-        return _jsonable(obj.to_dict())
-    return str(obj)
-
-
 def _fmt(value: Value) -> str:
     if value is None:
         return "-"
