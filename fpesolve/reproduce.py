@@ -297,6 +297,12 @@ def _diagnose(construction, eta: float, settings: _Settings, x0: Optional[float]
     return diagnose(construction, eta, construction.iterations, x0=x0, grid=settings.grid)
 
 
+def _log_basin_probabilities(diagnosis) -> np.ndarray:
+    """ln pi(A), ln pi(B): the exact basin probabilities the diagnosis's N3 check computed."""
+    by_label = {m.label: m.log_probability for m in diagnosis.n3.minima}
+    return np.array([by_label["A"], by_label["B"]])
+
+
 def _verdict_checks(name: str, diagnoses: Sequence[Tuple[str, Any]], expected: str
                     ) -> Tuple[str, Tuple[str, ...], List[Check]]:
     """Verdict text, union of violated conditions and the checks that the expected one is flagged."""
@@ -421,7 +427,7 @@ def reproduce_f1(quick: bool = True, out: Optional[str] = None, *, progress: boo
     ``f1_density.png`` (potentials; stationary density vs SGD after the run).
     """
     from .constructions import construction
-    from .passage import basin_probabilities, kramers_time, mean_first_passage_time
+    from .passage import kramers_time, mean_first_passage_time
 
     t0 = time.perf_counter()
     s = _Settings(quick, progress)
@@ -457,13 +463,13 @@ def reproduce_f1(quick: bool = True, out: Optional[str] = None, *, progress: boo
                          kr.log10_iterations - paper_log10,
                          f"exact/Kramers = {10.0 ** (exact.log10_time - kr.log10_time):.6g}; MFPT B -> saddle = "
                          f"10^{to_saddle.log10_iterations:.6g} iterations (~ half)", compare="exact-paper"))
-    log_pi = basin_probabilities(c, eta, log=True)
+    diag = _diagnose(c, eta, s, x0=B.x)
+    log_pi = _log_basin_probabilities(diag)
     rows.append(ClaimRow("log10 pi(B) (stationary mass of the bad well)", "favours A (Sigma/H smaller)",
                          float(log_pi[1] / _LN10), None, "exact basin probability; pi(A) = "
                          f"1 - 10^{log_pi[1] / _LN10:.6g}", compare=""))
 
-    # N1 from B and the diagnosis
-    diag = _diagnose(c, eta, s, x0=B.x)
+    # N1 from B
     n1 = diag.n1
     rows.append(ClaimRow("log10 t_mix from B (iterations)", f"T = {T:.0e} << t_mix", n1.log10_t_mix_iterations,
                          None, f"N1 {'holds' if n1.holds else 'violated'}: log10(eta T / t_mix) = "
@@ -639,22 +645,20 @@ def reproduce_f2(quick: bool = True, out: Optional[str] = None, *, progress: boo
 
 
 # ---------------------------------------------------------------------------------------------- F3
-def _laplace(landscape, eta: float, minima: Sequence[Any], saddle: Any) -> Tuple[np.ndarray, np.ndarray]:
-    r"""Laplace basin probabilities with and without the exponent.
+def _paper_laplace(minima: Sequence[Any], eta: float) -> np.ndarray:
+    r"""The paper's Laplace reading of the basin probabilities: weights
+    :math:`\sqrt{\pi\eta/(\Sigma_k H_k)}` with the exponent difference dropped (normalised).
 
-    :math:`w_k = \sqrt{\pi\eta/(\Sigma_k H_k)}\,e^{(2/\eta)\Delta U_k}` (normalised), and
-    the paper's reading with the exponent difference dropped.
+    The Laplace weights *with* the exponent are :class:`~fpesolve.conditions.N3Result`'s
+    ``laplace_probability``.
     """
     from scipy.special import logsumexp
     pref = np.array([0.5 * math.log(math.pi * eta / (m.sigma * m.hess)) for m in minima])
-    expo = np.array([(2.0 / eta) * _barrier(landscape, m.x, saddle.x) for m in minima])
-    full = pref + expo
-    return np.exp(full - logsumexp(full)), np.exp(pref - logsumexp(pref))
+    return np.exp(pref - logsumexp(pref))
 
 
 def _f3_variant(key: str, tag: str, s: _Settings, out: Optional[str]):
     from .constructions import construction
-    from .passage import basin_probabilities
 
     c = construction(key)
     eta = c.eta
@@ -665,8 +669,11 @@ def _f3_variant(key: str, tag: str, s: _Settings, out: Optional[str]):
     for label, cp in (("A", A), ("B", B)):
         rows.append(ClaimRow(f"[{tag}] Sigma_{label}/H_{label}", paper_ratio, cp.sigma_over_hess,
                              _ratio(cp.sigma_over_hess, paper_ratio), f"H = {cp.hess:.6g}, Sigma = {cp.sigma:.6g}"))
-    pi = basin_probabilities(c, eta)
-    lap, lap_paper = _laplace(c, eta, (A, B), S)
+    diag = _diagnose(c, eta, s)
+    n3 = {m.label: m for m in diag.n3.minima}
+    pi = np.array([n3["A"].probability, n3["B"].probability])           # exact, from the N3 check
+    lap = np.array([n3["A"].laplace_probability, n3["B"].laplace_probability])
+    lap_paper = _paper_laplace((A, B), eta)
     for label, k in (("A", 0), ("B", 1)):
         paper = float(_claim(c, f"pi({label})"))
         rows.append(ClaimRow(f"[{tag}] pi({label}) exact", paper, float(pi[k]), _ratio(float(pi[k]), paper),
@@ -715,7 +722,6 @@ def _f3_variant(key: str, tag: str, s: _Settings, out: Optional[str]):
     fig = _density_figure(c, eta, ens, out, f"f3_{key.split('-', 1)[1]}_density.png",
                           f"F3 ({tag}): SGD histogram over the FPE density, KS D = {D:.3g}",
                           f"SGD after {n_steps} iterations ({n_walkers} walkers)")
-    diag = _diagnose(c, eta, s)
     return rows, checks, fig, diag, (ens, ens_small)
 
 
@@ -764,7 +770,7 @@ def reproduce_f4(quick: bool = True, out: Optional[str] = None, *, progress: boo
     Figure: ``f4_density.png``.
     """
     from .constructions import construction
-    from .passage import basin_probabilities, escape_times, mean_first_passage_time
+    from .passage import escape_times, mean_first_passage_time
 
     t0 = time.perf_counter()
     s = _Settings(quick, progress)
@@ -790,7 +796,7 @@ def reproduce_f4(quick: bool = True, out: Optional[str] = None, *, progress: boo
     rows.append(ClaimRow(f"eta ln(tau_A/tau_B) at eta = {eta:g}", paper_exp, exact_exp, _ratio(exact_exp, paper_exp),
                          f"exact MFPTs: tau_A = 10^{t_ab.log10_iterations:.6g}, tau_B = 10^{t_ba.log10_iterations:.6g} "
                          f"iterations (the prefactors count at this eta)"))
-    log_pi = basin_probabilities(c, eta, log=True)
+    log_pi = esc.log_basin_probabilities          # exact, computed with the escape times (A left of B)
     paper_log10_ratio = -paper_exp / eta / _LN10
     exact_log10_ratio = float((log_pi[1] - log_pi[0]) / _LN10)
     rows.append(ClaimRow(f"log10 pi(B)/pi(A) at eta = {eta:g}", paper_log10_ratio, exact_log10_ratio,
