@@ -1,4 +1,4 @@
-"""Speed of the Monte Carlo SGD kernels (fpesolve.sgd.simulate_sgd).
+"""Speed of the Monte Carlo SGD kernels (fpesolve.sgd.ensemble.simulate_sgd).
 
 Prints
   * the first-call numba compile time in a fresh process with an empty cache, and the warm-cache load time;
@@ -20,14 +20,14 @@ import time
 import numba
 import numpy as np
 
-from fpesolve.constructions import available, construction
-from fpesolve.sgd import SampleGradients, simulate_sgd
+from fpesolve.failure_modes.constructions import available, construction
+from fpesolve.sgd.ensemble import SampleGradients, simulate_sgd
 
 _SNIPPET = """
 import time
 t0 = time.perf_counter()
-from fpesolve.constructions import construction
-from fpesolve.sgd import simulate_sgd
+from fpesolve.failure_modes.constructions import construction
+from fpesolve.sgd.ensemble import simulate_sgd
 c = construction("f4")
 t1 = time.perf_counter()
 simulate_sgd(c, 0.1, 10, 16, "A", parallel={parallel})

@@ -20,11 +20,11 @@ import time
 
 import numpy as np
 
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.landscape import Landscape
-from fpesolve.mixing import mixing_time
-from fpesolve.passage import mean_first_passage_time, mfpt_on_grid
-from fpesolve.spectrum import spectral_gap, spectrum
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.core.landscape import Landscape
+from fpesolve.core.mixing import mixing_time
+from fpesolve.core.passage import mean_first_passage_time, mfpt_on_grid
+from fpesolve.core.spectrum import spectral_gap, spectrum
 
 
 def best_of(func, repeat=3):
@@ -38,9 +38,9 @@ def best_of(func, repeat=3):
 
 _COMPILE_SNIPPET = """
 import time, numpy as np
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.landscape import Landscape
-from fpesolve.spectrum import spectral_gap
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.core.landscape import Landscape
+from fpesolve.core.spectrum import spectral_gap
 fp = FokkerPlanck(Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-2.0, 2.0)), 0.3, 100)
 t0 = time.perf_counter()
 spectral_gap(fp)

@@ -21,9 +21,9 @@ low-noise (left) minimum: about 87 % of the mass ends up on the left.
 import numpy as np
 import matplotlib.pyplot as plt
 
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.landscape import Landscape
-from fpesolve.plotting import plot_density_evolution, plot_potential
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.core.landscape import Landscape
+from fpesolve.apps.plotting import plot_density_evolution, plot_potential
 
 double_well = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: 1.0 + 0.5 * np.tanh(2.0 * x),
                         domain=(-2.5, 2.5), loss=lambda x: x**4 / 4 - x**2 / 2, name="double well")

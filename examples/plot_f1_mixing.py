@@ -22,9 +22,9 @@ mixing time: N1 fails, and where SGD ends up is decided by where it starts.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fpesolve.constructions import construction
-from fpesolve.mixing import check_n1
-from fpesolve.passage import escape_times, kramers_time, mean_first_passage_time
+from fpesolve.failure_modes.constructions import construction
+from fpesolve.failure_modes.n1_mixing import check_n1
+from fpesolve.core.passage import escape_times, kramers_time, mean_first_passage_time
 
 f1 = construction("f1")
 theta_a, theta_b = f1.wells["A"], f1.wells["B"]

@@ -17,9 +17,9 @@ confirms the sign of ``Lambda``.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fpesolve.constructions import construction
-from fpesolve.lyapunov import check_n2, lyapunov_exponent, stable_learning_rates
-from fpesolve.sgd import simulate_sgd
+from fpesolve.failure_modes.constructions import construction
+from fpesolve.failure_modes.n2_stability import check_n2, lyapunov_exponent, stable_learning_rates
+from fpesolve.sgd.ensemble import simulate_sgd
 
 hessians = [18.0, 2.0]
 eta = np.linspace(1e-3, 0.7, 2000)

@@ -28,10 +28,10 @@ ragged on fine bins, where the diffusion sees only the noise variance.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fpesolve.constructions import construction
-from fpesolve.passage import basin_probabilities, escape_times
-from fpesolve.sgd import simulate_sgd
-from fpesolve.stationary import stationary_density
+from fpesolve.failure_modes.constructions import construction
+from fpesolve.core.passage import basin_probabilities, escape_times
+from fpesolve.sgd.ensemble import simulate_sgd
+from fpesolve.core.stationary import stationary_density
 
 variants = {key: construction(key) for key in ("f3-equal-hessian", "f3-unequal-hessian")}
 for key, c in variants.items():
@@ -41,7 +41,7 @@ for key, c in variants.items():
 
 # %%
 # N3 as the package's checker reports it (Sigma/H per minimum, exact and Laplace basin weights).
-from fpesolve.conditions import check_n3  # noqa: E402
+from fpesolve.failure_modes import check_n3  # noqa: E402
 
 for c in variants.values():
     print(check_n3(c, c.eta).summary())

@@ -28,11 +28,11 @@ diffusion approximation sees only the noise variance.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fpesolve.constructions import construction
-from fpesolve.passage import basin_probabilities, escape_times, mean_first_passage_time
-from fpesolve.plotting import plot_potential
-from fpesolve.sgd import simulate_sgd
-from fpesolve.stationary import drift_integral
+from fpesolve.failure_modes.constructions import construction
+from fpesolve.core.passage import basin_probabilities, escape_times, mean_first_passage_time
+from fpesolve.apps.plotting import plot_potential
+from fpesolve.sgd.ensemble import simulate_sgd
+from fpesolve.core.stationary import drift_integral
 
 f4 = construction("f4")
 eta = f4.eta
@@ -46,7 +46,7 @@ print(escapes.summary())
 
 # %%
 # N4 as the package's checker reports it (gaps from the construction's test loss).
-from fpesolve.conditions import check_n4  # noqa: E402
+from fpesolve.failure_modes import check_n4  # noqa: E402
 
 print(check_n4(f4).summary())
 

@@ -19,8 +19,8 @@ with its small-step limit :math:`\\operatorname{tr}H/4`.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fpesolve.label_noise import product_model, regularized_trajectory, simulate_label_noise_sgd
-from fpesolve.regularizer import regularization_strength
+from fpesolve.labelnoise.models import product_model, regularized_trajectory, simulate_label_noise_sgd
+from fpesolve.labelnoise.regularizer import regularization_strength
 
 x = np.array([0.5, 1.0, 1.5])
 model = product_model(x, c=1.0)

@@ -22,11 +22,11 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.grid import Grid
-from fpesolve.landscape import Landscape
-from fpesolve.passage import kramers_time, mean_first_passage_time
-from fpesolve.spectrum import spectral_gap
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.core.grid import Grid
+from fpesolve.core.landscape import Landscape
+from fpesolve.core.passage import kramers_time, mean_first_passage_time
+from fpesolve.core.spectrum import spectral_gap
 
 well = Landscape(grad=lambda x: x ** 3 - x, sigma=lambda x: 1 + 0.3 * np.tanh(x), domain=(-2.5, 2.5),
                  hess=lambda x: 3 * x ** 2 - 1, name="double well")

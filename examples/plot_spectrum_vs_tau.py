@@ -17,10 +17,10 @@ full relative precision at every temperature.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.grid import Grid
-from fpesolve.landscape import Landscape
-from fpesolve.spectrum import spectrum
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.core.grid import Grid
+from fpesolve.core.landscape import Landscape
+from fpesolve.core.spectrum import spectrum
 
 well = Landscape(grad=lambda x: x ** 3 - x, sigma=lambda x: 1 + 0.3 * np.tanh(x), domain=(-2.5, 2.5),
                  name="double well")

@@ -11,8 +11,8 @@ generalisation gap.  Small learning rates break N1, large ones break N2.
 
 This example computes the conditions for the double well
 :math:`L = \\theta^4/4 - \\theta^2/2`, :math:`\\Sigma = 1 + \\tfrac12\\tanh 2\\theta`,
-over a grid of :math:`\\eta` with :func:`fpesolve.sweep.sweep`, and draws the
-phase diagram with :func:`fpesolve.plotting.plot_phase_diagram`.
+over a grid of :math:`\\eta` with :func:`fpesolve.apps.sweep.sweep`, and draws the
+phase diagram with :func:`fpesolve.apps.plotting.plot_phase_diagram`.
 
 * **N1** from the Fokker–Planck equation itself: start SGD at the disfavoured
   (right) minimum, evolve to the continuous time :math:`t = \\eta T` reached by
@@ -35,10 +35,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import matplotlib.pyplot as plt
 
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.landscape import Landscape
-from fpesolve.plotting import plot_phase_diagram
-from fpesolve.sweep import sweep
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.core.landscape import Landscape
+from fpesolve.apps.plotting import plot_phase_diagram
+from fpesolve.apps.sweep import sweep
 
 double_well = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: 1.0 + 0.5 * np.tanh(2.0 * x),
                         domain=(-2.5, 2.5), loss=lambda x: x**4 / 4 - x**2 / 2, name="double well")

@@ -1,8 +1,8 @@
-"""``python -m fpesolve``: the same as the ``fpesolve`` command (see :mod:`fpesolve.cli`)."""
+"""``python -m fpesolve``: the same as the ``fpesolve`` command (see :mod:`fpesolve.apps.cli`)."""
 
 import sys
 
-from .cli import main
+from .apps.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

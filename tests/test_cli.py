@@ -13,7 +13,7 @@ import pytest
 from scipy import integrate
 
 from fpesolve import cli
-from fpesolve.cli import SUBCOMMANDS, CommandUnavailable, load_landscape, load_target, main, register
+from fpesolve.apps.cli import SUBCOMMANDS, CommandUnavailable, load_landscape, load_target, main, register
 
 COMMANDS = ["stationary", "spectrum", "mfpt", "diagnose", "reproduce"]
 
@@ -119,7 +119,7 @@ def test_landscape_from_user_file(tmp_path, capsys):
     # L = 2 x^2 (H = 4), Sigma = 2: one minimum at 0 with Sigma/H = 0.5
     assert data["landscape"] == "mine" and data["critical_points"][0]["sigma_over_hess"] == pytest.approx(0.5)
     direct = tmp_path / "direct.py"
-    direct.write_text("from fpesolve.cli import builtin_landscapes, load_landscape\nlandscape = load_landscape('ou')\n")
+    direct.write_text("from fpesolve.apps.cli import builtin_landscapes, load_landscape\nlandscape = load_landscape('ou')\n")
     assert load_landscape(str(direct)).name == "ou"
     empty = tmp_path / "empty.py"
     empty.write_text("x = 1\n")
@@ -131,62 +131,16 @@ def test_landscape_from_user_file(tmp_path, capsys):
     assert "RuntimeError: boom" in capsys.readouterr().err
 
 
-def test_lookup_tries_constructions_first(monkeypatch):
-    fake = types.ModuleType("fpesolve.constructions")
-    fake.__spec__ = importlib.machinery.ModuleSpec("fpesolve.constructions", None)
-    marker = object()
-
-    def construction(name):
-        if name == "F1":
-            return marker
-        raise KeyError(f"unknown construction {name!r}")
-
-    fake.construction = construction
-    fake.available = lambda: ["F1", "F2"]
-    monkeypatch.setitem(sys.modules, "fpesolve.constructions", fake)
-    assert load_target("F1") is marker
-    assert load_target("double-well").name == "double-well"  # falls back to the built-ins
-    with pytest.raises(ValueError, match="choose one of F1, F2, double-well, ou"):
+def test_lookup_tries_constructions_first():
+    from fpesolve.failure_modes.constructions import Construction
+    assert isinstance(load_target("F1"), Construction) and load_target("F1").key == "f1"
+    assert load_target("ou").name == "ou"  # a built-in
+    with pytest.raises(ValueError, match="choose one of f1, .*double-well, ou"):
         load_target("F9")
 
 
-def test_broken_constructions_module_keeps_builtins_working(monkeypatch, capsys):
-    def broken(name, *args, **kwargs):
-        if name == "fpesolve.constructions":
-            raise ModuleNotFoundError("No module named 'fpesolve.not_written_yet'", name="fpesolve.not_written_yet")
-        return real_import(name, *args, **kwargs)
-
-    real_import = cli.importlib.import_module
-    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: object())
-    monkeypatch.setattr(cli.importlib, "import_module", broken)
-    assert load_landscape("ou").name == "ou"
-    assert main(["diagnose", "F1"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1
-    assert "unknown landscape or construction 'F1'" in err and "fpesolve.constructions could not be imported" in err
-
-
-def test_missing_back_end_is_a_one_line_error(capsys):
-    def arguments(parser):
-        parser.add_argument("--x", type=int, default=1)
-
-    @register("_test_missing", help="a subcommand whose back end is missing", arguments=arguments)
-    def _run(args):
-        cli._require("fpesolve._no_such_module_for_tests", "run")
-
-    try:
-        assert main(["_test_missing"]) == 1
-        err = capsys.readouterr().err
-        assert err.strip() == ("fpesolve: error: this subcommand needs fpesolve._no_such_module_for_tests, "
-                               "which is not available in this installation")
-    finally:
-        SUBCOMMANDS.pop("_test_missing")
-    with pytest.raises(CommandUnavailable, match="does not provide `nothing`"):
-        cli._require("fpesolve.grid", "nothing")
-
-
 def test_json_conversion_of_results():
-    from fpesolve.landscape import CriticalPoint
+    from fpesolve.core.landscape import CriticalPoint
     cp = CriticalPoint(x=1.0, kind="minimum", loss=0.0, hess=2.0, sigma=float("inf"))
     converted = cli._jsonable({"a": np.arange(3), "b": np.float64(2.5), "c": (np.bool_(True), None), "cp": cp})
     assert converted == {"a": [0, 1, 2], "b": 2.5, "c": [True, None],

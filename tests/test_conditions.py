@@ -15,9 +15,9 @@ import pytest
 from scipy import integrate
 
 from fpesolve import Landscape
-from fpesolve.cli import main as cli_main
-from fpesolve.conditions import (check_n3, check_n4, check_reparameterization, diagnose, leave_one_out_gaps)
-from fpesolve.constructions import construction
+from fpesolve.apps.cli import main as cli_main
+from fpesolve.failure_modes import (check_n3, check_n4, check_reparameterization, diagnose, leave_one_out_gaps)
+from fpesolve.failure_modes.constructions import construction
 
 
 def independent_basin_probabilities(land, tau, saddle):

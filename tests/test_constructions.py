@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fpesolve.constructions import (CONSTRUCTIONS, Construction, available, construction, double_well,
+from fpesolve.failure_modes.constructions import (CONSTRUCTIONS, Construction, available, construction, double_well,
                                     f2_landscape, f3_landscape)
 
 TWO_WELL = ["f1", "f3-equal-hessian", "f3-unequal-hessian", "f4", "healthy"]

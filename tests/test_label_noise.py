@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize
 
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.label_noise import (SquaredLossModel, product_model, quadratic_1d_model, regularized_trajectory,
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.labelnoise.models import (SquaredLossModel, product_model, quadratic_1d_model, regularized_trajectory,
                                   simulate_label_noise_sgd, sparse_regression_model)
-from fpesolve.regularizer import noise_fixed_point, regularization_strength, regularizer_from_eigenvalues
-from fpesolve.stationary import stationary_density
+from fpesolve.labelnoise.regularizer import noise_fixed_point, regularization_strength, regularizer_from_eigenvalues
+from fpesolve.core.stationary import stationary_density
 
 XS = np.array([0.5, 1.0, 1.5])
 M2 = float(np.mean(XS ** 2))  # 7/6

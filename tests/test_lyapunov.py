@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from fpesolve.constructions import construction
-from fpesolve.lyapunov import batch_hessian_distribution, check_n2, lyapunov_exponent, stable_learning_rates
-from fpesolve.sgd import simulate_sgd
+from fpesolve.failure_modes.constructions import construction
+from fpesolve.failure_modes.n2_stability import batch_hessian_distribution, check_n2, lyapunov_exponent, stable_learning_rates
+from fpesolve.sgd.ensemble import simulate_sgd
 
 
 def test_f2_lyapunov_at_paper_eta():

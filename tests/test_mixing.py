@@ -7,9 +7,10 @@ import pytest
 from scipy.linalg import expm
 from scipy.optimize import brentq
 
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.landscape import Landscape
-from fpesolve.mixing import check_n1, mixing_time, tv_distance
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.core.landscape import Landscape
+from fpesolve.core.mixing import mixing_time, tv_distance
+from fpesolve.failure_modes.n1_mixing import check_n1
 
 
 def _ou():

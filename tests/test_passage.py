@@ -7,13 +7,13 @@ import pytest
 from scipy import integrate, sparse
 from scipy.sparse.linalg import spsolve
 
-from fpesolve.convergence import richardson
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.grid import Grid
-from fpesolve.landscape import Landscape
-from fpesolve.passage import (basin_probabilities, escape_times, kramers_time, mean_first_passage_time,
+from fpesolve.core.convergence import richardson
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.core.grid import Grid
+from fpesolve.core.landscape import Landscape
+from fpesolve.core.passage import (basin_probabilities, escape_times, kramers_time, mean_first_passage_time,
                               mfpt_on_grid)
-from fpesolve.spectrum import spectral_gap
+from fpesolve.core.spectrum import spectral_gap
 
 
 def _sigma(x):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.landscape import Landscape
-from fpesolve.plotting import plot_density_evolution, plot_phase_diagram, plot_potential, plot_spectrum
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.core.landscape import Landscape
+from fpesolve.apps.plotting import plot_density_evolution, plot_phase_diagram, plot_potential, plot_spectrum
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import linalg, optimize
 
-from fpesolve.regularizer import (implicit_regularizer, noise_fixed_point, regularization_strength,
+from fpesolve.labelnoise.regularizer import (implicit_regularizer, noise_fixed_point, regularization_strength,
                                   regularized_gradient, regularized_loss, regularized_stationary_point,
                                   regularizer_derivative, regularizer_from_eigenvalues, regularizer_gradient,
                                   regularizer_weight_matrix)

@@ -12,9 +12,9 @@ import pytest
 from scipy import integrate
 
 from fpesolve import cli
-from fpesolve.constructions import construction
-from fpesolve.passage import mean_first_passage_time
-from fpesolve.reproduce import (ClaimRow, Reproduction, main, reproduce_f1, reproduce_f2, reproduce_f3,
+from fpesolve.failure_modes.constructions import construction
+from fpesolve.core.passage import mean_first_passage_time
+from fpesolve.apps.reproduce import (ClaimRow, Reproduction, main, reproduce_f1, reproduce_f2, reproduce_f3,
                                 reproduce_f4)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

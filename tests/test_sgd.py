@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from fpesolve.constructions import construction, double_well
-from fpesolve.sgd import SampleGradients, simulate_sgd
-from fpesolve.stationary import log_stationary_density, stationary_density
+from fpesolve.failure_modes.constructions import construction, double_well
+from fpesolve.sgd.ensemble import SampleGradients, simulate_sgd
+from fpesolve.core.stationary import log_stationary_density, stationary_density
 
 
 def _bin_masses(land, tau, edges, order=20):
@@ -198,7 +198,7 @@ def test_gaussian_noise_generator_is_standard_normal():
     # 3 and 4 sigma (the latter exercises the tail beyond R = 3.654) within 5 binomial standard errors of
     # 2 Phi(-3), 2 Phi(-4), and the fraction beyond R separately; the lag-1 correlation within each
     # lane's stream within 5/sqrt(n).
-    from fpesolve._sgd_kernels import LANES, ZIG_R, standard_normals
+    from fpesolve.sgd._kernels import LANES, ZIG_R, standard_normals
 
     n = 2 ** 22
     z = standard_normals(20261129, n)
@@ -221,7 +221,7 @@ def test_gaussian_noise_generator_is_standard_normal():
 def test_ziggurat_tables_close():
     # The layers have equal area V: the base strip (rectangle below f(R) plus the tail) and the top layer,
     # which the recursion does not impose, agree with V to double precision (f(x) = exp(-x^2/2)).
-    from fpesolve._sgd_kernels import _ZIG_RATIO, _ZIG_X, ZIG_LAYERS, ZIG_R, ZIG_V
+    from fpesolve.sgd._kernels import _ZIG_RATIO, _ZIG_X, ZIG_LAYERS, ZIG_R, ZIG_V
 
     f = lambda x: math.exp(-0.5 * x * x)
     base = ZIG_R * f(ZIG_R) + math.sqrt(math.pi / 2) * math.erfc(ZIG_R / math.sqrt(2))

@@ -6,11 +6,11 @@ import mpmath
 import numpy as np
 import pytest
 
-from fpesolve.convergence import richardson
-from fpesolve.fokker_planck import FokkerPlanck
-from fpesolve.grid import Grid
-from fpesolve.landscape import Landscape
-from fpesolve.spectrum import spectral_gap, spectrum
+from fpesolve.core.convergence import richardson
+from fpesolve.core.fokker_planck import FokkerPlanck
+from fpesolve.core.grid import Grid
+from fpesolve.core.landscape import Landscape
+from fpesolve.core.spectrum import spectral_gap, spectrum
 
 
 def _mpmath_eigenvalues(fp, digits):
@@ -228,7 +228,7 @@ def test_metastable_eigenvectors_are_finite_where_representable():
 
 # ------------------------------------------------------------------ Green-operator cross-check
 def test_green_gap_agrees_with_bisection_on_tiny_gaps():
-    from fpesolve.green import green_gap
+    from fpesolve.core.green import green_gap
     seen = []
     for tau, n in ((0.05, 60), (0.01, 300), (0.003, 60), (0.0013, 300), (0.00075, 60), (0.00075, 300)):
         fp = FokkerPlanck(_double_well(), tau, n)
@@ -243,7 +243,7 @@ def test_green_gap_agrees_with_bisection_on_tiny_gaps():
 
 
 def test_green_gap_below_float64_matches_first_passage_route():
-    from fpesolve.green import green_gap
+    from fpesolve.core.green import green_gap
     fp = FokkerPlanck(_double_well(), 0.0003, 300)
     got = green_gap(fp)
     ref = spectral_gap(fp)
@@ -256,7 +256,7 @@ def test_green_gap_below_float64_matches_first_passage_route():
 
 @pytest.mark.parametrize("n", [50, 400])
 def test_green_gap_on_ornstein_uhlenbeck(n):
-    from fpesolve.green import green_gap
+    from fpesolve.core.green import green_gap
     land, tau, exact = _ornstein_uhlenbeck()
     fp = FokkerPlanck(land, tau, n)
     got = green_gap(fp)
@@ -268,7 +268,7 @@ def test_green_gap_on_ornstein_uhlenbeck(n):
 
 
 def test_green_gap_reports_non_convergence_and_bad_input():
-    from fpesolve.green import green_gap
+    from fpesolve.core.green import green_gap
     land, tau, _ = _ornstein_uhlenbeck()
     fp = FokkerPlanck(land, tau, 50)
     once = green_gap(fp, max_iter=1)

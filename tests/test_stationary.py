@@ -124,7 +124,7 @@ def _multiplicative_double_well(c=1.0, s0=1.0):
 
 @pytest.mark.parametrize("tau", [0.001, 0.01])
 def test_histogram_bins_of_double_well_sum_to_one(tau):
-    from fpesolve.constructions import double_well
+    from fpesolve.failure_modes.constructions import double_well
     land = double_well(2, 2, 1, 3, 0.05)
     a, b = land.domain
     edges = np.linspace(a, b, 101)
@@ -135,7 +135,7 @@ def test_histogram_bins_of_double_well_sum_to_one(tau):
 
 @pytest.mark.parametrize("centre", [-0.4472135954999579, 0.4472135954999579, 0.3, -0.6, 0.0])
 def test_narrow_bin_of_double_well_equals_sum_over_its_split(centre):
-    from fpesolve.constructions import double_well
+    from fpesolve.failure_modes.constructions import double_well
     land, tau = double_well(2, 2, 1, 3, 0.05), 0.01
     lo, hi = centre - 5e-4, centre + 5e-4
     whole = stationary_mass(land, tau, lo, hi, log=True)

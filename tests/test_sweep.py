@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from fpesolve.landscape import Landscape
-from fpesolve.stationary import stationary_mass
-from fpesolve.sweep import SweepResult, parameter_grid, sweep
+from fpesolve.core.landscape import Landscape
+from fpesolve.core.stationary import stationary_mass
+from fpesolve.apps.sweep import SweepResult, parameter_grid, sweep
 
 
 # --- module-level (picklable) functions for the process pool ----------------------------------------

@@ -132,7 +132,7 @@ class FokkerPlanck:
         times : sequence of float
             Non-decreasing continuous times >= 0 (the time origin is 0).
         method : {"tr-bdf2", "backward-euler", "exponential"}
-            See :mod:`fpesolve.evolve`.
+            See :mod:`fpesolve.core.evolve`.
         dt : float, optional
             Largest time step for the implicit methods (default ``times[-1]/1000``).
         positivity_start : int
@@ -176,11 +176,11 @@ class FokkerPlanck:
 
     # ------------------------------------------------------------------ spectra (fpesolve.spectrum)
     def spectrum(self, k: int = 5, **options):
-        """The ``k`` slowest nonzero relaxation rates; see :func:`fpesolve.spectrum.spectrum`."""
+        """The ``k`` slowest nonzero relaxation rates; see :func:`fpesolve.core.spectrum.spectrum`."""
         from .spectrum import spectrum
         return spectrum(self, k, **options)
 
     def spectral_gap(self, **options):
-        """The spectral gap; see :func:`fpesolve.spectrum.spectral_gap`."""
+        """The spectral gap; see :func:`fpesolve.core.spectrum.spectral_gap`."""
         from .spectrum import spectral_gap
         return spectral_gap(self, **options)

@@ -26,7 +26,7 @@ from typing import Tuple
 import numpy as np
 from scipy.special import logsumexp, roots_jacobi
 
-from ._validation import as_1d_float_array, positive_float
+from .._util.validation import as_1d_float_array, positive_float
 from .landscape import Landscape
 from .quadrature import gauss_legendre, graded_panels, interval_integrals
 

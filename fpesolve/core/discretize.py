@@ -25,8 +25,8 @@ from typing import Tuple, Union
 import numpy as np
 from scipy.special import logsumexp
 
-from . import _kernels
-from ._validation import positive_float
+from . import _solver_kernels as _kernels
+from .._util.validation import positive_float
 from .grid import Grid
 from .landscape import Landscape
 from .stationary import drift_increments

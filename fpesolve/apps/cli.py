@@ -50,7 +50,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ._format import to_jsonable as _jsonable
+from .._util.formatting import to_jsonable as _jsonable
+from ..failure_modes import constructions
 
 __all__ = ["main", "build_parser", "register", "Subcommand", "SUBCOMMANDS", "load_landscape", "builtin_landscapes",
            "CommandUnavailable"]
@@ -154,13 +155,13 @@ def _ou_sigma_grad(x):
 
 
 def _double_well():
-    from .landscape import Landscape
+    from ..core.landscape import Landscape
     return Landscape(grad=_dw_grad, sigma=_dw_sigma, domain=(-2.5, 2.5), loss=_dw_loss, hess=_dw_hess,
                      sigma_grad=_dw_sigma_grad, name="double-well")
 
 
 def _ou():
-    from .landscape import Landscape
+    from ..core.landscape import Landscape
     return Landscape(grad=_ou_grad, sigma=_ou_sigma, domain=(-5.0, 5.0), loss=_ou_loss, hess=_ou_hess,
                      sigma_grad=_ou_sigma_grad, name="ou")
 
@@ -176,47 +177,14 @@ def builtin_landscapes() -> Dict[str, str]:
     return {name: text for name, (_, text) in _BUILTINS.items()}
 
 
-_CONSTRUCTIONS_ERROR: List[str] = []
-
-
-def _constructions_module():
-    """``fpesolve.constructions`` if it exists and imports, else None (it is optional for the CLI).
-
-    An import failure is remembered (see :func:`load_target`) so that an
-    unknown name reports it, while the built-in landscapes keep working.
-    """
-    _CONSTRUCTIONS_ERROR.clear()
-    if importlib.util.find_spec("fpesolve.constructions") is None:
-        return None
-    try:
-        return importlib.import_module("fpesolve.constructions")
-    except ImportError as exc:
-        _CONSTRUCTIONS_ERROR[:] = [f"fpesolve.constructions could not be imported: {type(exc).__name__}: "
-                                   f"{_one_line(exc)}"]
-        return None
-
-
-def _construction_names(module) -> List[str]:
-    for attr in ("available", "names", "construction_names"):
-        func = getattr(module, attr, None)
-        if callable(func):
-            try:
-                return [str(n) for n in func()]
-            except Exception:  # a listing helper is optional; never let it hide the real error
-                return []
-    table = getattr(module, "CONSTRUCTIONS", None)
-    return [str(n) for n in table] if isinstance(table, dict) else []
-
-
 def available_names() -> List[str]:
-    """Names accepted by :func:`load_landscape`: constructions (if the module exists) then built-ins."""
-    module = _constructions_module()
-    names = _construction_names(module) if module is not None else []
+    """Names accepted by :func:`load_landscape`: the constructions, then the built-ins."""
+    names = list(constructions.available())
     return names + [n for n in _BUILTINS if n not in names]
 
 
 def _landscape_of(obj: Any, where: str):
-    from .landscape import Landscape
+    from ..core.landscape import Landscape
     if isinstance(obj, Landscape):
         return obj
     inner = getattr(obj, "landscape", None)
@@ -230,7 +198,7 @@ def load_target(spec: str) -> Any:
     """Resolve a landscape argument: a Python file, a construction or a built-in.
 
     Returns the object found: a :class:`~fpesolve.Landscape`, or whatever
-    :func:`fpesolve.constructions.construction` returns (which carries a
+    :func:`fpesolve.failure_modes.constructions.construction` returns (which carries a
     ``.landscape``).  Use :func:`load_landscape` for the landscape itself.
 
     Raises
@@ -242,21 +210,14 @@ def load_target(spec: str) -> Any:
     if spec.endswith(".py") or os.path.sep in spec or os.path.isfile(spec):
         return _load_file(spec)
     key = spec.strip().lower().replace("_", "-")
-    module = _constructions_module()
-    problem = None
-    if module is not None and callable(getattr(module, "construction", None)):
-        try:
-            return module.construction(spec)
-        except (KeyError, ValueError, LookupError) as exc:
-            problem = exc
+    try:
+        return constructions.construction(spec)
+    except KeyError:
+        pass
     if key in _BUILTINS:
         return _BUILTINS[key][0]()
-    names = available_names()
-    detail = f" ({_one_line(problem)})" if problem is not None and key not in names else ""
-    if module is None and _CONSTRUCTIONS_ERROR:
-        detail += f" ({_CONSTRUCTIONS_ERROR[0]})"
-    raise ValueError(f"unknown landscape or construction {spec!r}; choose one of {', '.join(names)}, or give the "
-                     f"path of a Python file defining `landscape` or `make_landscape()`{detail}")
+    raise ValueError(f"unknown landscape or construction {spec!r}; choose one of {', '.join(available_names())}, "
+                     f"or give the path of a Python file defining `landscape` or `make_landscape()`")
 
 
 def load_landscape(spec: str):
@@ -318,13 +279,13 @@ def _summary_text(obj: Any) -> str:
 
 
 def _tau(args: argparse.Namespace) -> float:
-    from ._validation import positive_float
+    from .._util.validation import positive_float
     return positive_float(args.eta, "eta", "eta is the learning rate (the temperature tau of the diffusion)")
 
 
 def _grid_for(landscape, n: int):
-    from ._validation import positive_int
-    from .grid import Grid
+    from .._util.validation import positive_int
+    from ..core.grid import Grid
     n = positive_int(n, "n", minimum=3)
     a, b = landscape.domain
     return Grid.refined(a, b, n, [cp.x for cp in landscape.critical_points()])
@@ -353,12 +314,10 @@ def _add_output(parser: argparse.ArgumentParser, figure: bool = True) -> None:
 
 
 def _list_names() -> int:
-    module = _constructions_module()
-    if module is not None:
-        for name in _construction_names(module):
-            print(f"{name:14s} construction (fpesolve.constructions)")
+    for name in constructions.available():
+        print(f"{name:18s} construction (fpesolve.constructions)")
     for name, text in builtin_landscapes().items():
-        print(f"{name:14s} {text}")
+        print(f"{name:18s} {text}")
     return 0
 
 
@@ -378,7 +337,7 @@ def _stationary_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _modes(landscape, tau: float):
     """Maxima and minima of the stationary density: zeros of L' + (tau/2) Sigma' (Ito)."""
-    from .landscape import Landscape
+    from ..core.landscape import Landscape
 
     def grad(x):
         return landscape.grad(x) + 0.5 * tau * landscape.sigma_grad(x)
@@ -400,16 +359,16 @@ def _run_stationary(args: argparse.Namespace) -> int:
         return _list_names()
     landscape = _landscape_of(_target_or_list(args), f"{args.landscape!r}")
     tau = _tau(args)
-    from .stationary import log_normalizer, stationary_density, stationary_mass
+    from ..core.basins import basins as basins_of
+    from ..core.stationary import log_normalizer, stationary_density, stationary_mass
 
     cps = landscape.critical_points()
     a, b = landscape.domain
-    cuts = [a] + [cp.x for cp in cps if cp.kind == "saddle"] + [b]
+    found = basins_of(landscape)
     basins = []
-    for lo, hi in zip(cuts[:-1], cuts[1:]):
-        inside = [cp.x for cp in cps if cp.kind == "minimum" and lo < cp.x < hi]
+    for minimum, (lo, hi) in zip(found.minima, found.intervals()):
         log_mass = stationary_mass(landscape, tau, lo, hi, log=True)
-        basins.append({"minimum": inside[0] if inside else None, "lo": lo, "hi": hi,
+        basins.append({"minimum": minimum.x, "lo": lo, "hi": hi,
                        "mass": math.exp(log_mass), "log_mass": log_mass})
     log_z = log_normalizer(landscape, tau)
     modes = _modes(landscape, tau)
@@ -432,7 +391,7 @@ def _run_stationary(args: argparse.Namespace) -> int:
         inset = 1e-3 * (b - a)
         x = np.linspace(a + inset, b - inset, 600)
         ax2.plot(x, stationary_density(landscape, tau, x), color="C0", label=rf"$p(\theta)$, $\eta={tau:g}$")
-        for cut in cuts[1:-1]:
+        for cut in found.edges[1:-1]:
             ax2.axvline(cut, color="grey", linestyle="--", linewidth=1.0)
         ax2.set_xlabel(r"$\theta$")
         ax2.set_ylabel("stationary density")
@@ -463,11 +422,11 @@ def _run_spectrum(args: argparse.Namespace) -> int:
         return _list_names()
     landscape = load_landscape(_spec(args))
     tau = _tau(args)
-    from ._validation import positive_int
+    from .._util.validation import positive_int
     k = positive_int(args.k, "k")
-    from .fokker_planck import FokkerPlanck
+    from ..core.fokker_planck import FokkerPlanck
     fp = FokkerPlanck(landscape, tau, _grid_for(landscape, args.n))
-    spectrum_func = _require("fpesolve.spectrum", "spectrum")
+    spectrum_func = _require("fpesolve.core.spectrum", "spectrum")
     try:
         wants_vectors = "vectors" in inspect.signature(spectrum_func).parameters
     except (TypeError, ValueError):
@@ -543,7 +502,7 @@ def _run_mfpt(args: argparse.Namespace) -> int:
             raise ValueError(f"no minimum of {landscape.name!r} lies to the right of {x0:g}; give --to")
         target = after[0]
     target = landscape.contains(target, "to")
-    mfpt = _require("fpesolve.passage", "mean_first_passage_time")
+    mfpt = _require("fpesolve.core.passage", "mean_first_passage_time")
     result = mfpt(landscape, tau, x0, target)
     data = {"landscape": landscape.name, "eta": tau, "from": x0, "to": target, "result": result}
     _emit(args, f"{landscape.name} at eta = {tau:g}: first passage {x0:+.6g} -> {target:+.6g}\n"
@@ -572,7 +531,7 @@ def _run_diagnose(args: argparse.Namespace) -> int:
     if args.list:
         return _list_names()
     target = _target_or_list(args, "construction")
-    diagnose = _require("fpesolve.conditions", "diagnose")
+    diagnose = _require("fpesolve.failure_modes", "diagnose")
     options = {name: value for name, value in (("eta", args.eta), ("n_steps", args.iterations), ("x0", args.x0))
                if value is not None}
     report = diagnose(target, **options)
@@ -599,7 +558,7 @@ def _run_reproduce(args: argparse.Namespace) -> int:
     the exact value and their ratio with the verdict of the violated
     condition, and writes figures and tables to --out.  Exit status 1 if a
     reproduction check fails."""
-    run = _require("fpesolve.reproduce", "main")
+    run = _require("fpesolve.apps.reproduce", "main")
     status = run(quick=args.quick, out=args.out, as_json=args.json, only=args.only)
     return int(status or 0)
 
@@ -607,7 +566,7 @@ def _run_reproduce(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- entry point
 def build_parser() -> argparse.ArgumentParser:
     """The ``fpesolve`` argument parser with every registered subcommand."""
-    from . import __version__
+    from .._util.version import __version__
     parser = _Parser(
         prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Fokker-Planck solvers for SGD with multiplicative noise: stationary laws, spectral gaps, "

@@ -76,7 +76,7 @@ from typing import Callable, Optional
 import numpy as np
 from scipy import linalg, optimize
 
-from ._validation import positive_float, positive_int
+from .._util.validation import positive_float, positive_int
 
 __all__ = [
     "regularization_strength", "regularizer_from_eigenvalues", "regularizer_derivative", "implicit_regularizer",

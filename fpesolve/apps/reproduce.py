@@ -2,7 +2,7 @@ r"""Reproduce the failure-modes paper: F1–F4 rebuilt, computed exactly, confir
 
 ``fpesolve reproduce`` (:func:`main`) runs one function per failure mode of
 *When Does SGD Fail to Find Good Solutions?* on the constructions of
-:mod:`fpesolve.constructions`:
+:mod:`fpesolve.failure_modes.constructions`:
 
 ===========  ==========================  =========  ====================================================
 item         construction(s)             condition  what is computed
@@ -24,7 +24,7 @@ the paper's own leading-order formula, never used as a result), the exact
 value computed here, and their comparison — the ratio ``exact/paper``, or
 for astronomically large numbers the difference of their ``log10``; a
 column with the simulated-SGD estimate where one exists; the verdict of
-:func:`fpesolve.conditions.diagnose`; and a list of pass/fail checks.
+:func:`fpesolve.failure_modes.diagnosis.diagnose`; and a list of pass/fail checks.
 
 The quantities (Ito SDE :math:`d\theta = -L'dt + \sqrt{\eta\Sigma}\,dW`,
 continuous time ``t`` = ``t/eta`` iterations):
@@ -34,7 +34,7 @@ continuous time ``t`` = ``t/eta`` iterations):
   as :math:`\Delta V/\Sigma_k`);
 * exact escape time: the mean first-passage time
   :math:`T = \int_{x_0}^{y}\frac{dy'}{D p}\int_a^{y'} p` (log space,
-  :func:`fpesolve.passage.mean_first_passage_time`) in iterations
+  :func:`fpesolve.core.passage.mean_first_passage_time`) in iterations
   :math:`T/\eta`; beside it Eyring–Kramers and the paper's
   :math:`\eta^{-1}\exp(2\Delta U/\eta)`;
 * exact basin probabilities :math:`\pi_k = \int_{\text{basin }k} p` of
@@ -42,9 +42,9 @@ continuous time ``t`` = ``t/eta`` iterations):
   approximation :math:`\pi_k \propto \sqrt{\pi\eta/(\Sigma_k H_k)}\,
   e^{(2/\eta)\Delta U_k}`;
 * the Lyapunov exponent :math:`\Lambda(\eta) = \mathbb E\ln|1-\eta h_z|` of
-  linearised SGD (:mod:`fpesolve.lyapunov`).
+  linearised SGD (:mod:`fpesolve.failure_modes.n2_stability`).
 
-Monte Carlo: :func:`fpesolve.sgd.simulate_sgd` (numba ensembles).  SGD is
+Monte Carlo: :func:`fpesolve.sgd.ensemble.simulate_sgd` (numba ensembles).  SGD is
 a discrete process: its stationary law differs from the Fokker–Planck one
 at :math:`O(\eta)`, which the KS statistics show at the papers' large
 learning rates; the checks that decide the exit status are the robust ones
@@ -66,7 +66,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._format import to_jsonable as _jsonable
+from .._util.formatting import to_jsonable as _jsonable
 
 __all__ = ["ClaimRow", "Check", "Reproduction", "ITEMS", "reproduce_f1", "reproduce_f2", "reproduce_f3",
            "reproduce_f4", "reproduce_healthy", "reproduce_all", "main"]
@@ -146,7 +146,7 @@ class Reproduction:
     verdict : str
         The diagnosis in one line per construction.
     violated : tuple of str
-        Conditions flagged as violated by :func:`fpesolve.conditions.diagnose`
+        Conditions flagged as violated by :func:`fpesolve.failure_modes.diagnosis.diagnose`
         (union over the constructions of the item).
     checks : tuple of Check
     figures : tuple of str
@@ -286,14 +286,14 @@ def _critical(construction) -> Tuple[Any, Any, Any]:
 
 def _barrier(landscape, x_min: float, x_saddle: float) -> float:
     r""":math:`\Delta U = \int_{x_{min}}^{x_{saddle}} L'/\Sigma` (> 0), by the package's exact panel quadrature."""
-    from .stationary import drift_increments
+    from ..core.stationary import drift_increments
     lo, hi = sorted((x_min, x_saddle))
     value = float(drift_increments(landscape, np.array([lo, hi]))[0])
     return value if x_saddle > x_min else -value
 
 
 def _diagnose(construction, eta: float, settings: _Settings, x0: Optional[float] = None):
-    from .conditions import diagnose
+    from ..failure_modes.diagnosis import diagnose
     return diagnose(construction, eta, construction.iterations, x0=x0, grid=settings.grid)
 
 
@@ -334,8 +334,8 @@ def _clopper_pearson(k: int, n: int, level: float = 0.95) -> Tuple[float, float]
 def _stationary_cdf(landscape, eta: float, n_panels: int) -> Tuple[np.ndarray, np.ndarray]:
     """Edges and the exact CDF of the FPE stationary density there (Gauss–Legendre masses per panel)."""
     from scipy.special import logsumexp
-    from .quadrature import gauss_legendre
-    from .stationary import log_stationary_density
+    from ..core.quadrature import gauss_legendre
+    from ..core.stationary import log_stationary_density
     a, b = landscape.domain
     edges = np.linspace(a, b, n_panels + 1)
     nodes, weights = gauss_legendre(8)
@@ -387,7 +387,7 @@ def _density_figure(landscape, eta: float, ensemble, out: Optional[str], name: s
     if out is None:
         return None
     from .plotting import plot_potential
-    from .stationary import stationary_density
+    from ..core.stationary import stationary_density
     fig, (ax1, ax2) = _new_figure(2)
     plot_potential(landscape, eta, ax=ax1)
     ax1.set_title(f"L and V_eff at eta = {eta:g}", fontsize=10)
@@ -407,7 +407,7 @@ def _density_figure(landscape, eta: float, ensemble, out: Optional[str], name: s
 
 
 def _simulate(construction, eta: float, n_steps: int, n_walkers: int, init, settings: _Settings, **kwargs):
-    from .sgd import simulate_sgd
+    from ..sgd.ensemble import simulate_sgd
     return simulate_sgd(construction, eta, n_steps, n_walkers, init, progress=settings.progress, **kwargs)
 
 
@@ -426,8 +426,8 @@ def reproduce_f1(quick: bool = True, out: Optional[str] = None, *, progress: boo
     and the paper's escape iterations vs :math:`\eta`, log10) and
     ``f1_density.png`` (potentials; stationary density vs SGD after the run).
     """
-    from .constructions import construction
-    from .passage import kramers_time, mean_first_passage_time
+    from ..failure_modes.constructions import construction
+    from ..core.passage import kramers_time, mean_first_passage_time
 
     t0 = time.perf_counter()
     s = _Settings(quick, progress)
@@ -550,8 +550,8 @@ def reproduce_f2(quick: bool = True, out: Optional[str] = None, *, progress: boo
     Figure: ``f2_lyapunov.png`` (:math:`\Lambda(\eta)` with the stable set, the
     bound and the simulated points).
     """
-    from .constructions import construction
-    from .lyapunov import lyapunov_exponent, stable_learning_rates
+    from ..failure_modes.constructions import construction
+    from ..failure_modes.n2_stability import lyapunov_exponent, stable_learning_rates
 
     t0 = time.perf_counter()
     s = _Settings(quick, progress)
@@ -649,7 +649,7 @@ def _paper_laplace(minima: Sequence[Any], eta: float) -> np.ndarray:
     r"""The paper's Laplace reading of the basin probabilities: weights
     :math:`\sqrt{\pi\eta/(\Sigma_k H_k)}` with the exponent difference dropped (normalised).
 
-    The Laplace weights *with* the exponent are :class:`~fpesolve.conditions.N3Result`'s
+    The Laplace weights *with* the exponent are :class:`~fpesolve.failure_modes.n3_selection.N3Result`'s
     ``laplace_probability``.
     """
     from scipy.special import logsumexp
@@ -658,7 +658,7 @@ def _paper_laplace(minima: Sequence[Any], eta: float) -> np.ndarray:
 
 
 def _f3_variant(key: str, tag: str, s: _Settings, out: Optional[str]):
-    from .constructions import construction
+    from ..failure_modes.constructions import construction
 
     c = construction(key)
     eta = c.eta
@@ -769,8 +769,8 @@ def reproduce_f4(quick: bool = True, out: Optional[str] = None, *, progress: boo
 
     Figure: ``f4_density.png``.
     """
-    from .constructions import construction
-    from .passage import escape_times, mean_first_passage_time
+    from ..failure_modes.constructions import construction
+    from ..core.passage import escape_times, mean_first_passage_time
 
     t0 = time.perf_counter()
     s = _Settings(quick, progress)
@@ -875,7 +875,7 @@ def reproduce_healthy(quick: bool = True, out: Optional[str] = None, *, progress
     :math:`\Sigma/H` and basin probabilities, the correlation), and SGD from
     the stationary law (occupancy of the good well A).
     """
-    from .constructions import construction
+    from ..failure_modes.constructions import construction
 
     t0 = time.perf_counter()
     s = _Settings(quick, progress)

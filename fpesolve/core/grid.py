@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from ._validation import as_1d_float_array, positive_float, positive_int
+from .._util.validation import as_1d_float_array, positive_float, positive_int
 
 __all__ = ["Grid"]
 
@@ -30,6 +30,8 @@ class Grid:
     widths : ndarray, shape (N,)
         Cell lengths ``|cell_i|``.
     """
+
+    _skip_in_json = True  # an input, not a result: left out of JSON reports
 
     edges: np.ndarray
     centres: np.ndarray = field(init=False, repr=False)

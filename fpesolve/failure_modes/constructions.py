@@ -3,7 +3,7 @@ r"""Smooth landscapes realising the failure modes F1–F4 of the failure-modes p
 Every construction is a :class:`Construction`: a :class:`~fpesolve.Landscape`
 (closed-form :math:`L, L', L'', \Sigma, \Sigma'`) that is *also* a finite sum
 of per-sample losses, so that real SGD can be simulated on it
-(:func:`fpesolve.sgd.simulate_sgd`), and that carries the paper's
+(:func:`fpesolve.sgd.ensemble.simulate_sgd`), and that carries the paper's
 leading-order claims beside the exact construction.
 
 Two-well constructions (F1, F3, F4, healthy)
@@ -68,7 +68,7 @@ F2 (quadratic per-sample losses)
 :math:`\Sigma = \tfrac1n\sum_i (h_i - \bar h)^2\theta^2 = 64\,\theta^2`
 vanishes at the minimum (interpolation), so the Fokker–Planck stationary
 density does not exist there; stability is decided by N2
-(:mod:`fpesolve.lyapunov`).
+(:mod:`fpesolve.failure_modes.n2_stability`).
 """
 
 from __future__ import annotations
@@ -80,10 +80,10 @@ from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 import numpy as np
 from scipy import optimize
 
-from ._sgd_kernels import MODEL_QUADRATIC, MODEL_TWO_WELL, builtin_sample_grad
-from ._validation import as_1d_float_array, finite_float, positive_float, positive_int
-from .landscape import CriticalPoint, Landscape, PerSampleLosses
-from .sgd import SampleGradients
+from .._util.validation import as_1d_float_array, finite_float, positive_float, positive_int
+from ..core.landscape import CriticalPoint, Landscape, PerSampleLosses
+from ..sgd.ensemble import SampleGradients
+from ..sgd.models import quadratic_gradients, two_well_gradients
 
 __all__ = ["Construction", "double_well", "f1_landscape", "f2_landscape", "f3_landscape", "f4_landscape",
            "healthy_landscape", "CONSTRUCTIONS", "construction", "available"]
@@ -99,7 +99,7 @@ class Construction(Landscape):
     key : str
         The registry name (e.g. ``"f1"``).
     sample_gradients : SampleGradients
-        numba-compilable per-sample gradients for :func:`fpesolve.sgd.simulate_sgd`.
+        numba-compilable per-sample gradients for :func:`fpesolve.sgd.ensemble.simulate_sgd`.
     parameters : dict
         The parameters the construction was built from.
     documented : tuple of CriticalPoint
@@ -326,10 +326,7 @@ def double_well(H_A: float, H_B: float, Sigma_A: float, Sigma_B: float, barrier:
         def test_loss(x):
             return loss(x) + gA + (gB - gA) * 0.5 * (1.0 + _sigmoid(np.asarray(x, dtype=float) / ell) / t)
 
-    params = np.array([MODEL_TWO_WELL, L0, dV, 0.0, ell, alpha, beta, gamma, m, delta], dtype=float)
-    params.flags.writeable = False
-    grads = SampleGradients(func=builtin_sample_grad, params=params, n=2,
-                            description="two-well: l_1' = L' + s, l_2' = L' - s")
+    grads = two_well_gradients(L0, dV, ell, alpha, beta, gamma, m, delta)
     parameters = dict(H_A=H_A, H_B=H_B, Sigma_A=Sigma_A, Sigma_B=Sigma_B, barrier=dV, loss_min=L0, steepness=t,
                       u_edge=u_edge, batch_size=batch_size, alpha=alpha, beta=beta, gamma=gamma, ell=ell,
                       m=m, Delta=delta)
@@ -538,10 +535,7 @@ def f2_landscape(hessians: Sequence[float] = (18.0, 2.0), centres: Optional[Sequ
     x_star = hc / hbar
     documented = (CriticalPoint(x=x_star, kind="minimum", loss=float(loss(np.array([x_star]))[0]), hess=hbar,
                                 sigma=float(sigma(np.array([x_star]))[0])),)
-    params = np.concatenate(([MODEL_QUADRATIC, n], h, c)).astype(float)
-    params.flags.writeable = False
-    grads = SampleGradients(func=builtin_sample_grad, params=params, n=n,
-                            description="quadratic: l_i' = h_i (x - c_i)")
+    grads = quadratic_gradients(h, c)
     claims = {"Lambda(eta=0.15)": "0.5 ln(1.7 * 0.7) = 0.5 ln 1.19 ~ 0.0870",
               "stability threshold eta_c = 2/h_max": 2.0 / float(h.max()), "violated condition": "N2"}
     notes = ("Sigma(theta) vanishes at the minimum (interpolation): the FPE stationary density does not exist, "

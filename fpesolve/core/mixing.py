@@ -1,4 +1,4 @@
-r"""Total-variation mixing times and the N1 (mixing) condition.
+r"""Total-variation mixing times of the discrete Fokker–Planck dynamics.
 
 For the discrete Fokker–Planck generator :math:`Q` (reflecting ends) with
 stationary cell masses :math:`\pi`, the distance from a start :math:`x_0` is
@@ -35,17 +35,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
-from ._format import float_from_log10, format_log10
-from ._validation import positive_float, positive_int, probability
+from .._util.formatting import float_from_log10, format_log10
+from .._util.validation import probability
 from .evolve import evolve_masses
-from .grid import Grid
-from .landscape import Landscape
 
-__all__ = ["MixingTime", "N1Result", "mixing_time", "check_n1", "tv_distance"]
+__all__ = ["MixingTime", "mixing_time", "tv_distance"]
 
 _LN10 = math.log(10.0)
 _DECAY = 40.0          # t_p = _DECAY / lambda_2
@@ -196,6 +194,11 @@ class MixingTime:
         How the worst-start time was obtained.
     gap_route : str
         How :math:`\lambda_1` was obtained.
+    route_init : str or None
+        How the time from the given initial law was obtained.
+    horizon, tv_at_horizon : float or None
+        The requested horizon and the TV distance left there (from the
+        initial law if one was given, else from the worst start).
     """
 
     eps: float
@@ -214,6 +217,9 @@ class MixingTime:
     log10_t_mix_starts: np.ndarray = field(repr=False)
     route: str = ""
     gap_route: str = ""
+    route_init: Optional[str] = None
+    horizon: Optional[float] = None
+    tv_at_horizon: Optional[float] = None
 
     @property
     def within_bounds(self) -> bool:
@@ -262,7 +268,7 @@ def _candidate_cells(fp, starts) -> np.ndarray:
 
 
 def mixing_time(fp, eps: float = 0.25, init: InitSpec = None, starts: Union[str, Sequence[float]] = "candidates",
-                _keep_profiles: bool = False, _horizon: Optional[float] = None):
+                horizon: Optional[float] = None) -> "MixingTime":
     r"""Total-variation mixing time of the discrete Fokker–Planck dynamics.
 
     Parameters
@@ -279,6 +285,11 @@ def mixing_time(fp, eps: float = 0.25, init: InitSpec = None, starts: Union[str,
         Starts for the worst case: the domain ends plus every critical
         point (default), every cell (``"all"``; cost ``N`` evolutions), or
         given points.
+    horizon : float, optional
+        A continuous time :math:`t_h \ge 0` at which to report the distance
+        left (:attr:`MixingTime.tv_at_horizon`), from ``init`` when given,
+        else from the worst start; this is what N1 compares with
+        :math:`\varepsilon` at :math:`t_h = \eta T`.
 
     Returns
     -------
@@ -294,6 +305,10 @@ def mixing_time(fp, eps: float = 0.25, init: InitSpec = None, starts: Union[str,
     True
     """
     eps = probability(eps, "eps")
+    if horizon is not None:
+        horizon = float(horizon)
+        if not (math.isfinite(horizon) and horizon >= 0):
+            raise ValueError(f"`horizon` must be a finite time >= 0, got {horizon!r}")
     if fp.boundary != ("reflecting", "reflecting"):
         raise ValueError(f"mixing times need two reflecting ends (a stationary law), got boundary {fp.boundary!r}")
     gap, log_lam1, lam2 = _slow_rates(fp)
@@ -304,7 +319,7 @@ def mixing_time(fp, eps: float = 0.25, init: InitSpec = None, starts: Union[str,
     for c in cells:
         m0 = np.zeros(fp.grid.n)
         m0[c] = 1.0
-        prof = _profile(fp, m0, eps, log_lam1, lam2, pi, _horizon)
+        prof = _profile(fp, m0, eps, log_lam1, lam2, pi, horizon)
         profiles.append(prof)
         logs.append(prof.log10_tmix)
     logs = np.array(logs)
@@ -312,7 +327,7 @@ def mixing_time(fp, eps: float = 0.25, init: InitSpec = None, starts: Union[str,
     init_prof = None
     log10_init = None
     if init is not None:
-        init_prof = _profile(fp, _initial_masses(fp, init), eps, log_lam1, lam2, pi, _horizon)
+        init_prof = _profile(fp, _initial_masses(fp, init), eps, log_lam1, lam2, pi, horizon)
         log10_init = init_prof.log10_tmix
     log10_trel = -gap.log10
     lower = log10_trel + math.log10(math.log(1.0 / (2.0 * eps))) if eps < 0.5 else -math.inf
@@ -324,125 +339,9 @@ def mixing_time(fp, eps: float = 0.25, init: InitSpec = None, starts: Union[str,
                         lower_bound=_to_float(lower) if math.isfinite(lower) else 0.0,
                         upper_bound=_to_float(upper), log10_lower_bound=lower, log10_upper_bound=upper,
                         starts=fp.grid.centres[cells].copy(), log10_t_mix_starts=logs,
-                        route=profiles[worst].route, gap_route=gap.route)
-    if _keep_profiles:
-        return result, profiles[worst], init_prof, pi
+                        route=profiles[worst].route, gap_route=gap.route,
+                        route_init=None if init_prof is None else init_prof.route,
+                        horizon=horizon,
+                        tv_at_horizon=None if horizon is None else _tv_at(
+                            fp, init_prof if init_prof is not None else profiles[worst], horizon, pi))
     return result
-
-
-# ---------------------------------------------------------------------------------------------- N1
-@dataclass(frozen=True)
-class N1Result:
-    r"""Verdict on condition N1: is the training time :math:`\eta T` long against the mixing time?
-
-    Attributes
-    ----------
-    holds : bool
-        ``True`` when :math:`\eta T \ge t_{mix}(\varepsilon)` from the
-        initial law (the worst start if none was given), i.e. the TV distance
-        left at :math:`t = \eta T` is at most :math:`\varepsilon`.
-    eta : float
-    n_steps : int
-    time_budget, log10_time_budget : float
-        :math:`\eta T` in continuous time.
-    t_rel, log10_t_rel : float
-        Relaxation time :math:`1/\lambda_1`.
-    t_mix, log10_t_mix : float
-        Mixing time from the initial law (worst start if none given).
-    log10_t_mix_iterations : float
-        The same in SGD iterations (:math:`t_{mix}/\eta`).
-    worst_case : MixingTime
-        The full mixing-time report (worst start, bounds).
-    tv_left : float
-        TV distance to the stationary law at :math:`t = \eta T`.
-    margin, log10_margin : float
-        :math:`\eta T / t_{mix}`.
-    eps : float
-    explanation : str
-        One paragraph in words.
-    """
-
-    holds: bool
-    eta: float
-    n_steps: int
-    time_budget: float
-    log10_time_budget: float
-    t_rel: float
-    log10_t_rel: float
-    t_mix: float
-    log10_t_mix: float
-    log10_t_mix_iterations: float
-    tv_left: float
-    margin: float
-    log10_margin: float
-    eps: float
-    explanation: str
-    worst_case: MixingTime = field(repr=False)
-
-    def summary(self) -> str:
-        """The verdict and the explanation."""
-        return f"N1 (mixing) {'holds' if self.holds else 'FAILS'}: {self.explanation}"
-
-    __str__ = summary
-
-
-def check_n1(landscape: Landscape, eta: float, n_steps: int, init: InitSpec = None, eps: float = 0.25,
-             grid: Optional[Union[Grid, int]] = None) -> N1Result:
-    r"""Check condition N1: :math:`\eta T \gg t_{mix}` for SGD with learning rate ``eta`` run ``n_steps`` steps.
-
-    Parameters
-    ----------
-    landscape : Landscape
-    eta : float
-        Learning rate (= the temperature :math:`\tau` of the diffusion).
-    n_steps : int
-        Number of SGD iterations :math:`T`.
-    init : float, ndarray or callable, optional
-        Initial law (a point or a density); the worst start when omitted.
-    eps : float
-        TV threshold in (0, 1).
-    grid : Grid or int, optional
-        Discretisation; default 1500 cells refined around the critical points.
-
-    Returns
-    -------
-    N1Result
-        Works in log space: times of :math:`10^{1000}` are reported through
-        their ``log10`` fields (the ``float`` fields are then ``inf``).
-    """
-    from .fokker_planck import FokkerPlanck
-
-    eta = positive_float(eta, "eta", "eta is the SGD learning rate")
-    n_steps = positive_int(n_steps, "n_steps")
-    eps = probability(eps, "eps")
-    if grid is None:
-        a, b = landscape.domain
-        grid = Grid.refined(a, b, 1500, [cp.x for cp in landscape.critical_points()])
-    fp = FokkerPlanck(landscape, eta, grid)
-    if init is not None and isinstance(init, (int, float, np.floating, np.integer)):
-        landscape.contains(init, "init")
-    budget = eta * n_steps
-    mix, worst_prof, init_prof, pi = mixing_time(fp, eps=eps, init=init, _keep_profiles=True, _horizon=budget)
-    prof = init_prof if init_prof is not None else worst_prof
-    log10_tmix = mix.log10_t_mix_init if init_prof is not None else mix.log10_t_mix
-    log10_budget = math.log10(eta) + math.log10(n_steps)
-    tv_left = _tv_at(fp, prof, budget, pi)
-    holds = bool(tv_left <= eps)
-    log10_margin = log10_budget - log10_tmix
-    start_text = "the given initial law" if init is not None else f"the worst start (x = {mix.worst_start:.6g})"
-    verdict = "holds" if holds else "fails"
-    explanation = (
-        f"with eta = {eta:g} and T = {n_steps} iterations SGD's diffusion runs for eta*T = {_fmt(log10_budget)} "
-        f"units of continuous time. From {start_text} its law needs t_mix = {_fmt(log10_tmix)} (log10 "
-        f"{log10_tmix:.6g}; {_fmt(log10_tmix - math.log10(eta))} iterations) to come within TV distance "
-        f"{eps:g} of the stationary law; the relaxation time is t_rel = 1/gap = {_fmt(mix.log10_t_rel)} "
-        f"({mix.gap_route}). The budget is {_fmt(log10_margin)} mixing times and the TV distance left at "
-        f"t = eta*T is {tv_left:.4g}, so N1 {verdict}"
-        + ("." if holds else ": the stationary law's preferences (e.g. for flat or low-noise minima) are not "
-           "reached in this run, and where SGD ends up is decided by where it starts.")
-        + f" Mixing time obtained by {prof.route}.")
-    return N1Result(holds=holds, eta=eta, n_steps=n_steps, time_budget=budget, log10_time_budget=log10_budget,
-                    t_rel=mix.t_rel, log10_t_rel=mix.log10_t_rel, t_mix=_to_float(log10_tmix),
-                    log10_t_mix=log10_tmix, log10_t_mix_iterations=log10_tmix - math.log10(eta), tv_left=tv_left,
-                    margin=_to_float(log10_margin), log10_margin=log10_margin, eps=eps, explanation=explanation,
-                    worst_case=mix)

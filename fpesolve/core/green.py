@@ -1,6 +1,6 @@
 r"""An independent cross-check of tiny spectral gaps: power iteration on the Green operator.
 
-:func:`fpesolve.spectrum.spectral_gap` finds :math:`\lambda_1` by bisection
+:func:`fpesolve.core.spectrum.spectral_gap` finds :math:`\lambda_1` by bisection
 on the Golub–Kahan matrix.  This module finds it another way (DESIGN §3):
 the generator :math:`Q` of the Scharfetter–Gummel chain (rates :math:`a_i`
 for :math:`i \to i+1`, :math:`b_i` for :math:`i+1 \to i`, two reflecting
@@ -16,7 +16,7 @@ the Green operator :math:`G`, is self-adjoint and positive in
 
 a prefix or a suffix sum (whichever side carries less mass, so the
 cancellation error stays at :math:`\varepsilon` times the smaller side);
-the numba kernel :func:`fpesolve._spectrum_kernels.green_increments` carries
+the numba kernel :func:`fpesolve.core._spectrum_kernels.green_increments` carries
 :math:`\sum_{j\le i}\pi_j g_j/\pi_i` as sign and logarithm, so masses
 spanning :math:`e^{\pm 10^4}` are fine.  Power iteration converges like
 :math:`(\lambda_1/\lambda_2)^{2k}` in the Rayleigh quotient — in two or three
@@ -37,8 +37,8 @@ from typing import Optional
 
 import numpy as np
 
-from ._format import format_log10
-from ._validation import positive_int, probability
+from .._util.formatting import format_log10
+from .._util.validation import positive_int, probability
 
 __all__ = ["GreenGap", "green_gap"]
 
@@ -103,7 +103,7 @@ class GreenGap:
 def green_gap(fp, max_iter: int = 200, rtol: float = 1e-14) -> GreenGap:
     r"""Spectral gap :math:`\lambda_1` of ``fp``'s generator by power iteration on its Green operator.
 
-    An independent check of :func:`fpesolve.spectrum.spectral_gap` (which
+    An independent check of :func:`fpesolve.core.spectrum.spectral_gap` (which
     bisects the Golub–Kahan matrix); see the module docstring for the
     method.  Each iteration is :math:`O(N)`; the number of iterations grows
     like :math:`\log(\mathrm{rtol}) / \log(\lambda_1/\lambda_2)^2`, so it is
@@ -115,7 +115,7 @@ def green_gap(fp, max_iter: int = 200, rtol: float = 1e-14) -> GreenGap:
     fp : FokkerPlanck
         With two reflecting ends (the Green operator on mean-zero functions
         needs the stationary law; with an absorbing end use
-        :func:`fpesolve.spectrum.spectrum`).
+        :func:`fpesolve.core.spectrum.spectrum`).
     max_iter : int
         Largest number of iterations, >= 1.
     rtol : float
@@ -138,8 +138,8 @@ def green_gap(fp, max_iter: int = 200, rtol: float = 1e-14) -> GreenGap:
     --------
     >>> import numpy as np
     >>> from fpesolve import FokkerPlanck, Landscape
-    >>> from fpesolve.green import green_gap
-    >>> from fpesolve.spectrum import spectral_gap
+    >>> from fpesolve.core.green import green_gap
+    >>> from fpesolve.core.spectrum import spectral_gap
     >>> well = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: 1 + 0.3 * np.tanh(x), domain=(-2, 2))
     >>> fp = FokkerPlanck(well, 0.003, 60)
     >>> g = green_gap(fp)
@@ -153,7 +153,7 @@ def green_gap(fp, max_iter: int = 200, rtol: float = 1e-14) -> GreenGap:
     d = fp.discretization
     if tuple(d.boundary) != ("reflecting", "reflecting"):
         raise ValueError(f"green_gap needs two reflecting ends (the Green operator acts on mean-zero functions), "
-                         f"got boundary {tuple(d.boundary)!r}; with an absorbing end use fpesolve.spectrum.spectrum")
+                         f"got boundary {tuple(d.boundary)!r}; with an absorbing end use fpesolve.core.spectrum.spectrum")
     n = d.grid.n
     if n < 2:
         raise ValueError(f"green_gap needs a grid of at least 2 cells, got N = {n}")

@@ -21,7 +21,7 @@ and graded geometrically toward the domain ends.  The inner integral at each
 outer node is the running sum of whole-panel masses plus the spectral
 (Legendre) partial integral within its panel; :math:`g` at the nodes is the
 spectral running integral of :math:`g'` from its exactly computed panel-edge
-values (:func:`fpesolve.stationary.drift_increments`).  Relative accuracy is
+values (:func:`fpesolve.core.stationary.drift_increments`).  Relative accuracy is
 ~1e-12 for smooth landscapes, limited by the conditioning
 :math:`\varepsilon\,|g|` of the exponent.
 
@@ -38,8 +38,9 @@ from typing import Optional, Tuple
 import numpy as np
 from scipy.special import logsumexp
 
-from ._format import float_from_log10, format_log10
-from ._validation import positive_float
+from .._util.formatting import float_from_log10, format_log10
+from .._util.validation import positive_float
+from .basins import basins
 from .landscape import CriticalPoint, Landscape
 from .quadrature import gauss_legendre, graded_panels
 from .stationary import drift_increments, stationary_mass
@@ -407,29 +408,18 @@ def kramers_time(landscape: Landscape, tau: float, start: float, target: float,
 
 
 # ---------------------------------------------------------------------------------------------- basins
-def _basin_structure(landscape: Landscape) -> Tuple[Tuple[CriticalPoint, ...], np.ndarray, Tuple[CriticalPoint, ...]]:
-    cps = landscape.critical_points()
-    minima = tuple(cp for cp in cps if cp.kind == "minimum")
-    a, b = landscape.domain
-    separators = []
-    for left, right in zip(minima[:-1], minima[1:]):
-        between = [cp for cp in cps if cp.kind == "saddle" and left.x < cp.x < right.x]
-        separators.append(max(between, key=lambda cp: cp.loss))
-    bounds = np.array([a] + [s.x for s in separators] + [b])
-    return minima, bounds, tuple(separators)
-
-
 def basin_probabilities(landscape: Landscape, tau: float, log: bool = False) -> np.ndarray:
     r"""Exact stationary probabilities of the basins of attraction (split at the saddles).
 
     Basin ``k`` is the interval between the saddles around the ``k``-th
     minimum (the domain ends for the outer basins); its probability is the
     exact integral of the stationary density (log-space quadrature,
-    :func:`fpesolve.stationary.stationary_mass`).  With ``log=True`` the
+    :func:`fpesolve.core.stationary.stationary_mass`).  With ``log=True`` the
     natural logs are returned (never underflow).
     """
     tau = positive_float(tau, "tau")
-    minima, bounds, _ = _basin_structure(landscape)
+    b = basins(landscape)
+    minima, bounds = b.minima, b.edges
     if not minima:
         raise ValueError(f"{landscape.name!r} has no interior minimum")
     logs = np.array([stationary_mass(landscape, tau, lo, hi, log=True) for lo, hi in zip(bounds[:-1], bounds[1:])])
@@ -451,7 +441,8 @@ def escape_times(landscape: Landscape, tau: float, eta: Optional[float] = None) 
     """
     tau = positive_float(tau, "tau", "tau is the learning rate eta of the SGD diffusion")
     eta = tau if eta is None else positive_float(eta, "eta")
-    minima, bounds, saddles = _basin_structure(landscape)
+    b = basins(landscape)
+    minima, bounds, saddles = b.minima, b.edges, b.saddles
     if len(minima) < 2:
         raise ValueError(f"basin escape needs at least two minima, but {landscape.name!r} has {len(minima)} "
                          f"(critical points: {[str(cp) for cp in landscape.critical_points()]}); "

@@ -18,7 +18,7 @@ The Ito SDE :math:`d\theta = -L'dt + \sqrt{\eta\Sigma/B}\,dW` (continuous time
 
 Per-sample gradients are numba functions ``grad(x, i, params) -> float``
 (:class:`SampleGradients`); the built-in constructions
-(:mod:`fpesolve.constructions`) carry theirs and run in kernels cached on
+(:mod:`fpesolve.failure_modes.constructions`) carry theirs and run in kernels cached on
 disk.  A user function is inlined into a fresh copy of the kernel (a few
 seconds of compilation per session).
 
@@ -37,8 +37,9 @@ from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import as_1d_float_array, finite_float, positive_float, positive_int
-from .landscape import Landscape
+from .._util.validation import as_1d_float_array, positive_float, positive_int
+from ..core.basins import basins as basins_of
+from ..core.landscape import Landscape
 
 __all__ = ["SampleGradients", "SGDEnsemble", "simulate_sgd"]
 
@@ -86,7 +87,7 @@ class SampleGradients:
     @property
     def builtin(self) -> bool:
         """Whether ``func`` is the built-in model gradient (disk-cached kernels)."""
-        from ._sgd_kernels import builtin_sample_grad
+        from ._kernels import builtin_sample_grad
         return self.func is builtin_sample_grad
 
     def evaluate(self, x: float) -> np.ndarray:
@@ -315,8 +316,8 @@ def _sample_stationary(landscape: Landscape, eta: float, n: int, seed: int, n_gr
     interpolation inside a panel, which misplaces points within a panel of
     width ``(b - a)/n_grid`` only.
     """
-    from .quadrature import gauss_legendre
-    from .stationary import log_stationary_density
+    from ..core.quadrature import gauss_legendre
+    from ..core.stationary import log_stationary_density
     from scipy.special import logsumexp
     a, b = landscape.domain
     edges = np.linspace(a, b, n_grid + 1)
@@ -452,7 +453,7 @@ def simulate_sgd(target: Union[Landscape, SampleGradients], eta: float, n_steps:
     records = _record_steps(record_at, n_steps)
     edges = _bin_edges(bins, landscape, x0)
     if basin_edges is None:
-        basins = np.array([cp.x for cp in landscape.saddles()]) if landscape is not None else np.zeros(0)
+        basins = np.array([cp.x for cp in basins_of(landscape).saddles]) if landscape is not None else np.zeros(0)
     else:
         basins = np.sort(np.atleast_1d(np.asarray(basin_edges, dtype=float))) if np.size(basin_edges) else np.zeros(0)
         as_1d_float_array(basins, "basin_edges") if basins.size else None
@@ -466,7 +467,7 @@ def simulate_sgd(target: Union[Landscape, SampleGradients], eta: float, n_steps:
     if np.any(np.abs(x0) > bound):
         raise ValueError(f"initial positions must lie within the divergence bound |x| <= {bound:g}")
 
-    from . import _sgd_kernels as K
+    from . import _kernels as K
     if gradients.builtin:
         kernel = K.ensemble_parallel if parallel else K.ensemble_serial
     else:

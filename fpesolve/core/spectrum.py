@@ -1,6 +1,6 @@
 r"""Relaxation spectra of the Fokker–Planck generator, to full relative precision.
 
-The Scharfetter–Gummel generator :math:`Q` (see :mod:`fpesolve.discretize`)
+The Scharfetter–Gummel generator :math:`Q` (see :mod:`fpesolve.core.discretize`)
 is a birth–death rate matrix with rates :math:`a_i` (:math:`i \to i+1`),
 :math:`b_i` (:math:`i+1 \to i`) and, at absorbing ends, exit rates
 :math:`o_0, o_{N-1}`.  It is in detailed balance with the cell masses
@@ -25,7 +25,7 @@ usual symmetric tridiagonal eigensolvers only give an absolute accuracy of
 :math:`\varepsilon\,\|Q\|` — useless for a metastable gap of :math:`10^{-30}`.
 
 Two bisection engines are offered (``solver=``): ``"sturm"`` (default), a
-numba kernel (:mod:`fpesolve._spectrum_kernels`) that bisects geometrically
+numba kernel (:mod:`fpesolve.core._spectrum_kernels`) that bisects geometrically
 and forms the Sturm recurrence as :math:`e\,(e/q)`, so off-diagonals down to
 ~1e-290 of the largest stay usable; and ``"stebz"``, LAPACK's bisection
 through :func:`scipy.linalg.eigh_tridiagonal` (``select='i'``,
@@ -48,7 +48,7 @@ every eigenvalue is positive and the ``k`` smallest are returned (at most
 When the gap underflows float64 (or bisection cannot resolve it),
 :func:`spectral_gap` switches to the
 exact first-passage expression :math:`1/T_{AB} + 1/T_{BA}` of the same
-discrete chain, evaluated in log space (:mod:`fpesolve.passage`).
+discrete chain, evaluated in log space (:mod:`fpesolve.core.passage`).
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ from typing import Optional, Tuple
 import numpy as np
 from scipy.linalg import eigh_tridiagonal, get_lapack_funcs
 
-from ._format import float_from_log10, format_log10
-from ._validation import positive_int
+from .._util.formatting import float_from_log10, format_log10
+from .._util.validation import positive_int
 from .grid import Grid
 
 __all__ = ["Spectrum", "SpectralGap", "spectrum", "spectral_gap", "golub_kahan_offdiagonal"]
@@ -252,8 +252,7 @@ def _bisection(fp, k: int, vectors: bool, solver: str = "sturm"):
     ``sigma * 2**shift``), the x-parts of the eigenvectors (N, k) or None, and whether the
     bisection resolved them to full relative precision.
     """
-    from . import _spectrum_kernels
-
+    from . import _spectrum_kernels as _spectrum_kernels
     e, log_scale, first = golub_kahan_offdiagonal(fp)
     shift = int(round(log_scale / math.log(2.0)))
     n = fp.grid.n
@@ -406,7 +405,7 @@ def spectral_gap(fp, route: str = "auto", solver: str = "sturm") -> SpectralGap:
         :math:`\lambda_1 \approx \min_s \big(1/T_{A\to B} + 1/T_{B\to A}\big)`
         over the saddles ``s``, with ``A``/``B`` the most probable minima on
         either side and :math:`T` the exact mean first-passage times of the
-        same discrete chain (:func:`fpesolve.passage.mfpt_on_grid`), all in log
+        same discrete chain (:func:`fpesolve.core.passage.mfpt_on_grid`), all in log
         space.  For two wells this is exact up to a relative error of order
         :math:`\lambda_1/\lambda_2`, far below float64 precision whenever this
         route is taken; for more wells it is the leading-order metastable

@@ -31,7 +31,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from . import _kernels
+from . import _solver_kernels as _kernels
 from .discretize import Discretization
 from .grid import Grid
 

@@ -37,10 +37,10 @@ import numpy as np
 from scipy import optimize
 from scipy.special import gammaln
 
-from ._validation import as_1d_float_array, positive_float, positive_int
-from .landscape import Landscape
+from .._util.validation import as_1d_float_array, positive_float, positive_int
+from ..core.landscape import Landscape
 
-__all__ = ["lyapunov_exponent", "stable_learning_rates", "StableSet", "check_n2", "N2Minimum", "N2Result"]
+__all__ = ["batch_hessian_distribution", "lyapunov_exponent", "stable_learning_rates", "StableSet", "check_n2", "N2Minimum", "N2Result"]
 
 _MAX_MULTISETS = 2_000_000
 

@@ -18,7 +18,7 @@ probability as in the paper, or :math:`N(0,\sigma^2)`), and moves
 
 With :math:`\sigma=0` this is plain minibatch SGD (heavy ball if
 :math:`\beta>0`).  Times here are always iterations :math:`k`.  See
-:mod:`fpesolve.regularizer` for :math:`R`, :math:`\lambda` and :math:`S`.
+:mod:`fpesolve.labelnoise.regularizer` for :math:`R`, :math:`\lambda` and :math:`S`.
 
 Model functions are vectorised over independent parameter vectors: they take
 ``theta`` of shape ``(m, d)`` and return outputs ``(m, n)``, output gradients
@@ -34,8 +34,8 @@ from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import positive_float, positive_int
-from .landscape import Landscape
+from .._util.validation import positive_float, positive_int
+from ..core.landscape import Landscape
 from .regularizer import (RegularizedStationaryPoint, _lam, _momentum, _sigma, regularized_gradient,
                           regularized_stationary_point, regularizer_from_eigenvalues,
                           regularizer_weight_matrix,
@@ -164,7 +164,7 @@ class SquaredLossModel:
 
     # ------------------------------------------------------------ regularised loss
     def regularizer(self, theta, eta: float, momentum: float = 0.0):
-        r""":math:`R(\theta)` of :mod:`fpesolve.regularizer` (``eta = 0``: :math:`\operatorname{tr}\nabla^2L/4`)."""
+        r""":math:`R(\theta)` of :mod:`fpesolve.labelnoise.regularizer` (``eta = 0``: :math:`\operatorname{tr}\nabla^2L/4`)."""
         arr, single = self._thetas(theta)
         return self._ret(np.atleast_1d(implicit_regularizer(self.hessian(arr), eta, momentum)), single)
 
@@ -178,7 +178,7 @@ class SquaredLossModel:
 
     def regularized_grad(self, theta, eta: float, lam: float, momentum: float = 0.0) -> np.ndarray:
         r""":math:`\nabla(L+\lambda R)` at one ``theta`` of shape ``(d,)``; :math:`\nabla R` uses
-        central differences of the (exact) Hessian, see :func:`fpesolve.regularizer.regularizer_gradient`."""
+        central differences of the (exact) Hessian, see :func:`fpesolve.labelnoise.regularizer.regularizer_gradient`."""
         theta = np.asarray(theta, dtype=float).reshape(-1)
         if theta.size != self.dim or not np.all(np.isfinite(theta)):
             raise ValueError(f"`theta` must be a finite vector of shape ({self.dim},), got {theta!r}")
@@ -186,7 +186,7 @@ class SquaredLossModel:
         if lam == 0.0:
             return regularized_gradient(self.grad, self._hess1, theta, eta, lam, momentum)
         # one batched Hessian call for theta and theta +- h_k e_k (same central differences as
-        # fpesolve.regularizer.regularizer_gradient, step eps^(1/3) max(1, |theta_k|))
+        # fpesolve.labelnoise.regularizer.regularizer_gradient, step eps^(1/3) max(1, |theta_k|))
         d = self.dim
         steps = np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(theta))
         shifts = np.diag(steps)
@@ -199,12 +199,12 @@ class SquaredLossModel:
     def stationary_point(self, theta0, eta: float, lam: float, momentum: float = 0.0,
                          gtol: float = 1e-9) -> RegularizedStationaryPoint:
         r"""The stationary point of :math:`L+\lambda R` near ``theta0`` (see
-        :func:`fpesolve.regularizer.regularized_stationary_point`)."""
+        :func:`fpesolve.labelnoise.regularizer.regularized_stationary_point`)."""
         return regularized_stationary_point(self.loss, self.grad, self._hess1, theta0, eta, lam, momentum, gtol=gtol)
 
     def landscape(self, domain: Tuple[float, float], *, label_noise: float = 0.0, batch_size: int = 1,
                   replacement: bool = True, name: Optional[str] = None) -> Landscape:
-        r"""The 1D :class:`~fpesolve.landscape.Landscape` of this model (``dim == 1`` only).
+        r"""The 1D :class:`~fpesolve.core.landscape.Landscape` of this model (``dim == 1`` only).
 
         Built with :meth:`Landscape.from_model`, whose gradient-noise variance is
         :math:`\Sigma=s^2_{\mathrm{minibatch}}+\sigma^2\frac1n\sum_if_i'^2/B`
@@ -480,7 +480,7 @@ def regularized_trajectory(model: SquaredLossModel, theta0, eta: float, lam: flo
     model : SquaredLossModel
     theta0 : array_like, shape ``(d,)``
     eta, lam : float
-        Step and :math:`\lambda` (use :func:`~fpesolve.regularizer.regularization_strength`).
+        Step and :math:`\lambda` (use :func:`~fpesolve.labelnoise.regularizer.regularization_strength`).
     steps : int
     momentum : float
     regularizer_eta : float, optional

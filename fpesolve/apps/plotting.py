@@ -25,7 +25,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._validation import as_1d_float_array
+from .._util.validation import as_1d_float_array
 
 __all__ = ["plot_density_evolution", "plot_potential", "plot_spectrum", "plot_phase_diagram",
            "PHASE_COLOURS"]
@@ -128,7 +128,7 @@ def plot_potential(landscape: Any, tau: Union[float, Sequence[float]], x: Option
     .. math:: V_{\mathrm{eff}}(\theta) = \int^{\theta}\frac{L'}{\Sigma}
               + \frac{\tau}{2}\ln\Sigma(\theta), \qquad p \propto e^{-2V_{\mathrm{eff}}/\tau}
 
-    (:func:`fpesolve.stationary.effective_potential`).  Both curves are
+    (:func:`fpesolve.core.stationary.effective_potential`).  Both curves are
     defined up to an additive constant and are shifted so that their minimum
     over the plotted points is 0.  Note that :math:`V_{\mathrm{eff}}` has the
     units of loss divided by the units of :math:`\Sigma`: where
@@ -154,7 +154,7 @@ def plot_potential(landscape: Any, tau: Union[float, Sequence[float]], x: Option
     fig, ax
         ``ax.lines`` holds the :math:`L` curve first, then one curve per ``tau``.
     """
-    from .stationary import effective_potential
+    from ..core.stationary import effective_potential
 
     taus = np.atleast_1d(np.asarray(tau, dtype=float))
     if taus.ndim != 1 or taus.size == 0:
@@ -198,7 +198,7 @@ def plot_spectrum(spectrum: Any, ax=None, label: Optional[str] = None, log10: bo
     ----------
     spectrum : array_like or object with ``.rates``
         Positive rates (units 1/time), e.g. the result of
-        :func:`fpesolve.spectrum.spectrum`.  If an object's rates underflow
+        :func:`fpesolve.core.spectrum.spectrum`.  If an object's rates underflow
         (0) and it has ``.log10_rates``, those are plotted (as with ``log10=True``).
     ax : matplotlib.axes.Axes, optional
     label : str, optional

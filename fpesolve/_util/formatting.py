@@ -70,9 +70,11 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def _is_heavy(value: Any) -> bool:
-    """Objects that do not belong in JSON output (matrices, landscapes, grids, callables)."""
-    from .grid import Grid
-    from .landscape import Landscape
+    """Objects that do not belong in JSON output (matrices, callables, and classes that say so).
+
+    A class opts out of JSON output by setting ``_skip_in_json = True``
+    (landscapes and grids do: they are inputs, not results).
+    """
     if isinstance(value, np.ndarray):
         return value.ndim >= 2
-    return isinstance(value, (Landscape, Grid)) or callable(value)
+    return bool(getattr(type(value), "_skip_in_json", False)) or callable(value)

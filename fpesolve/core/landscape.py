@@ -25,7 +25,7 @@ from typing import Callable, Optional, Sequence, Tuple
 import numpy as np
 from scipy import optimize
 
-from ._validation import finite_float, positive_int
+from .._util.validation import finite_float, positive_int
 
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
 
@@ -132,6 +132,8 @@ class Landscape:
     >>> [cp.kind for cp in ou.critical_points()]
     ['minimum']
     """
+
+    _skip_in_json = True  # an input, not a result: left out of JSON reports
 
     def __init__(self, grad: ArrayFunction, sigma: ArrayFunction, domain: Tuple[float, float],
                  loss: Optional[ArrayFunction] = None, hess: Optional[ArrayFunction] = None,

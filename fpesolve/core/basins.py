@@ -1,0 +1,64 @@
+r"""Basins of attraction of a 1D loss: the one definition every module uses.
+
+The minima of :math:`L` inside the domain, ordered by position, split the
+line into basins at the separating saddles: between two neighbouring minima
+the highest saddle (a local maximum of :math:`L`) separates them, and the
+outer basins end at the domain ends.  Basin :math:`k` is the interval
+``(edges[k], edges[k+1])`` around ``minima[k]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+import numpy as np
+
+from .landscape import CriticalPoint, Landscape
+
+__all__ = ["Basins", "basins"]
+
+
+@dataclass(frozen=True)
+class Basins:
+    """The minima of a landscape with their basins.
+
+    Attributes
+    ----------
+    minima : tuple of CriticalPoint
+        Interior minima, by position.
+    saddles : tuple of CriticalPoint
+        ``len(minima) - 1`` separating saddles, ``saddles[k]`` between
+        ``minima[k]`` and ``minima[k + 1]``.
+    edges : ndarray, shape (len(minima) + 1,)
+        Basin boundaries: the domain end, the separating saddles, the other end.
+    """
+
+    minima: Tuple[CriticalPoint, ...]
+    saddles: Tuple[CriticalPoint, ...]
+    edges: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.minima)
+
+    def index(self, x: float) -> int:
+        """The basin that contains ``x`` (a point on a separating saddle belongs to the left basin)."""
+        return int(np.clip(np.searchsorted(self.edges[1:-1], x, side="left"), 0, len(self.minima) - 1))
+
+    def intervals(self) -> Tuple[Tuple[float, float], ...]:
+        """``(lo, hi)`` of every basin."""
+        return tuple((float(lo), float(hi)) for lo, hi in zip(self.edges[:-1], self.edges[1:]))
+
+
+def basins(landscape: Landscape) -> Basins:
+    """The basins of attraction of ``landscape``'s minima (see the module docstring)."""
+    cps = landscape.critical_points()
+    minima = tuple(cp for cp in cps if cp.kind == "minimum")
+    separators = []
+    for left, right in zip(minima[:-1], minima[1:]):
+        between = [cp for cp in cps if cp.kind == "saddle" and left.x < cp.x < right.x]
+        separators.append(max(between, key=lambda cp: cp.loss))
+    a, b = landscape.domain
+    edges = np.array([a] + [s.x for s in separators] + [b], dtype=float)
+    edges.flags.writeable = False
+    return Basins(minima=minima, saddles=tuple(separators), edges=edges)

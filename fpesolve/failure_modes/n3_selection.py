@@ -1,0 +1,217 @@
+r"""Condition N3 (selection power): do the noise-to-curvature ratios differ across the minima?
+
+:func:`check_n3` reports :math:`\Sigma/H` at every minimum beside the exact basin
+probabilities of the stationary law.
+
+Exact and approximate quantities
+--------------------------------
+The stationary law is :math:`p \propto \Sigma^{-1}\exp(-(2/\tau)\Phi)`,
+:math:`\Phi = \int L'/\Sigma` (:mod:`fpesolve.core.stationary`, :math:`\tau = \eta`).
+:func:`check_n3` reports the exact basin probabilities (quadrature of
+:math:`p` between the saddles) beside the Laplace approximation
+
+.. math:: \pi_k \approx \frac{w_k}{\sum_j w_j}, \qquad
+          w_k = \sqrt{\frac{\pi\tau}{\Sigma_k H_k}}\;e^{-2\Phi(\theta_k)/\tau},
+
+which keeps the exact exponent :math:`\Phi(\theta_k)` and replaces each well
+by a Gaussian of variance :math:`\tau\Sigma_k/(2H_k)`.  The paper's reading
+of F3 drops the exponent difference as well; when :math:`\Sigma` varies along
+the path between the wells that difference does not vanish even with equal
+:math:`\Sigma/H`, and the exact law can select strongly although N3 fails —
+:class:`N3Result` then says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+from scipy.special import logsumexp
+
+from .._util.validation import positive_float, probability
+from ..core.landscape import Landscape
+from ..core.stationary import drift_integral
+from ._minima import _finite_or_none, _labels, _minima_and_basins
+
+__all__ = ['N3Minimum', 'N3Result', 'check_n3']
+
+
+@dataclass(frozen=True)
+class N3Minimum:
+    r"""One minimum in the N3 check.
+
+    Attributes
+    ----------
+    label : str
+        Well label (``"A"``, ``"B"`` for constructions) or ``min<k>``.
+    x, loss, H, Sigma : float
+        Position, :math:`L`, :math:`L''` and :math:`\Sigma` (per step) at the minimum.
+    ratio : float
+        :math:`\Sigma/H`.
+    probability, log_probability : float
+        Exact stationary probability of the basin and its natural log
+        (``probability`` underflows to 0 before ``log_probability`` does).
+    laplace_probability, log_laplace_probability : float
+        The Laplace approximation (module docstring) and its natural log.
+    """
+
+    label: str
+    x: float
+    loss: float
+    H: float
+    Sigma: float
+    ratio: float
+    probability: float
+    log_probability: float
+    laplace_probability: float
+    log_laplace_probability: float
+
+
+@dataclass(frozen=True)
+class N3Result:
+    r"""Condition N3 (selection power): do the ratios :math:`\Sigma/H` differ across the minima?
+
+    Attributes
+    ----------
+    holds : bool or None
+        ``True`` when the largest and smallest :math:`\Sigma/H` differ by more
+        than ``rtol`` (relative); ``None`` with a single minimum (nothing to select).
+    eta : float
+        Learning rate = temperature :math:`\tau` of the stationary law.
+    rtol : float
+        Relative tolerance of the comparison.
+    minima : tuple of N3Minimum
+    ratio_spread : float
+        :math:`\max(\Sigma/H)/\min(\Sigma/H) - 1`.
+    favoured : str
+        Label of the basin with the largest exact probability.
+    note : str
+        Where the exact law and the :math:`\Sigma/H` verdict disagree, or why
+        the check does not apply.
+    """
+
+    holds: Optional[bool]
+    eta: float
+    rtol: float
+    minima: Tuple[N3Minimum, ...]
+    ratio_spread: float
+    favoured: str
+    note: str
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        """Exact basin probabilities, in the order of the minima."""
+        return np.array([m.probability for m in self.minima])
+
+    def summary(self) -> str:
+        """A table of :math:`\\Sigma/H`, the exact and the Laplace basin probabilities, and the verdict."""
+        verdict = {True: "HOLDS", False: "VIOLATED", None: "not applicable"}[self.holds]
+        lines = [f"N3 selection power at eta = {self.eta:g}: {verdict} (Sigma/H spread {self.ratio_spread:.4g}, "
+                 f"rtol {self.rtol:g})",
+                 f"  {'minimum':>8s} {'x':>12s} {'L':>10s} {'H':>10s} {'Sigma':>10s} {'Sigma/H':>10s}"
+                 f" {'P exact':>12s} {'P Laplace':>12s}"]
+        for m in self.minima:
+            lines.append(f"  {m.label:>8s} {m.x:>+12.6g} {m.loss:>10.4g} {m.H:>10.4g} {m.Sigma:>10.4g} "
+                         f"{m.ratio:>10.4g} {_prob_text(m.probability, m.log_probability):>12s} "
+                         f"{_prob_text(m.laplace_probability, m.log_laplace_probability):>12s}")
+        if self.note:
+            lines.append("  note: " + self.note)
+        return "\n".join(lines)
+
+    __str__ = summary
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready values."""
+        return {"holds": self.holds, "eta": self.eta, "rtol": self.rtol, "ratio_spread": self.ratio_spread,
+                "favoured": self.favoured, "note": self.note,
+                "minima": [{"label": m.label, "x": m.x, "loss": m.loss, "H": m.H, "Sigma": m.Sigma,
+                            "Sigma_over_H": _finite_or_none(m.ratio), "probability": m.probability,
+                            "log_probability": _finite_or_none(m.log_probability),
+                            "laplace_probability": m.laplace_probability,
+                            "log_laplace_probability": _finite_or_none(m.log_laplace_probability)}
+                           for m in self.minima]}
+
+
+def _prob_text(p: float, log_p: float) -> str:
+    if p > 0.0 or not math.isfinite(log_p):
+        return f"{p:.6g}"
+    return f"1e{log_p / math.log(10.0):.1f}"
+
+
+def check_n3(landscape: Landscape, eta: float, *, rtol: float = 1e-3) -> N3Result:
+    r"""Check N3: the noise-to-curvature ratios :math:`\Sigma/H` differ across the minima.
+
+    Parameters
+    ----------
+    landscape : Landscape
+        Any landscape with :math:`\Sigma > 0` on its domain (a construction or your own).
+    eta : float
+        Learning rate :math:`\eta > 0` (the temperature :math:`\tau` of the stationary law).
+    rtol : float
+        N3 holds when :math:`\max(\Sigma/H)/\min(\Sigma/H) - 1 >` ``rtol``.
+        The default 1e-3 separates ratios that are equal by construction
+        (F3, equal to ~1e-10 after root finding) from any real difference.
+
+    Returns
+    -------
+    N3Result
+        :math:`\Sigma/H` per minimum, the exact basin probabilities of the
+        stationary density (log-space quadrature between the saddles) and
+        their Laplace approximation, and the verdict.
+
+    Raises
+    ------
+    ValueError
+        For ``eta <= 0``, ``rtol`` outside (0, 1), a landscape without
+        interior minimum, or (through the quadrature) :math:`\Sigma \le 0`.
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes.constructions import construction
+    >>> r = check_n3(construction("f3-equal-hessian"), 0.2)
+    >>> r.holds, round(float(r.probabilities[0]), 12)
+    (False, 0.5)
+    """
+    from ..core.passage import basin_probabilities
+
+    tau = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of the stationary law)")
+    rtol = probability(rtol, "rtol")
+    minima, _ = _minima_and_basins(landscape)
+    labels = _labels(landscape, minima)
+    hs = np.array([cp.hess for cp in minima])
+    sig = np.array([cp.sigma for cp in minima])
+    ratios = np.array([cp.sigma_over_hess for cp in minima])
+    if len(minima) == 1:
+        cp = minima[0]
+        only = N3Minimum(label=labels[0], x=cp.x, loss=cp.loss, H=cp.hess, Sigma=cp.sigma, ratio=ratios[0],
+                         probability=1.0, log_probability=0.0, laplace_probability=1.0, log_laplace_probability=0.0)
+        return N3Result(holds=None, eta=tau, rtol=rtol, minima=(only,), ratio_spread=0.0, favoured=labels[0],
+                        note="a single minimum: there is nothing for the noise to select between")
+    if np.any(sig <= 0) or np.any(hs <= 0):
+        raise ValueError(f"N3 needs Sigma > 0 and H > 0 at every minimum, got Sigma = {sig.tolist()} and "
+                         f"H = {hs.tolist()} at x = {[cp.x for cp in minima]}")
+    log_p = basin_probabilities(landscape, tau, log=True)
+    log_w = -(2.0 / tau) * drift_integral(landscape, np.array([cp.x for cp in minima])) \
+        + 0.5 * np.log(math.pi * tau / (sig * hs))
+    log_lap = log_w - logsumexp(log_w)
+    spread = float(ratios.max() / ratios.min() - 1.0)
+    holds = bool(spread > rtol)
+    rows = tuple(N3Minimum(label=lab, x=cp.x, loss=cp.loss, H=cp.hess, Sigma=cp.sigma, ratio=float(r),
+                           probability=float(np.exp(lp)), log_probability=float(lp),
+                           laplace_probability=float(np.exp(ll)), log_laplace_probability=float(ll))
+                 for lab, cp, r, lp, ll in zip(labels, minima, ratios, log_p, log_lap))
+    favoured = labels[int(np.argmax(log_p))]
+    uniform = math.log(1.0 / len(minima))
+    deviation = float(np.max(np.abs(log_p - uniform)))
+    note = ""
+    if not holds and deviation > 0.1:
+        note = (f"Sigma/H is equal at the minima, yet the exact stationary law is far from uniform "
+                f"(max |ln pi_k - ln(1/{len(minima)})| = {deviation:.3g}, favouring {favoured}): the selection "
+                f"comes from the exponent int L'/Sigma between the minima (Sigma varies along the path, or the "
+                f"losses differ), which a reading of Sigma/H at the minima alone does not see")
+    elif holds and deviation < 0.01:
+        note = ("Sigma/H differs, but the exact stationary law is nearly uniform over the basins at this eta: "
+                "the selection is weak here")
+    return N3Result(holds=holds, eta=tau, rtol=rtol, minima=rows, ratio_spread=spread, favoured=favoured, note=note)

@@ -1,0 +1,47 @@
+r"""Built-in per-sample gradient models whose numba kernels are cached on disk.
+
+:func:`simulate_sgd` runs any :class:`~fpesolve.sgd.ensemble.SampleGradients`;
+the models here use the package's own compiled kernels, so they cost no
+compilation in a new process.
+
+* :func:`two_well_gradients` — two samples :math:`\ell_{1,2}' = L' \pm s` with
+  the warped quartic double well and algebraic-sigmoid noise amplitude of
+  :func:`fpesolve.failure_modes.constructions.double_well`;
+* :func:`quadratic_gradients` — :math:`\ell_i' = h_i(\theta - c_i)`.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ._kernels import MODEL_QUADRATIC, MODEL_TWO_WELL, builtin_sample_grad
+from .ensemble import SampleGradients
+
+__all__ = ["two_well_gradients", "quadratic_gradients"]
+
+
+def two_well_gradients(loss_min: float, barrier: float, ell: float, alpha: float, beta: float, gamma: float,
+                       m: float, delta: float, centre: float = 0.0) -> SampleGradients:
+    r"""The two-sample double well :math:`\ell_{1,2}' = L' \pm s`.
+
+    With :math:`y = (\theta - c)/\ell`, :math:`u = \gamma + \alpha(\theta - c) + \beta\ell\sqrt{1+y^2}`,
+    :math:`L = L_0 + \Delta V (1 - u^2)^2` and :math:`s = m + \delta\,y/\sqrt{1+y^2}`.
+    """
+    params = np.array([MODEL_TWO_WELL, loss_min, barrier, centre, ell, alpha, beta, gamma, m, delta], dtype=float)
+    params.flags.writeable = False
+    return SampleGradients(func=builtin_sample_grad, params=params, n=2,
+                           description="two-well: l_1' = L' + s, l_2' = L' - s")
+
+
+def quadratic_gradients(hessians: Sequence[float], centres: Sequence[float]) -> SampleGradients:
+    r"""Quadratic samples :math:`\ell_i = \tfrac12 h_i (\theta - c_i)^2`, :math:`\ell_i' = h_i(\theta - c_i)`."""
+    h = np.asarray(hessians, dtype=float).ravel()
+    c = np.asarray(centres, dtype=float).ravel()
+    if h.shape != c.shape or h.size == 0:
+        raise ValueError(f"`hessians` and `centres` must be non-empty and of equal length, got {h.size} and {c.size}")
+    params = np.concatenate(([MODEL_QUADRATIC, h.size], h, c)).astype(float)
+    params.flags.writeable = False
+    return SampleGradients(func=builtin_sample_grad, params=params, n=h.size,
+                           description="quadratic: l_i' = h_i (x - c_i)")
