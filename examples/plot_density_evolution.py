@@ -36,7 +36,7 @@ fig, ax = plot_potential(double_well, [0.1, eta])
 # Evolve from the right minimum
 # -----------------------------
 # Times are continuous times :math:`t` (:math:`t/\eta` SGD iterations).
-fp = FokkerPlanck(double_well, tau=eta, grid=200)
+fp = FokkerPlanck(double_well, eta=eta, grid=200)
 times = np.linspace(0.0, 60.0, 121)
 evolution = fp.evolve(fp.point_mass(1.0), times, dt=0.05, positivity_start=10)
 print(evolution.summary().splitlines()[0])

@@ -44,7 +44,7 @@ for eta, e, k, p in zip(etas[::4], exact[::4], kramers[::4], paper[::4]):
 
 # %%
 # The N1 verdict at the paper's setting: start in B, ``T = 10^6`` iterations.
-n1 = check_n1(f1, f1.eta, f1.iterations, init=theta_b)
+n1 = check_n1(f1, f1.eta, f1.n_iterations, init=theta_b)
 print(n1.summary())
 
 # %%
@@ -52,7 +52,7 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
 ax1.plot(np.log10(etas), exact, "o-", label="exact MFPT B -> A")
 ax1.plot(np.log10(etas), kramers, "--", label="Eyring–Kramers")
 ax1.plot(np.log10(etas), paper, ":", color="k", label=r"paper: $\eta^{-1}e^{2\Delta V/(\Sigma_B\eta)}$")
-ax1.axhline(np.log10(f1.iterations), color="tab:red", lw=1, label="T = 10^6 iterations")
+ax1.axhline(np.log10(f1.n_iterations), color="tab:red", lw=1, label="T = 10^6 iterations")
 ax1.set_xlabel(r"$\log_{10}\eta$")
 ax1.set_ylabel(r"$\log_{10}$ escape iterations")
 ax1.set_title("F1: escape from the bad well B")

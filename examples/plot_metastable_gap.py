@@ -33,13 +33,13 @@ well = Landscape(grad=lambda x: x ** 3 - x, sigma=lambda x: 1 + 0.3 * np.tanh(x)
 grid = Grid.refined(-2.5, 2.5, 2000, [-1.0, 0.0, 1.0])
 taus = np.geomspace(1.0, 0.01, 21)
 gap, exact, kramers = [], [], []
-for tau in taus:
-    gap.append(spectral_gap(FokkerPlanck(well, tau, grid)).log10)
-    ab = mean_first_passage_time(well, tau, -1.0, 1.0)
-    ba = mean_first_passage_time(well, tau, 1.0, -1.0)
+for eta in taus:
+    gap.append(spectral_gap(FokkerPlanck(well, eta, grid)).log10)
+    ab = mean_first_passage_time(well, eta, -1.0, 1.0)
+    ba = mean_first_passage_time(well, eta, 1.0, -1.0)
     exact.append(np.logaddexp(-ab.log_time, -ba.log_time) / math.log(10))
-    kab = kramers_time(well, tau, -1.0, 1.0)
-    kba = kramers_time(well, tau, 1.0, -1.0)
+    kab = kramers_time(well, eta, -1.0, 1.0)
+    kba = kramers_time(well, eta, 1.0, -1.0)
     kramers.append(np.logaddexp(-kab.log10_time * math.log(10), -kba.log10_time * math.log(10)) / math.log(10))
 gap, exact, kramers = map(np.array, (gap, exact, kramers))
 
@@ -60,5 +60,5 @@ ax2.set_ylabel("ratio to the gap")
 ax2.legend()
 fig.tight_layout()
 print("tau      log10 gap     exact/gap    Kramers/gap")
-for tau, g, e, k in zip(taus[::4], gap[::4], exact[::4], kramers[::4]):
-    print(f"{tau:7.4f}  {g:12.6f}  {10 ** (e - g):10.6f}  {10 ** (k - g):10.6f}")
+for eta, g, e, k in zip(taus[::4], gap[::4], exact[::4], kramers[::4]):
+    print(f"{eta:7.4f}  {g:12.6f}  {10 ** (e - g):10.6f}  {10 ** (k - g):10.6f}")

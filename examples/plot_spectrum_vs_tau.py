@@ -26,7 +26,7 @@ well = Landscape(grad=lambda x: x ** 3 - x, sigma=lambda x: 1 + 0.3 * np.tanh(x)
                  name="double well")
 grid = Grid.refined(-2.5, 2.5, 1500, [-1.0, 0.0, 1.0])
 taus = np.geomspace(1.0, 0.01, 25)
-rates = np.array([spectrum(FokkerPlanck(well, tau, grid), 5, vectors=False).rates for tau in taus])
+rates = np.array([spectrum(FokkerPlanck(well, eta, grid), 5, vectors=False).rates for eta in taus])
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
@@ -43,5 +43,5 @@ ax2.set_ylabel("spectral gap $\\lambda_1$")
 ax2.set_title("the gap is exponential in $1/\\tau$")
 fig.tight_layout()
 print("tau      gap            lambda_2")
-for tau, r in zip(taus[::4], rates[::4]):
-    print(f"{tau:7.4f}  {r[0]:.6e}  {r[1]:.6f}")
+for eta, r in zip(taus[::4], rates[::4]):
+    print(f"{eta:7.4f}  {r[0]:.6e}  {r[1]:.6f}")

@@ -27,24 +27,24 @@ landscape = fs.Landscape(
 )
 print(landscape.summary())
 
-tau = 0.3
+eta = 0.3
 x = np.linspace(-2.5, 2.5, 801)
-closed_form = fs.stationary_density(landscape, tau, x)
+closed_form = fs.stationary_density(landscape, eta, x)
 
 # %%
 # The discrete stationary state on a coarse refined grid (40 cells)
 grid = fs.Grid.refined(-2.5, 2.5, 40, [cp.x for cp in landscape.critical_points()], strength=4.0)
-fp = fs.FokkerPlanck(landscape, tau, grid)
+fp = fs.FokkerPlanck(landscape, eta, grid)
 discrete = fp.stationary()
-exact_at_centres = fs.stationary_density(landscape, tau, grid.centres)
+exact_at_centres = fs.stationary_density(landscape, eta, grid.centres)
 exact_at_centres /= exact_at_centres @ grid.widths
 print("max relative difference at the centres:", np.max(np.abs(discrete / exact_at_centres - 1)))
-print("left-basin probability:", fs.stationary_mass(landscape, tau, -2.5, 0.0))
+print("left-basin probability:", fs.stationary_mass(landscape, eta, -2.5, 0.0))
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.5))
 ax1.plot(x, landscape.loss(x), color="0.3", label="$L$")
-ax1.plot(x, fs.effective_potential(landscape, tau, x) - fs.effective_potential(landscape, tau, 0.0),
+ax1.plot(x, fs.effective_potential(landscape, eta, x) - fs.effective_potential(landscape, eta, 0.0),
          label=r"$V_{\mathrm{eff}} - V_{\mathrm{eff}}(0)$")
 ax1.set_ylim(-0.6, 1.0)
 ax1.set_xlabel(r"$\theta$")

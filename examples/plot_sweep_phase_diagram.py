@@ -47,7 +47,7 @@ ITERATIONS = 2000
 
 
 def conditions_at(eta):
-    fp = FokkerPlanck(double_well, tau=eta, grid=160)
+    fp = FokkerPlanck(double_well, eta=eta, grid=160)
     t = eta * ITERATIONS  # continuous time reached by ITERATIONS steps of SGD
     p = fp.evolve(fp.point_mass(1.0), [t], dt=t / 400).densities[-1]
     tv = 0.5 * np.abs(p - fp.stationary()) @ fp.grid.widths

@@ -43,12 +43,12 @@ Conventions: the SDE is read in the Ito sense,
 times are continuous times ``t`` unless named ``iterations`` (``t / eta``).
 """
 
-from .core import (Basins, ConvergenceStudy, CriticalPoint, Discretization, Evolution, FokkerPlanck, Grid, GreenGap,
+from .core import (Basins, SampleGradients, ConvergenceStudy, CriticalPoint, Discretization, Evolution, FokkerPlanck, Grid, GreenGap,
                    EscapeTimes, FirstPassageTime, KramersTime, Landscape, MixingTime, PerSampleLosses, SpectralGap,
                    Spectrum, basin_probabilities, basins, convergence_study, discretize, effective_potential,
                    escape_times, green_gap, kramers_time, log_normalizer, mean_first_passage_time, mfpt_on_grid,
                    mixing_time, richardson, spectral_gap, stationary_density, stationary_mass, tv_distance)
-from .sgd import SampleGradients, SGDEnsemble, simulate_sgd
+from .sgd import SGDEnsemble, simulate_sgd
 from .labelnoise import (LabelNoiseSGDResult, SquaredLossModel, implicit_regularizer, noise_fixed_point,
                          regularization_strength, regularized_gradient, regularized_loss,
                          regularized_stationary_point, regularizer_from_eigenvalues, regularizer_gradient,
@@ -57,6 +57,9 @@ from .failure_modes import (Diagnosis, N1Result, N2Result, N3Result, N4Result, R
                             check_n1, check_n2, check_n3, check_n4, check_reparameterization, constructions, diagnose,
                             leave_one_out_gaps, lyapunov_exponent, stable_learning_rates)
 from .apps.sweep import SweepResult, parameter_grid, sweep
+from ._util.errors import (AccuracyWarning, ConvergenceError, CostLimitError, FpesolveError, FpesolveWarning,
+                           IllPosedError, PerformanceWarning)
+from ._util.progress import set_progress
 from ._legacy import install_module_aliases
 
 install_module_aliases()
@@ -79,4 +82,6 @@ __all__ = [
     "regularized_loss", "regularized_stationary_point", "regularizer_from_eigenvalues", "regularizer_gradient",
     "LabelNoiseSGDResult", "SquaredLossModel", "simulate_label_noise_sgd",
     "SweepResult", "parameter_grid", "sweep", "constructions",
+    "FpesolveError", "IllPosedError", "ConvergenceError", "CostLimitError", "FpesolveWarning", "AccuracyWarning",
+    "PerformanceWarning", "set_progress", "__version__",
 ]

@@ -20,7 +20,7 @@ from fpesolve.failure_modes import (check_n3, check_n4, check_reparameterization
 from fpesolve.failure_modes.constructions import construction
 
 
-def independent_basin_probabilities(land, tau, saddle):
+def independent_basin_probabilities(land, eta, saddle):
     """pi(left), pi(right) of the stationary law by ODE + quadrature (no code shared with fpesolve)."""
     a, b = land.domain
     mins = [cp.x for cp in land.minima()]
@@ -35,7 +35,7 @@ def independent_basin_probabilities(land, tau, saddle):
     ref = min(phi(m) for m in mins)          # scale at the deepest point of the exponent
 
     def density(t):
-        return math.exp(-(2.0 / tau) * (phi(t) - ref)) / float(land.sigma(np.array([t]))[0])
+        return math.exp(-(2.0 / eta) * (phi(t) - ref)) / float(land.sigma(np.array([t]))[0])
 
     masses = []
     for lo, hi, m in ((a, saddle, mins[0]), (saddle, b, mins[1])):
@@ -93,8 +93,11 @@ def test_diagnose_on_a_plain_landscape():
     assert diagnose(dw, eta=0.3, n_steps=10_000, gaps=[0.3, 0.1]).violated == ("N4",)
     no_gaps = diagnose(dw, eta=0.3, n_steps=10_000)
     assert no_gaps.status("N4").status == "not applicable" and "gaps" in no_gaps.status("N4").reason
-    proxy = diagnose(dw, eta=0.3, n_steps=10_000, gap_method="proxy", n_samples=100)
+    proxy = diagnose(dw, eta=0.3, n_steps=10_000, gap_method="proxy", n_samples=100, batch_size=1)
     assert proxy.n4.gaps == pytest.approx([cp.sigma / (cp.hess * 99) for cp in dw.minima()], rel=1e-12)
+    # a plain landscape does not know its batch size: the proxy (which needs it) says so instead of assuming B = 1
+    with pytest.raises(ValueError, match="needs the minibatch size.*pass `batch_size`"):
+        diagnose(dw, eta=0.3, n_steps=10_000, gap_method="proxy", n_samples=100)
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -154,8 +157,8 @@ def test_n3_f3_unequal_hessian_selects_although_ratios_are_equal():
 def test_laplace_approximation_error_is_first_order_in_tau():
     land = construction("healthy")
     errors = []
-    for tau in (0.01, 0.005, 0.0025):
-        r = check_n3(land, tau)
+    for eta in (0.01, 0.005, 0.0025):
+        r = check_n3(land, eta)
         errors.append(abs(r.minima[1].log_laplace_probability - r.minima[1].log_probability))
     # the Laplace error of a log probability is c tau + O(tau^2): halving tau halves it (measured 2.11, 2.05)
     assert 1.8 < errors[0] / errors[1] < 2.3 and 1.8 < errors[1] / errors[2] < 2.3
@@ -211,7 +214,7 @@ def test_n4_methods_and_verdicts():
     f4 = construction("f4")
     r = check_n4(f4)                                  # the construction's test loss
     assert r.method == "test-loss" and r.holds is False and r.correlation == pytest.approx(-1.0)
-    assert r.gaps == pytest.approx([f4.gaps["A"], f4.gaps["B"]], rel=1e-9)
+    assert r.gaps == pytest.approx([f4.generalization_gaps["A"], f4.generalization_gaps["B"]], rel=1e-9)
     assert "proxy" in r.note                           # the LOO proxy ranks the wells the other way
     proxy = check_n4(f4, method="proxy")
     assert proxy.holds is True
@@ -234,7 +237,9 @@ def test_n4_bad_input():
         check_n4(f4, method="leave-one-out")   # two samples: without one of them a well has no minimum
     plain = Landscape(grad=lambda x: x ** 3 - x, sigma=lambda x: 1 + 0.1 * x, domain=(-2.5, 2.5))
     with pytest.raises(ValueError, match="n_samples"):
-        check_n4(plain, method="proxy")
+        check_n4(plain, method="proxy", batch_size=1)
+    with pytest.raises(ValueError, match="batch_size"):
+        check_n4(plain, method="proxy", n_samples=10)
 
 
 # ---------------------------------------------------------------------------------------------- Prop. 5.1

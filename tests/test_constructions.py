@@ -115,10 +115,10 @@ def test_f2_quadratic_closed_forms():
 
 def test_gaps_and_test_loss():
     c = construction("f4")
-    for label, gap in c.gaps.items():
+    for label, gap in c.generalization_gaps.items():
         x = np.array([c.wells[label]])
         assert c.test_loss(x)[0] - c.loss(x)[0] == pytest.approx(gap, rel=1e-12)
-    assert c.gaps["A"] < c.gaps["B"] and c.documented[0].sigma > c.documented[2].sigma   # the reversal
+    assert c.generalization_gaps["A"] < c.generalization_gaps["B"] and c.documented[0].sigma > c.documented[2].sigma   # the reversal
 
 
 def test_batch_size_divides_sigma():

@@ -17,16 +17,16 @@ def double_well(tilt=0.0, amp=0.5, domain=(-2.5, 2.5)):
     return Landscape(grad=lambda x: x**3 - x + tilt, sigma=lambda x: 1 + amp * np.tanh(2 * x), domain=domain)
 
 
-def log_closed_form_at_centres(land, tau, grid):
+def log_closed_form_at_centres(land, eta, grid):
     """log of the closed form at the centres, normalised with the discrete mass sum p_i |c_i| = 1."""
-    logp = stationary_density(land, tau, grid.centres, log=True)
+    logp = stationary_density(land, eta, grid.centres, log=True)
     return logp - logsumexp(logp + np.log(grid.widths))
 
 
-def assert_same_density(fp, land, tau, rtol):
+def assert_same_density(fp, land, eta, rtol):
     """Compare in log space: an absolute error r in log p is a relative error r in p, and
     densities of 1e-300 (deep in a barrier) are compared as precisely as those of order 1."""
-    np.testing.assert_allclose(fp.stationary(log=True), log_closed_form_at_centres(land, tau, fp.grid),
+    np.testing.assert_allclose(fp.stationary(log=True), log_closed_form_at_centres(land, eta, fp.grid),
                                rtol=0, atol=rtol)
 
 
@@ -48,14 +48,14 @@ def test_discrete_stationary_equals_closed_form_non_uniform(n):
 
 
 @settings(max_examples=25, deadline=None)
-@given(tilt=st.floats(-0.3, 0.3), amp=st.floats(0.0, 0.9), tau=st.floats(0.05, 2.0), n=st.integers(20, 400),
+@given(tilt=st.floats(-0.3, 0.3), amp=st.floats(0.0, 0.9), eta=st.floats(0.05, 2.0), n=st.integers(20, 400),
        seed=st.integers(0, 2**31 - 1))
-def test_stationary_exact_on_random_grids(tilt, amp, tau, n, seed):
+def test_stationary_exact_on_random_grids(tilt, amp, eta, n, seed):
     """On any grid (random widths up to a factor 10 apart), at any Peclet number."""
     land = double_well(tilt, amp)
     widths = np.random.default_rng(seed).uniform(1.0, 10.0, n)
     grid = Grid.from_edges(-2.5 + 5.0 * np.concatenate(([0.0], np.cumsum(widths) / widths.sum())))
-    assert_same_density(FokkerPlanck(land, tau, grid), land, tau, rtol=1e-10)
+    assert_same_density(FokkerPlanck(land, eta, grid), land, eta, rtol=1e-10)
 
 
 def test_one_implicit_step_leaves_stationary_state_unchanged():
@@ -73,19 +73,19 @@ def test_one_implicit_step_leaves_stationary_state_unchanged():
 
 @pytest.mark.parametrize("k,m,s2", [(1.0, 0.3, 0.5), (0.4, 0.5, 1.0)])
 def test_jacobi_discrete_stationary_is_beta_at_centres(k, m, s2):
-    tau = 0.1
-    land = Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x * (1 - x) / tau, domain=(0.0, 1.0))
+    eta = 0.1
+    land = Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x * (1 - x) / eta, domain=(0.0, 1.0))
     grid = Grid.uniform(0.0, 1.0, 300)
-    p = FokkerPlanck(land, tau, grid).stationary()
+    p = FokkerPlanck(land, eta, grid).stationary()
     beta = stats.beta.pdf(grid.centres, 2 * k * m / s2, 2 * k * (1 - m) / s2)
     np.testing.assert_allclose(p, beta / (beta @ grid.widths), rtol=1e-10)
 
 
 def test_cir_discrete_stationary_is_gamma_at_centres():
-    k, m, s2, tau = 1.0, 1.0, 0.8, 0.2
-    land = Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x / tau, domain=(0.0, 10.0))
+    k, m, s2, eta = 1.0, 1.0, 0.8, 0.2
+    land = Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x / eta, domain=(0.0, 10.0))
     grid = Grid.uniform(0.0, 10.0, 400)
-    p = FokkerPlanck(land, tau, grid).stationary()
+    p = FokkerPlanck(land, eta, grid).stationary()
     gam = stats.gamma.pdf(grid.centres, 2 * k * m / s2, scale=s2 / (2 * k))
     np.testing.assert_allclose(p, gam / (gam @ grid.widths), rtol=1e-10)
 
@@ -202,7 +202,7 @@ def test_observed_temporal_order(method, order, start):
 # ------------------------------------------------------------------ bad input
 def test_bad_input_is_named():
     land = double_well()
-    with pytest.raises(ValueError, match="`tau`"):
+    with pytest.raises(ValueError, match="`eta`"):
         FokkerPlanck(land, 0.0, 50)
     with pytest.raises(ValueError, match="not inside the domain"):
         FokkerPlanck(land, TAU, Grid.uniform(-3, 3, 50))

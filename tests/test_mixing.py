@@ -54,9 +54,9 @@ def _dense_mixing_time(fp, m0_columns, eps, t_hi):
     return brentq(lambda t: d(t) - eps, 1e-9, t_hi, xtol=1e-12, rtol=1e-10)
 
 
-@pytest.mark.parametrize("make, tau", [(_ou, 1.0), (_well, 0.3)], ids=["OU", "double-well"])
-def test_worst_start_matches_dense_exponential_and_all_starts(make, tau):
-    fp = FokkerPlanck(make(), tau, 100)
+@pytest.mark.parametrize("make, eta", [(_ou, 1.0), (_well, 0.3)], ids=["OU", "double-well"])
+def test_worst_start_matches_dense_exponential_and_all_starts(make, eta):
+    fp = FokkerPlanck(make(), eta, 100)
     mt = mixing_time(fp)
     everything = mixing_time(fp, starts="all")
     # the default candidates (ends + critical points) find the same worst start as trying every cell

@@ -49,22 +49,22 @@ def _f1_landscape():
                      name="F1")
 
 
-def _reference_mfpt(tau, x0, y1, a=-2.5):
+def _reference_mfpt(eta, x0, y1, a=-2.5):
     """T = (2/tau) int_{x0}^{y1} e^{2U(y)/tau} int_a^y e^{-2U(z)/tau} / Sigma(z) dz dy by nested scipy quad."""
     def inner(y):
-        return integrate.quad(lambda z: math.exp(-2 * _potential(z) / tau) / _sigma(z), a, y,
+        return integrate.quad(lambda z: math.exp(-2 * _potential(z) / eta) / _sigma(z), a, y,
                               epsabs=0, epsrel=1e-13, limit=200)[0]
 
-    outer = integrate.quad(lambda y: math.exp(2 * _potential(y) / tau) * inner(y), x0, y1, epsabs=0,
+    outer = integrate.quad(lambda y: math.exp(2 * _potential(y) / eta) * inner(y), x0, y1, epsabs=0,
                            epsrel=1e-13, limit=200)[0]
-    return 2.0 / tau * outer
+    return 2.0 / eta * outer
 
 
 def test_quadrature_matches_independent_nested_quad():
     land = _well()
-    for tau, x0, y1 in ((0.5, -1.0, 1.0), (0.2, -1.5, 0.3), (0.1, -1.0, 1.0)):
-        t = mean_first_passage_time(land, tau, x0, y1)
-        assert t.time == pytest.approx(_reference_mfpt(tau, x0, y1), rel=1e-10)
+    for eta, x0, y1 in ((0.5, -1.0, 1.0), (0.2, -1.5, 0.3), (0.1, -1.0, 1.0)):
+        t = mean_first_passage_time(land, eta, x0, y1)
+        assert t.time == pytest.approx(_reference_mfpt(eta, x0, y1), rel=1e-10)
     # the mirror formula (target to the left, reflection at the right end) by symmetry of the formula
     mirrored = Landscape(grad=lambda x: -_sigma(-x) * ((-x) ** 3 - (-x)), sigma=lambda x: _sigma(-x),
                          domain=(-2.5, 2.5))
@@ -100,8 +100,8 @@ def test_grid_mfpt_solves_the_backward_equation():
 def test_monte_carlo_sde_estimate():
     # Euler-Maruyama, Ito: x += -L' dt + sqrt(tau Sigma dt) xi, until x >= 1; reflecting at the ends
     land = _well()
-    tau, dt, paths = 0.5, 2e-3, 4000
-    exact = mean_first_passage_time(land, tau, -1.0, 1.0).time
+    eta, dt, paths = 0.5, 2e-3, 4000
+    exact = mean_first_passage_time(land, eta, -1.0, 1.0).time
     rng = np.random.default_rng(20240501)
     x = np.full(paths, -1.0)
     hit = np.full(paths, np.nan)
@@ -109,7 +109,7 @@ def test_monte_carlo_sde_estimate():
     t = 0.0
     while alive.size and t < 60 * exact:
         xa = x[alive]
-        xa = xa - land.grad(xa) * dt + np.sqrt(tau * _sigma(xa) * dt) * rng.standard_normal(alive.size)
+        xa = xa - land.grad(xa) * dt + np.sqrt(eta * _sigma(xa) * dt) * rng.standard_normal(alive.size)
         xa = np.where(xa < -2.5, -5.0 - xa, xa)
         t += dt
         done = xa >= 1.0
@@ -127,9 +127,9 @@ def test_monte_carlo_sde_estimate():
 def test_kramers_approaches_exact_as_tau_shrinks():
     land = _well()
     errors = []
-    for tau in (0.1, 0.05, 0.025, 0.0125):
-        ex = mean_first_passage_time(land, tau, -1.0, 1.0)
-        kr = kramers_time(land, tau, -1.0, 1.0)
+    for eta in (0.1, 0.05, 0.025, 0.0125):
+        ex = mean_first_passage_time(land, eta, -1.0, 1.0)
+        kr = kramers_time(land, eta, -1.0, 1.0)
         errors.append(abs(ex.log10_time - kr.log10_time) * math.log(10))
     errors = np.array(errors)
     # |ln(T/T_K)| = O(tau): halving tau roughly halves it
@@ -142,11 +142,11 @@ def test_gap_equals_inverse_escape_times_in_the_continuum():
     # lambda_1 = 1/T_AB + 1/T_BA (1 + O(lambda_1/lambda_2)); here lambda_1 ~ 1e-10, so the identity is exact to
     # far below 1e-6; the grid gap is O(h^2), Richardson over N = 2000, 4000 brings it below 1e-7
     land = _well()
-    tau = 0.02
-    ab = mean_first_passage_time(land, tau, -1.0, 1.0)
-    ba = mean_first_passage_time(land, tau, 1.0, -1.0)
+    eta = 0.02
+    ab = mean_first_passage_time(land, eta, -1.0, 1.0)
+    ba = mean_first_passage_time(land, eta, 1.0, -1.0)
     fp_gap = math.exp(-ab.log_time) + math.exp(-ba.log_time)
-    gaps = [spectral_gap(FokkerPlanck(land, tau, n)).value for n in (1000, 2000, 4000)]
+    gaps = [spectral_gap(FokkerPlanck(land, eta, n)).value for n in (1000, 2000, 4000)]
     order = math.log2(abs(gaps[0] - gaps[1]) / abs(gaps[1] - gaps[2]))
     assert abs(order - 2) < 0.1
     assert abs(richardson(gaps[1], gaps[2]) / fp_gap - 1) <= 1e-6
@@ -155,15 +155,15 @@ def test_gap_equals_inverse_escape_times_in_the_continuum():
 
 def test_escape_times_and_basin_probabilities():
     land = _well()
-    tau = 0.1
-    esc = escape_times(land, tau)
+    eta = 0.1
+    esc = escape_times(land, eta)
     assert len(esc.minima) == 2 and len(esc.escapes) == 2
-    assert esc.escapes[0].exact.time == pytest.approx(mean_first_passage_time(land, tau, -1.0, 1.0).time,
+    assert esc.escapes[0].exact.time == pytest.approx(mean_first_passage_time(land, eta, -1.0, 1.0).time,
                                                       rel=1e-9)
     assert esc.basin_probabilities.sum() == pytest.approx(1.0, abs=1e-12)
-    np.testing.assert_allclose(basin_probabilities(land, tau), esc.basin_probabilities, rtol=1e-12)
+    np.testing.assert_allclose(basin_probabilities(land, eta), esc.basin_probabilities, rtol=1e-12)
     # the grid with an edge on the saddle x = 0: basin masses are midpoint sums of the exact density, O(h^2)
-    pis = [np.exp(FokkerPlanck(land, tau, n).discretization.log_stationary_mass) for n in (400, 800)]
+    pis = [np.exp(FokkerPlanck(land, eta, n).discretization.log_stationary_mass) for n in (400, 800)]
     errs = [abs(p[: p.size // 2].sum() - esc.basin_probabilities[0]) for p in pis]
     assert errs[1] < 1e-4 and errs[0] / errs[1] > 3.5
     assert "Kramers" in esc.summary()
@@ -193,7 +193,7 @@ def test_bad_input():
         mean_first_passage_time(land, 0.1, -3.0, 1.0)
     with pytest.raises(ValueError, match="`target`"):
         mean_first_passage_time(land, 0.1, -1.0, 7.0)
-    with pytest.raises(ValueError, match="`tau`"):
+    with pytest.raises(ValueError, match="`eta`"):
         mean_first_passage_time(land, -0.1, -1.0, 1.0)
     with pytest.raises(ValueError, match="downhill"):
         kramers_time(land, 0.1, -1.0, -2.0)

@@ -30,7 +30,7 @@ def test_backend_is_agg():
 
 
 def test_density_evolution_heat_map_and_basin_boundaries(double_well):
-    fp = FokkerPlanck(double_well, tau=0.3, grid=60)
+    fp = FokkerPlanck(double_well, eta=0.3, grid=60)
     evo = fp.evolve(fp.point_mass(-1.0), [0.0, 0.5, 1.0, 2.0], dt=0.05)
     fig, ax = plot_density_evolution(evo, double_well)
     assert isinstance(fig, matplotlib.figure.Figure)
@@ -68,10 +68,10 @@ def test_potential_curves_match_independent_quadrature(double_well):
     loss = x ** 4 / 4 - x ** 2 / 2
     np.testing.assert_allclose(ax.lines[0].get_ydata(), loss - loss.min(), atol=1e-14)
     # V_eff = int_0^x L'/Sigma + (tau/2) ln Sigma + const, by adaptive quadrature (tolerance 1e-12)
-    for line, tau in zip(ax.lines[1:], taus):
+    for line, eta in zip(ax.lines[1:], taus):
         ratio = lambda s: (s ** 3 - s) / (1.0 + 0.5 * np.tanh(2.0 * s))  # noqa: E731
         v = np.array([integrate.quad(ratio, 0.0, xi, epsabs=1e-13, epsrel=1e-13)[0] for xi in x])
-        v += 0.5 * tau * np.log(1.0 + 0.5 * np.tanh(2.0 * x))
+        v += 0.5 * eta * np.log(1.0 + 0.5 * np.tanh(2.0 * x))
         np.testing.assert_allclose(line.get_ydata(), v - v.min(), atol=1e-10)
     # minima and saddle markers
     assert len(ax.collections) == 2

@@ -12,12 +12,12 @@ from fpesolve.sgd.ensemble import SampleGradients, simulate_sgd
 from fpesolve.core.stationary import log_stationary_density, stationary_density
 
 
-def _bin_masses(land, tau, edges, order=20):
+def _bin_masses(land, eta, edges, order=20):
     """Exact stationary mass of each bin: Gauss-Legendre (order 20) on the closed-form density."""
     nodes, weights = np.polynomial.legendre.leggauss(order)
     h = np.diff(edges)
     pts = edges[:-1, None] + 0.5 * h[:, None] * (nodes[None, :] + 1.0)
-    p = stationary_density(land, tau, pts.ravel()).reshape(pts.shape)
+    p = stationary_density(land, eta, pts.ravel()).reshape(pts.shape)
     return 0.5 * h * (p @ weights)
 
 
@@ -55,15 +55,15 @@ def test_histogram_matches_fpe_stationary_density():
     assert np.sum((observed - strat_expected) ** 2 / strat_expected) > 10 * stats.chi2.isf(1e-3, edges.size - 2)
 
 
-def _exact_mfpt(land, tau, x0, b, n=40001):
+def _exact_mfpt(land, eta, x0, b, n=40001):
     """T = int_{x0}^{b} dy / (D(y) p(y)) int_a^y p(z) dz, D = tau Sigma / 2, reflecting at a (continuous time).
 
     Trapezoid rule on 40001 points (error O(h^2) ~ 1e-8 relative for this smooth integrand)."""
     a = land.domain[0]
     y = np.linspace(a, b, n)
-    p = np.exp(log_stationary_density(land, tau, y))
+    p = np.exp(log_stationary_density(land, eta, y))
     inner = np.concatenate(([0.0], np.cumsum(0.5 * (p[1:] + p[:-1]) * np.diff(y))))
-    f = inner / (0.5 * tau * land.sigma(y) * p)
+    f = inner / (0.5 * eta * land.sigma(y) * p)
     keep = y >= x0
     return np.trapezoid(f[keep], y[keep])
 

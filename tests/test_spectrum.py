@@ -34,33 +34,33 @@ def _mpmath_gap(fp, digits):
 
 
 # ------------------------------------------------------------------ processes with known spectra
-def _ornstein_uhlenbeck(h=1.5, tau=1.0):
+def _ornstein_uhlenbeck(h=1.5, eta=1.0):
     # L' = H x, Sigma = 1: lambda_n = n H; stationary std sqrt(tau/(2H)) = 0.58, domain +-10 makes the
     # truncation error of the fifth eigenvalue ~exp(-x^2 H/tau) ~ 1e-60
     land = Landscape(grad=lambda x: h * x, sigma=lambda x: np.ones_like(x), domain=(-10.0, 10.0), name="OU")
-    return land, tau, h * np.arange(1, 6)
+    return land, eta, h * np.arange(1, 6)
 
 
-def _jacobi(k=1.0, m=0.5, s2=0.5, tau=0.1):
+def _jacobi(k=1.0, m=0.5, s2=0.5, eta=0.1):
     # L' = k (x - m), tau Sigma = s2 x (1 - x) on [0, 1] (Wright-Fisher): lambda_n = n k + n (n-1) s2 / 2
-    land = Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x * (1.0 - x) / tau, domain=(0.0, 1.0),
+    land = Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x * (1.0 - x) / eta, domain=(0.0, 1.0),
                      name="Jacobi")
     n = np.arange(1, 6)
-    return land, tau, n * k + n * (n - 1) * s2 / 2.0
+    return land, eta, n * k + n * (n - 1) * s2 / 2.0
 
 
-def _cir(k=1.0, m=1.0, s2=1.0, tau=0.5):
+def _cir(k=1.0, m=1.0, s2=1.0, eta=0.5):
     # L' = k (x - m), tau Sigma = s2 x on [0, X]: lambda_n = n k; density x e^{-2x}, so X = 25 changes the
     # first five rates (Laguerre eigenfunctions of degree <= 5) by ~25^6 e^{-50} ~ 1e-13
-    land = Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x / tau, domain=(0.0, 25.0), name="CIR")
-    return land, tau, k * np.arange(1, 6)
+    land = Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x / eta, domain=(0.0, 25.0), name="CIR")
+    return land, eta, k * np.arange(1, 6)
 
 
 @pytest.mark.parametrize("process", [_ornstein_uhlenbeck, _jacobi, _cir], ids=["OU", "Jacobi", "CIR"])
 def test_first_five_rates_second_order_and_richardson(process):
-    land, tau, exact = process()
+    land, eta, exact = process()
     ns = [25_000, 50_000, 100_000]
-    rates = [spectrum(FokkerPlanck(land, tau, n), 5, vectors=False).rates for n in ns]
+    rates = [spectrum(FokkerPlanck(land, eta, n), 5, vectors=False).rates for n in ns]
     errors = [np.abs(r / exact - 1.0) for r in rates]
     orders = np.log2(errors[1] / errors[2])
     # the scheme is second order on a uniform grid: observed orders within 0.1 of 2
@@ -100,13 +100,13 @@ def test_absorbing_spectrum_matches_mpmath():
 def test_eigenvectors_ou_hermite():
     # OU eigenfunctions (observables) are Hermite polynomials: phi_1 ∝ x, phi_2 ∝ x^2 - v with
     # v = tau / (2H); right vectors are p * phi; pairing sum_i phi_j r_l |c_i| = delta_jl
-    land, tau, _ = _ornstein_uhlenbeck()
-    fp = FokkerPlanck(land, tau, Grid.uniform(-5.0, 5.0, 2000))
+    land, eta, _ = _ornstein_uhlenbeck()
+    fp = FokkerPlanck(land, eta, Grid.uniform(-5.0, 5.0, 2000))
     s = spectrum(fp, 3)
     x = fp.grid.centres
     pi = np.exp(fp.discretization.log_stationary_mass)
     bulk = pi > 1e-10 * pi.max()    # in the far tails phi = v / sqrt(pi) is rounding-dominated
-    v = tau / (2 * 1.5)
+    v = eta / (2 * 1.5)
     for phi, poly in ((s.observables[0], x), (s.observables[1], x ** 2 - v)):
         coef = (phi[bulk] @ poly[bulk]) / (poly[bulk] @ poly[bulk])
         # O(h^2) = 6e-6 discretisation error in the eigenfunction
@@ -131,8 +131,8 @@ def _double_well():
 def test_tiny_gaps_match_mpmath_dense_eigensolve():
     land = _double_well()
     seen = []
-    for tau in (0.5, 0.01, 0.003, 0.0013, 0.00075):
-        fp = FokkerPlanck(land, tau, 60)
+    for eta in (0.5, 0.01, 0.003, 0.0013, 0.00075):
+        fp = FokkerPlanck(land, eta, 60)
         gap = spectral_gap(fp)
         assert gap.route == "golub-kahan bisection"
         seen.append(gap.log10)
@@ -154,8 +154,8 @@ def test_gap_matches_first_passage_route_where_both_exist():
     # for two wells lambda_1 = 1/T_AB + 1/T_BA up to O(lambda_1/lambda_2); on the same chain both routes
     # must agree to 1e-6 once the gap is metastable (here to the rounding of |log gap| * eps as well)
     land = _double_well()
-    for tau in (0.02, 0.005, 0.002, 0.0009):
-        fp = FokkerPlanck(land, tau, 60)
+    for eta in (0.02, 0.005, 0.002, 0.0009):
+        fp = FokkerPlanck(land, eta, 60)
         a = spectral_gap(fp)
         b = spectral_gap(fp, route="first-passage")
         assert b.route.startswith("first-passage")
@@ -230,8 +230,8 @@ def test_metastable_eigenvectors_are_finite_where_representable():
 def test_green_gap_agrees_with_bisection_on_tiny_gaps():
     from fpesolve.core.green import green_gap
     seen = []
-    for tau, n in ((0.05, 60), (0.01, 300), (0.003, 60), (0.0013, 300), (0.00075, 60), (0.00075, 300)):
-        fp = FokkerPlanck(_double_well(), tau, n)
+    for eta, n in ((0.05, 60), (0.01, 300), (0.003, 60), (0.0013, 300), (0.00075, 60), (0.00075, 300)):
+        fp = FokkerPlanck(_double_well(), eta, n)
         ref = spectral_gap(fp)
         assert ref.route == "golub-kahan bisection"
         got = green_gap(fp)
@@ -257,8 +257,8 @@ def test_green_gap_below_float64_matches_first_passage_route():
 @pytest.mark.parametrize("n", [50, 400])
 def test_green_gap_on_ornstein_uhlenbeck(n):
     from fpesolve.core.green import green_gap
-    land, tau, exact = _ornstein_uhlenbeck()
-    fp = FokkerPlanck(land, tau, n)
+    land, eta, exact = _ornstein_uhlenbeck()
+    fp = FokkerPlanck(land, eta, n)
     got = green_gap(fp)
     assert got.converged and got.value == pytest.approx(spectral_gap(fp).value, rel=1e-12)
     assert got.value == pytest.approx(exact[0], rel=0.1)
@@ -269,8 +269,8 @@ def test_green_gap_on_ornstein_uhlenbeck(n):
 
 def test_green_gap_reports_non_convergence_and_bad_input():
     from fpesolve.core.green import green_gap
-    land, tau, _ = _ornstein_uhlenbeck()
-    fp = FokkerPlanck(land, tau, 50)
+    land, eta, _ = _ornstein_uhlenbeck()
+    fp = FokkerPlanck(land, eta, 50)
     once = green_gap(fp, max_iter=1)
     assert once.iterations == 1 and not once.converged and once.last_change == math.inf
     assert "NOT converged" in once.summary()
@@ -282,4 +282,4 @@ def test_green_gap_reports_non_convergence_and_bad_input():
     with pytest.raises(ValueError, match="`rtol`.*got 1.5"):
         green_gap(fp, rtol=1.5)
     with pytest.raises(ValueError, match="reflecting"):
-        green_gap(FokkerPlanck(land, tau, 50, "absorbing"))
+        green_gap(FokkerPlanck(land, eta, 50, "absorbing"))

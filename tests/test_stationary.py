@@ -11,65 +11,65 @@ def ou(h=2.0, s=1.5):
     return Landscape(grad=lambda x: h * x, sigma=lambda x: s + 0 * x, domain=(-4, 4), loss=lambda x: h * x**2 / 2)
 
 
-def jacobi(k, m, s2, tau):
+def jacobi(k, m, s2, eta):
     """L' = k (x - m), tau Sigma = s2 x (1 - x) on [0, 1]: Beta(2km/s2, 2k(1-m)/s2)."""
-    return Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x * (1 - x) / tau, domain=(0.0, 1.0))
+    return Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x * (1 - x) / eta, domain=(0.0, 1.0))
 
 
-def cir(k, m, s2, tau, top):
+def cir(k, m, s2, eta, top):
     """L' = k (x - m), tau Sigma = s2 x on [0, top]: Gamma(2km/s2, rate 2k/s2) truncated at top."""
-    return Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x / tau, domain=(0.0, top))
+    return Landscape(grad=lambda x: k * (x - m), sigma=lambda x: s2 * x / eta, domain=(0.0, top))
 
 
 def test_ou_is_gaussian_to_1e12():
-    tau, h, s = 0.5, 2.0, 1.5
-    var = tau * s / (2 * h)
+    eta, h, s = 0.5, 2.0, 1.5
+    var = eta * s / (2 * h)
     x = np.linspace(-1.5, 1.5, 41)
     # truncation of the Gaussian at +-4 (8 standard deviations) changes Z by < 1e-15
     exact = stats.norm.pdf(x, scale=np.sqrt(var))
-    np.testing.assert_allclose(stationary_density(ou(h, s), tau, x), exact, rtol=1e-12)
+    np.testing.assert_allclose(stationary_density(ou(h, s), eta, x), exact, rtol=1e-12)
 
 
 @pytest.mark.parametrize("k,m,s2", [(1.0, 0.3, 0.5), (0.4, 0.5, 1.0), (2.0, 0.7, 0.2)])
 def test_jacobi_gives_beta_law(k, m, s2):
-    tau = 0.1
+    eta = 0.1
     alpha, beta = 2 * k * m / s2, 2 * k * (1 - m) / s2
     x = np.array([1e-6, 1e-3, 0.1, 0.37, 0.5, 0.9, 0.999])
-    got = stationary_density(jacobi(k, m, s2, tau), tau, x)
+    got = stationary_density(jacobi(k, m, s2, eta), eta, x)
     # the (0.4, 0.5, 1.0) case has alpha = beta = 0.4 < 1: density singular at both ends
     np.testing.assert_allclose(got, stats.beta.pdf(x, alpha, beta), rtol=1e-11)
 
 
 def test_cir_gives_truncated_gamma_law():
-    k, m, s2, tau, top = 1.0, 1.0, 0.8, 0.2, 12.0
+    k, m, s2, eta, top = 1.0, 1.0, 0.8, 0.2, 12.0
     shape, rate = 2 * k * m / s2, 2 * k / s2
     x = np.array([1e-4, 0.1, 1.0, 3.0, 8.0])
     exact = stats.gamma.pdf(x, shape, scale=1 / rate) / stats.gamma.cdf(top, shape, scale=1 / rate)
-    np.testing.assert_allclose(stationary_density(cir(k, m, s2, tau, top), tau, x), exact, rtol=1e-11)
+    np.testing.assert_allclose(stationary_density(cir(k, m, s2, eta, top), eta, x), exact, rtol=1e-11)
 
 
 def test_ito_convention_carries_one_over_sigma():
     # L = x^2/2, Sigma = 1 + x^2: Ito gives p ∝ (1 + x^2)^(-1 - 1/tau); Stratonovich would give -1/2 - 1/tau
-    tau = 0.4
+    eta = 0.4
     land = Landscape(grad=lambda x: x, sigma=lambda x: 1 + x**2, domain=(-3, 3))
-    power = -1 - 1 / tau
+    power = -1 - 1 / eta
     mpmath = pytest.importorskip("mpmath")
     mpmath.mp.dps = 30
     z = float(mpmath.quad(lambda t: (1 + t * t) ** power, [-3, 0, 3]))
     x = np.linspace(-2.9, 2.9, 13)
-    np.testing.assert_allclose(stationary_density(land, tau, x), (1 + x**2) ** power / z, rtol=1e-12)
+    np.testing.assert_allclose(stationary_density(land, eta, x), (1 + x**2) ** power / z, rtol=1e-12)
     # and the solver's stationary state relaxes to it, not to the Stratonovich law
-    fp = FokkerPlanck(land, tau, Grid.uniform(-3, 3, 400))
+    fp = FokkerPlanck(land, eta, Grid.uniform(-3, 3, 400))
     late = fp.evolve(fp.point_mass(1.0), [40.0], method="backward-euler", dt=0.05).densities[-1]
-    ito = stationary_density(land, tau, fp.grid.centres)
-    strat = (1 + fp.grid.centres**2) ** (-0.5 - 1 / tau)
+    ito = stationary_density(land, eta, fp.grid.centres)
+    strat = (1 + fp.grid.centres**2) ** (-0.5 - 1 / eta)
     strat /= strat @ fp.grid.widths
     assert np.max(np.abs(late - ito)) < 1e-3 < np.max(np.abs(late - strat))
 
 
 def test_normalisation_and_effective_potential_at_large_exponent():
     # exponent 2/tau * barrier ~ 2500: p is ~1e-1000 between the wells but log p is ordinary
-    tau = 0.01
+    eta = 0.01
     land = Landscape(grad=lambda x: 100 * 4 * x * (x**2 - 1), sigma=lambda x: 8 + 0 * x, domain=(-2, 2))
     mpmath = pytest.importorskip("mpmath")
     mpmath.mp.dps = 30
@@ -79,29 +79,29 @@ def test_normalisation_and_effective_potential_at_large_exponent():
     exact = [float(mpmath.exp(-2500 * (mpmath.mpf(t) ** 2 - 1) ** 2) / 8 / z) for t in x]
     # conditioning: a relative error e in the exponent E = 2500 moves p by E*e; e ~ 1e-14 (sums of
     # ~100 panel integrals) allows 2.5e-11
-    np.testing.assert_allclose(stationary_density(land, tau, x), exact, rtol=3e-11)
-    logp0 = stationary_density(land, tau, 0.0, log=True)
+    np.testing.assert_allclose(stationary_density(land, eta, x), exact, rtol=3e-11)
+    logp0 = stationary_density(land, eta, 0.0, log=True)
     # p(0)/p(+-1) = exp(-(2/tau) * 100/8) = exp(-2500)
-    logp1 = stationary_density(land, tau, 1.0, log=True)
+    logp1 = stationary_density(land, eta, 1.0, log=True)
     assert logp1 - logp0 == pytest.approx(2500.0, rel=1e-12)
     # V_eff = int L'/Sigma + (tau/2) ln Sigma + const: differences are exact
-    v = effective_potential(land, tau, np.array([0.0, 1.0]))
+    v = effective_potential(land, eta, np.array([0.0, 1.0]))
     assert v[0] - v[1] == pytest.approx(100.0 / 8.0, rel=1e-12)
 
 
 def test_basin_mass_symmetry_and_total():
-    tau = 0.3
+    eta = 0.3
     land = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: 1 + 0 * x, domain=(-2.5, 2.5))
-    left = stationary_mass(land, tau, -2.5, 0.0)
-    right = stationary_mass(land, tau, 0.0, 2.5)
+    left = stationary_mass(land, eta, -2.5, 0.0)
+    right = stationary_mass(land, eta, 0.0, 2.5)
     assert left == pytest.approx(0.5, rel=1e-13)
     assert left + right == pytest.approx(1.0, rel=1e-13)
 
 
 def test_beta_mass_matches_incomplete_beta_function():
-    k, m, s2, tau = 1.0, 0.3, 0.5, 0.1
+    k, m, s2, eta = 1.0, 0.3, 0.5, 0.1
     alpha, beta = 2 * k * m / s2, 2 * k * (1 - m) / s2
-    got = stationary_mass(jacobi(k, m, s2, tau), tau, 0.0, 0.25)
+    got = stationary_mass(jacobi(k, m, s2, eta), eta, 0.0, 0.25)
     assert got == pytest.approx(special.betainc(alpha, beta, 0.25), rel=1e-11)
 
 
@@ -117,18 +117,18 @@ def _multiplicative_double_well(c=1.0, s0=1.0):
     """L' = 4c x (x^2 - 1), Sigma = s0 (1 + x^2): int L'/Sigma = (c/s0)(2x^2 - 4 ln(1 + x^2)) in closed form."""
     land = Landscape(grad=lambda x: 4 * c * x * (x**2 - 1), sigma=lambda x: s0 * (1 + x**2), domain=(-2.5, 2.5))
 
-    def log_density(t, tau, mp):
-        return -(2 / tau) * (c / s0) * (2 * t**2 - 4 * mp.log(1 + t**2)) - mp.log(s0 * (1 + t**2))
+    def log_density(t, eta, mp):
+        return -(2 / eta) * (c / s0) * (2 * t**2 - 4 * mp.log(1 + t**2)) - mp.log(s0 * (1 + t**2))
     return land, log_density
 
 
-@pytest.mark.parametrize("tau", [0.001, 0.01])
-def test_histogram_bins_of_double_well_sum_to_one(tau):
+@pytest.mark.parametrize("eta", [0.001, 0.01])
+def test_histogram_bins_of_double_well_sum_to_one(eta):
     from fpesolve.failure_modes.constructions import double_well
     land = double_well(2, 2, 1, 3, 0.05)
     a, b = land.domain
     edges = np.linspace(a, b, 101)
-    logm = np.array([stationary_mass(land, tau, lo, hi, log=True) for lo, hi in zip(edges[:-1], edges[1:])])
+    logm = np.array([stationary_mass(land, eta, lo, hi, log=True) for lo, hi in zip(edges[:-1], edges[1:])])
     assert np.all(np.isfinite(logm))  # the end bins are ~1e-300 and below at tau = 0.001
     assert abs(np.exp(logm).sum() - 1.0) < 1e-12
 
@@ -136,21 +136,21 @@ def test_histogram_bins_of_double_well_sum_to_one(tau):
 @pytest.mark.parametrize("centre", [-0.4472135954999579, 0.4472135954999579, 0.3, -0.6, 0.0])
 def test_narrow_bin_of_double_well_equals_sum_over_its_split(centre):
     from fpesolve.failure_modes.constructions import double_well
-    land, tau = double_well(2, 2, 1, 3, 0.05), 0.01
+    land, eta = double_well(2, 2, 1, 3, 0.05), 0.01
     lo, hi = centre - 5e-4, centre + 5e-4
-    whole = stationary_mass(land, tau, lo, hi, log=True)
+    whole = stationary_mass(land, eta, lo, hi, log=True)
     cut = np.linspace(lo, hi, 11)
-    parts = [stationary_mass(land, tau, x, y, log=True) for x, y in zip(cut[:-1], cut[1:])]
+    parts = [stationary_mass(land, eta, x, y, log=True) for x, y in zip(cut[:-1], cut[1:])]
     assert abs(whole - np.logaddexp.reduce(parts)) < 1e-12
 
 
-@pytest.mark.parametrize("tau", [0.02, 0.1])
-def test_narrow_bins_against_high_precision_quadrature(tau):
+@pytest.mark.parametrize("eta", [0.02, 0.1])
+def test_narrow_bins_against_high_precision_quadrature(eta):
     mpmath = pytest.importorskip("mpmath")
     land, log_density = _multiplicative_double_well()
     with mpmath.workdps(30):
         def dens(t):
-            return mpmath.exp(log_density(t, tau, mpmath))
+            return mpmath.exp(log_density(t, eta, mpmath))
         # Gauss–Legendre on many pieces: near the ends the density falls by e^70 and more across one bin,
         # which mpmath's default tanh-sinh on the whole bin does not resolve
         z = mpmath.quad(dens, mpmath.linspace(-2.5, 2.5, 161), method="gauss-legendre")
@@ -158,20 +158,20 @@ def test_narrow_bins_against_high_precision_quadrature(tau):
                 (-2.5, -2.499), (2.4, 2.5), (1.7, 1.7001)]
         for lo, hi in bins:
             exact = mpmath.quad(dens, mpmath.linspace(lo, hi, 33), method="gauss-legendre") / z
-            got = stationary_mass(land, tau, lo, hi, log=True)
+            got = stationary_mass(land, eta, lo, hi, log=True)
             assert abs(got - float(mpmath.log(exact))) < 1e-12 + 1e-14 * abs(got), (lo, hi)
 
 
 def test_many_narrow_bins_sum_to_one_and_match_quadrature_one_by_one():
     mpmath = pytest.importorskip("mpmath")
-    tau = 0.05
+    eta = 0.05
     land, log_density = _multiplicative_double_well()
     edges = np.linspace(-2.5, 2.5, 101)
-    logm = np.array([stationary_mass(land, tau, lo, hi, log=True) for lo, hi in zip(edges[:-1], edges[1:])])
+    logm = np.array([stationary_mass(land, eta, lo, hi, log=True) for lo, hi in zip(edges[:-1], edges[1:])])
     assert abs(np.exp(logm).sum() - 1.0) < 1e-12
     with mpmath.workdps(30):
         def dens(t):
-            return mpmath.exp(log_density(t, tau, mpmath))
+            return mpmath.exp(log_density(t, eta, mpmath))
         ref = [mpmath.quad(dens, mpmath.linspace(lo, hi, 9), method="gauss-legendre")
                for lo, hi in zip(edges[:-1], edges[1:])]
         logz = mpmath.log(mpmath.fsum(ref))
@@ -183,9 +183,9 @@ def test_many_narrow_bins_sum_to_one_and_match_quadrature_one_by_one():
 def test_narrow_bins_at_singular_ends_match_incomplete_beta(lo, hi):
     # alpha = beta = 0.4: the density is singular at both ends
     mpmath = pytest.importorskip("mpmath")
-    k, m, s2, tau = 0.4, 0.5, 1.0, 0.1
+    k, m, s2, eta = 0.4, 0.5, 1.0, 0.1
     alpha, beta = 2 * k * m / s2, 2 * k * (1 - m) / s2
-    got = stationary_mass(jacobi(k, m, s2, tau), tau, lo, hi)
+    got = stationary_mass(jacobi(k, m, s2, eta), eta, lo, hi)
     with mpmath.workdps(30):
         exact = float(mpmath.betainc(alpha, beta, lo, hi, regularized=True))
     assert got == pytest.approx(exact, rel=1e-12)
@@ -193,9 +193,9 @@ def test_narrow_bins_at_singular_ends_match_incomplete_beta(lo, hi):
 
 # ----------------------------------------------------------------- bad input
 def test_tau_must_be_positive():
-    with pytest.raises(ValueError, match="`tau` must be a finite positive number, got -0.1"):
+    with pytest.raises(ValueError, match="`eta` must be a finite positive number, got -0.1"):
         stationary_density(ou(), -0.1, 0.0)
-    with pytest.raises(ValueError, match="`tau`"):
+    with pytest.raises(ValueError, match="`eta`"):
         stationary_density(ou(), float("nan"), 0.0)
 
 

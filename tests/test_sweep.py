@@ -66,7 +66,7 @@ def _check(result):
     assert result.to_records() == _expected_rows()
     failed = result.failed
     assert len(failed) == 4 and all(row["eta"] == -0.1 for row in failed)
-    assert all("`tau` must be a finite positive number, got -0.1" in row["error"] for row in failed)
+    assert all("`eta` must be a finite positive number, got -0.1" in row["error"] for row in failed)
 
 
 def test_parameter_grid_cartesian_order_and_lists():
@@ -94,7 +94,7 @@ def test_same_table_with_process_pool_and_thread_pool():
 def test_same_table_on_dask_local_cluster():
     distributed = pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed "
                                                                     "(pip install '.[dist]')")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) \
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)\
             as cluster, distributed.Client(cluster) as client:
         _check(sweep(left_mass, GRID, executor=client.get_executor(), progress=False))
         # the Client itself is accepted and a lambda works (dask uses cloudpickle)

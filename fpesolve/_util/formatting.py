@@ -58,10 +58,9 @@ def to_jsonable(obj: Any) -> Any:
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set)):
         return [to_jsonable(v) for v in obj]
-    for method in ("to_dict", "as_dict"):
-        func = getattr(obj, method, None)
-        if callable(func):
-            return to_jsonable(func())
+    to_dict = getattr(obj, "to_dict", None)
+    if callable(to_dict):
+        return to_jsonable(to_dict())
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         # fields holding matrices (eigenvectors, densities over time), landscapes or grids are left out
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)

@@ -335,12 +335,12 @@ def _stationary_arguments(parser: argparse.ArgumentParser) -> None:
     _add_output(parser)
 
 
-def _modes(landscape, tau: float):
+def _modes(landscape, eta: float):
     """Maxima and minima of the stationary density: zeros of L' + (tau/2) Sigma' (Ito)."""
     from ..core.landscape import Landscape
 
     def grad(x):
-        return landscape.grad(x) + 0.5 * tau * landscape.sigma_grad(x)
+        return landscape.grad(x) + 0.5 * eta * landscape.sigma_grad(x)
 
     shifted = Landscape(grad=grad, sigma=landscape.sigma, domain=landscape.domain, loss=lambda x: np.zeros_like(x),
                         hess=lambda x: np.zeros_like(x), name=landscape.name)
@@ -358,7 +358,7 @@ def _run_stationary(args: argparse.Namespace) -> int:
     if args.list:
         return _list_names()
     landscape = _landscape_of(_target_or_list(args), f"{args.landscape!r}")
-    tau = _tau(args)
+    eta = _tau(args)
     from ..core.basins import basins as basins_of
     from ..core.stationary import log_normalizer, stationary_density, stationary_mass
 
@@ -367,16 +367,16 @@ def _run_stationary(args: argparse.Namespace) -> int:
     found = basins_of(landscape)
     basins = []
     for minimum, (lo, hi) in zip(found.minima, found.intervals()):
-        log_mass = stationary_mass(landscape, tau, lo, hi, log=True)
+        log_mass = stationary_mass(landscape, eta, lo, hi, log=True)
         basins.append({"minimum": minimum.x, "lo": lo, "hi": hi,
                        "mass": math.exp(log_mass), "log_mass": log_mass})
-    log_z = log_normalizer(landscape, tau)
-    modes = _modes(landscape, tau)
-    data = {"landscape": landscape.name, "domain": [a, b], "eta": tau,
+    log_z = log_normalizer(landscape, eta)
+    modes = _modes(landscape, eta)
+    data = {"landscape": landscape.name, "domain": [a, b], "eta": eta,
             "critical_points": [dict(dataclasses.asdict(cp), sigma_over_hess=cp.sigma_over_hess) for cp in cps],
             "log_normalizer": log_z, "basins": basins, "modes": modes}
     lines = [landscape.summary(), "",
-             f"stationary density at eta = tau = {tau:g} (closed form, Ito): log Z = {log_z:.12g}",
+             f"stationary density at eta = {eta:g} (closed form, Ito): log Z = {log_z:.12g}",
              "basin probabilities (split at the saddles):"]
     for basin in basins:
         where = f"minimum x={basin['minimum']:+.6g}" if basin["minimum"] is not None else "no minimum"
@@ -387,10 +387,10 @@ def _run_stationary(args: argparse.Namespace) -> int:
     if args.out:
         from .plotting import plot_potential
         fig, (ax1, ax2) = _new_figure(2)
-        plot_potential(landscape, tau, ax=ax1)
+        plot_potential(landscape, eta, ax=ax1)
         inset = 1e-3 * (b - a)
         x = np.linspace(a + inset, b - inset, 600)
-        ax2.plot(x, stationary_density(landscape, tau, x), color="C0", label=rf"$p(\theta)$, $\eta={tau:g}$")
+        ax2.plot(x, stationary_density(landscape, eta, x), color="C0", label=rf"$p(\theta)$, $\eta={eta:g}$")
         for cut in found.edges[1:-1]:
             ax2.axvline(cut, color="grey", linestyle="--", linewidth=1.0)
         ax2.set_xlabel(r"$\theta$")
@@ -421,11 +421,11 @@ def _run_spectrum(args: argparse.Namespace) -> int:
     if args.list:
         return _list_names()
     landscape = load_landscape(_spec(args))
-    tau = _tau(args)
+    eta = _tau(args)
     from .._util.validation import positive_int
     k = positive_int(args.k, "k")
     from ..core.fokker_planck import FokkerPlanck
-    fp = FokkerPlanck(landscape, tau, _grid_for(landscape, args.n))
+    fp = FokkerPlanck(landscape, eta, _grid_for(landscape, args.n))
     spectrum_func = _require("fpesolve.core.spectrum", "spectrum")
     try:
         wants_vectors = "vectors" in inspect.signature(spectrum_func).parameters
@@ -433,16 +433,16 @@ def _run_spectrum(args: argparse.Namespace) -> int:
         wants_vectors = False
     result = spectrum_func(fp, k, vectors=False) if wants_vectors else spectrum_func(fp, k)
     rates = getattr(result, "rates", result)
-    data = {"landscape": landscape.name, "eta": tau, "n": fp.grid.n, "k": k, "rates": rates}
+    data = {"landscape": landscape.name, "eta": eta, "n": fp.grid.n, "k": k, "rates": rates}
     if not isinstance(result, np.ndarray):
         data["result"] = result
-    text = _summary_text(result) if not isinstance(result, np.ndarray) else \
+    text = _summary_text(result) if not isinstance(result, np.ndarray) else\
         "\n".join(f"lambda_{i + 1} = {r:.12g}" for i, r in enumerate(rates))
-    _emit(args, f"{landscape.name} at eta = {tau:g} on {fp.grid!r}\n{text}", data)
+    _emit(args, f"{landscape.name} at eta = {eta:g} on {fp.grid!r}\n{text}", data)
     if args.out:
         from .plotting import plot_spectrum
         fig, ax = _new_figure()
-        plot_spectrum(result, ax=ax, label=rf"{landscape.name}, $\eta={tau:g}$")
+        plot_spectrum(result, ax=ax, label=rf"{landscape.name}, $\eta={eta:g}$")
         _save(fig, args.out, args)
     return 0
 
@@ -489,7 +489,7 @@ def _run_mfpt(args: argparse.Namespace) -> int:
     if args.list:
         return _list_names()
     landscape = load_landscape(_spec(args))
-    tau = _tau(args)
+    eta = _tau(args)
     minima = [cp.x for cp in landscape.minima()]
     x0 = args.x0 if args.x0 is not None else (minima[0] if minima else None)
     if x0 is None:
@@ -503,9 +503,9 @@ def _run_mfpt(args: argparse.Namespace) -> int:
         target = after[0]
     target = landscape.contains(target, "to")
     mfpt = _require("fpesolve.core.passage", "mean_first_passage_time")
-    result = mfpt(landscape, tau, x0, target)
-    data = {"landscape": landscape.name, "eta": tau, "from": x0, "to": target, "result": result}
-    _emit(args, f"{landscape.name} at eta = {tau:g}: first passage {x0:+.6g} -> {target:+.6g}\n"
+    result = mfpt(landscape, eta, x0, target)
+    data = {"landscape": landscape.name, "eta": eta, "from": x0, "to": target, "result": result}
+    _emit(args, f"{landscape.name} at eta = {eta:g}: first passage {x0:+.6g} -> {target:+.6g}\n"
                 f"{_summary_text(result)}", data)
     return 0
 

@@ -26,6 +26,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .._util.validation import as_1d_float_array
+from .._util.deprecation import renamed_keyword
 
 __all__ = ["plot_density_evolution", "plot_potential", "plot_spectrum", "plot_phase_diagram",
            "PHASE_COLOURS"]
@@ -121,7 +122,8 @@ def plot_density_evolution(evolution: Any, landscape: Any = None, ax=None, log: 
 
 
 # ---------------------------------------------------------------------------- potentials
-def plot_potential(landscape: Any, tau: Union[float, Sequence[float]], x: Optional[np.ndarray] = None,
+@renamed_keyword("tau", "eta")
+def plot_potential(landscape: Any, eta: Union[float, Sequence[float]], x: Optional[np.ndarray] = None,
                    ax=None, n: int = 400, mark_critical: bool = True) -> Tuple[Any, Any]:
     r"""The loss :math:`L` and the effective potential :math:`V_{\mathrm{eff}}` on one axis.
 
@@ -138,8 +140,8 @@ def plot_potential(landscape: Any, tau: Union[float, Sequence[float]], x: Option
     Parameters
     ----------
     landscape : Landscape
-    tau : float or sequence of float
-        Temperature(s) :math:`\tau = \eta`; one :math:`V_{\mathrm{eff}}` curve per value.
+    eta : float or sequence of float
+        Learning rate(s) :math:`\eta` (the diffusion's temperature); one :math:`V_{\mathrm{eff}}` curve per value.
     x : array_like, optional
         Points inside the domain; default ``n`` points spanning the domain
         with a small inset from the ends.
@@ -156,9 +158,9 @@ def plot_potential(landscape: Any, tau: Union[float, Sequence[float]], x: Option
     """
     from ..core.stationary import effective_potential
 
-    taus = np.atleast_1d(np.asarray(tau, dtype=float))
+    taus = np.atleast_1d(np.asarray(eta, dtype=float))
     if taus.ndim != 1 or taus.size == 0:
-        raise ValueError(f"`tau` must be a number or a 1D sequence of numbers, got {tau!r}")
+        raise ValueError(f"`eta` must be a number or a 1D sequence of numbers, got {eta!r}")
     if x is None:
         a, b = landscape.domain
         inset = 1e-3 * (b - a)

@@ -294,7 +294,7 @@ def _barrier(landscape, x_min: float, x_saddle: float) -> float:
 
 def _diagnose(construction, eta: float, settings: _Settings, x0: Optional[float] = None):
     from ..failure_modes.diagnosis import diagnose
-    return diagnose(construction, eta, construction.iterations, x0=x0, grid=settings.grid)
+    return diagnose(construction, eta, construction.n_iterations, x0=x0, grid=settings.grid)
 
 
 def _log_basin_probabilities(diagnosis) -> np.ndarray:
@@ -360,7 +360,7 @@ def _plot_points(landscape, n: int = 1500) -> np.ndarray:
     a, b = landscape.domain
     inset = 1e-4 * (b - a)
     parts = [np.linspace(a + inset, b - inset, n)]
-    for x in getattr(landscape, "wells", {}).values():
+    for x in landscape.wells.values():
         parts.append(np.clip(np.linspace(x - 1.0, x + 1.0, 600), a + inset, b - inset))
     return np.unique(np.concatenate(parts))
 
@@ -432,7 +432,7 @@ def reproduce_f1(quick: bool = True, out: Optional[str] = None, *, progress: boo
     t0 = time.perf_counter()
     s = _Settings(quick, progress)
     c = construction("f1")
-    eta, T = c.eta, c.iterations
+    eta, T = c.eta, c.n_iterations
     A, S, B = _critical(c)
     rows: List[ClaimRow] = []
     checks: List[Check] = []
@@ -579,7 +579,7 @@ def reproduce_f2(quick: bool = True, out: Optional[str] = None, *, progress: boo
     rows.append(ClaimRow("stable learning rates {Lambda < 0}", f"(0, {paper_eta_c:.6g})", intervals, None,
                          "zeros of |1 - 18 eta| |1 - 2 eta| = 1; the stable set is not an interval", compare=""))
     if closed:
-        err = max(abs(a - b) for a, b in zip(sorted(sset.crossings), closed)) if len(sset.crossings) == len(closed) \
+        err = max(abs(a - b) for a, b in zip(sorted(sset.crossings), closed)) if len(sset.crossings) == len(closed)\
             else math.inf
         checks.append(Check(f"numerical zeros of Lambda {['%.12g' % v for v in sset.crossings]} equal the closed "
                             f"forms to 1e-12 (max diff {err:.2g})", err < 1e-12))

@@ -4,7 +4,7 @@ spectra, first passage, mixing).  It knows nothing of SGD simulation or of the
 papers' conditions.
 """
 
-from .landscape import CriticalPoint, Landscape, PerSampleLosses
+from .landscape import CriticalPoint, Landscape, PerSampleLosses, SampleGradients
 from .grid import Grid
 from .basins import Basins, basins
 from .stationary import (drift_increments, drift_integral, effective_potential, log_normalizer,
@@ -19,7 +19,7 @@ from .passage import (Escape, EscapeTimes, FirstPassageTime, GridFirstPassage, K
                       escape_times, kramers_time, mean_first_passage_time, mfpt_on_grid)
 from .mixing import MixingTime, mixing_time, tv_distance
 
-__all__ = ["CriticalPoint", "Landscape", "PerSampleLosses", "Grid", "Basins", "basins", "drift_increments",
+__all__ = ["CriticalPoint", "Landscape", "PerSampleLosses", "SampleGradients", "Grid", "Basins", "basins", "drift_increments",
            "drift_integral", "effective_potential", "log_normalizer", "log_stationary_density", "stationary_density",
            "stationary_mass", "Discretization", "discretize", "Evolution", "FokkerPlanck", "ConvergenceStudy",
            "convergence_study", "richardson", "SpectralGap", "Spectrum", "spectral_gap", "spectrum", "GreenGap",

@@ -27,6 +27,7 @@ from scipy.special import logsumexp
 
 from . import _solver_kernels as _kernels
 from .._util.validation import positive_float
+from .._util.deprecation import renamed_keyword
 from .grid import Grid
 from .landscape import Landscape
 from .stationary import drift_increments
@@ -53,7 +54,8 @@ class Discretization:
     Attributes
     ----------
     grid : Grid
-    tau : float
+    eta : float
+        The learning rate (the diffusion's temperature :math:`\\tau = \\eta`).
     boundary : (str, str)
     phi_increments : ndarray, shape (N-1,)
         :math:`d_i = \\Phi_{i+1} - \\Phi_i = (2/\\tau)\\int_{x_i}^{x_{i+1}} L'/\\Sigma`.
@@ -72,7 +74,7 @@ class Discretization:
     """
 
     grid: Grid
-    tau: float
+    eta: float
     boundary: Tuple[str, str]
     phi_increments: np.ndarray
     diffusion: np.ndarray
@@ -92,7 +94,7 @@ class Discretization:
         return total
 
 
-def _boundary_out_rate(landscape: Landscape, tau: float, grid: Grid, diffusion: np.ndarray, side: str) -> float:
+def _boundary_out_rate(landscape: Landscape, eta: float, grid: Grid, diffusion: np.ndarray, side: str) -> float:
     a, b = landscape.domain
     if side == "left":
         end, cell, pts = a, 0, np.array([a, grid.centres[0]])
@@ -103,14 +105,15 @@ def _boundary_out_rate(landscape: Landscape, tau: float, grid: Grid, diffusion: 
         raise ValueError(f"an absorbing {side} end needs Sigma > 0 there, but Sigma({end!r}) = {sigma_end!r}; "
                          f"use a reflecting end or move the domain end inward")
     h = abs(grid.centres[cell] - end)
-    d = (2.0 / tau) * float(drift_increments(landscape, pts)[0])  # Phi(right) - Phi(left)
+    d = (2.0 / eta) * float(drift_increments(landscape, pts)[0])  # Phi(right) - Phi(left)
     # the flux leaves through the end: from centre to an end where q = 0
     z = -d if side == "left" else d
     return float(np.exp(_kernels.log_bernoulli(z) + np.log(diffusion[cell]) - np.log(h) - np.log(grid.widths[cell])))
 
 
-def discretize(landscape: Landscape, tau: float, grid: Grid, boundary: BoundarySpec = "reflecting") -> Discretization:
-    """Assemble the Scharfetter–Gummel rates for ``landscape`` at temperature ``tau`` on ``grid``.
+@renamed_keyword("tau", "eta")
+def discretize(landscape: Landscape, eta: float, grid: Grid, boundary: BoundarySpec = "reflecting") -> Discretization:
+    """Assemble the Scharfetter–Gummel rates for ``landscape`` at learning rate ``eta`` on ``grid``.
 
     Raises
     ------
@@ -118,23 +121,23 @@ def discretize(landscape: Landscape, tau: float, grid: Grid, boundary: BoundaryS
         For ``tau <= 0``, a grid outside the domain, or :math:`\\Sigma` not
         positive and finite at a cell centre.
     """
-    tau = positive_float(tau, "tau", "tau is the learning rate eta of the SGD diffusion")
+    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     if not isinstance(grid, Grid):
         raise TypeError(f"`grid` must be a fpesolve.Grid, got {type(grid).__name__}")
     grid.check_inside(landscape.domain, repr(landscape.name))
     sides = parse_boundary(boundary)
     x = grid.centres
     sigma = landscape.checked_sigma(x)
-    diffusion = 0.5 * tau * sigma
-    d = (2.0 / tau) * drift_increments(landscape, x)
+    diffusion = 0.5 * eta * sigma
+    d = (2.0 / eta) * drift_increments(landscape, x)
     log_up = np.empty(grid.n - 1)
     log_down = np.empty(grid.n - 1)
     _kernels.scharfetter_gummel_rates(d, diffusion, np.diff(x), grid.widths, log_up, log_down)
     out = np.zeros(grid.n)
     if sides[0] == "absorbing":
-        out[0] = _boundary_out_rate(landscape, tau, grid, diffusion, "left")
+        out[0] = _boundary_out_rate(landscape, eta, grid, diffusion, "left")
     if sides[1] == "absorbing":
-        out[-1] = _boundary_out_rate(landscape, tau, grid, diffusion, "right")
+        out[-1] = _boundary_out_rate(landscape, eta, grid, diffusion, "right")
     log_pi = np.concatenate(([0.0], np.cumsum(-d))) - np.log(diffusion) + np.log(grid.widths)
     log_pi -= logsumexp(log_pi)
     for arr in (d, diffusion, log_up, log_down, out, log_pi):
@@ -142,6 +145,6 @@ def discretize(landscape: Landscape, tau: float, grid: Grid, boundary: BoundaryS
     up, down = np.exp(log_up), np.exp(log_down)
     up.flags.writeable = False
     down.flags.writeable = False
-    return Discretization(grid=grid, tau=tau, boundary=sides, phi_increments=d, diffusion=diffusion,
+    return Discretization(grid=grid, eta=eta, boundary=sides, phi_increments=d, diffusion=diffusion,
                           log_up=log_up, log_down=log_down, up=up, down=down, out=out,
                           log_stationary_mass=log_pi)

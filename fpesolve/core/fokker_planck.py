@@ -15,6 +15,7 @@ from typing import Callable, Optional, Sequence, Union
 import numpy as np
 from scipy import sparse
 
+from .._util.deprecation import renamed_keyword
 from .discretize import BoundarySpec, Discretization, discretize
 from .evolve import Evolution, evolve_masses
 from .grid import Grid
@@ -29,8 +30,9 @@ class FokkerPlanck:
     Parameters
     ----------
     landscape : Landscape
-    tau : float
-        Temperature :math:`\\tau = \\eta` (the learning rate), > 0.
+    eta : float
+        The learning rate :math:`\\eta > 0`, which is also the temperature
+        :math:`\\tau = \\eta` of the diffusion.
     grid : Grid or int
         The grid, or a number of cells for a uniform grid on the landscape's domain.
     boundary : {"reflecting", "absorbing"} or (left, right)
@@ -42,26 +44,27 @@ class FokkerPlanck:
     >>> import numpy as np
     >>> from fpesolve import FokkerPlanck, Grid, Landscape
     >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: 1 + 0.5 * np.tanh(2 * x), domain=(-2.5, 2.5))
-    >>> fp = FokkerPlanck(dw, tau=0.3, grid=Grid.uniform(-2.5, 2.5, 200))
+    >>> fp = FokkerPlanck(dw, eta=0.3, grid=Grid.uniform(-2.5, 2.5, 200))
     >>> p = fp.stationary()
     >>> bool(abs(p @ fp.grid.widths - 1) < 1e-14)
     True
     """
 
-    def __init__(self, landscape: Landscape, tau: float, grid: Union[Grid, int],
+    @renamed_keyword("tau", "eta")
+    def __init__(self, landscape: Landscape, eta: float, grid: Union[Grid, int],
                  boundary: BoundarySpec = "reflecting") -> None:
         if not isinstance(landscape, Landscape):
             raise TypeError(f"`landscape` must be a fpesolve.Landscape, got {type(landscape).__name__}")
         if isinstance(grid, (int, np.integer)):
             grid = Grid.uniform(*landscape.domain, int(grid))
         self.landscape = landscape
-        self.discretization: Discretization = discretize(landscape, tau, grid, boundary)
+        self.discretization: Discretization = discretize(landscape, eta, grid, boundary)
         self.grid: Grid = self.discretization.grid
-        self.tau: float = self.discretization.tau
+        self.eta: float = self.discretization.eta
         self.boundary = self.discretization.boundary
 
     def __repr__(self) -> str:
-        return (f"FokkerPlanck(landscape={self.landscape.name!r}, tau={self.tau!r}, grid={self.grid!r}, "
+        return (f"FokkerPlanck(landscape={self.landscape.name!r}, eta={self.eta!r}, grid={self.grid!r}, "
                 f"boundary={self.boundary!r})")
 
     # ------------------------------------------------------------------ generator

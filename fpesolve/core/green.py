@@ -183,7 +183,7 @@ def green_gap(fp, max_iter: int = 200, rtol: float = 1e-14) -> GreenGap:
         norm2 = float(pi @ (u * u))                       # <G g, G g> / e^(2 scale)
         if not (overlap > 0.0 and norm2 > 0.0 and math.isfinite(norm2)):
             raise ValueError(f"green_gap lost the iterate at iteration {iterations} (overlap {overlap!r}); "
-                             f"the generator of {fp.landscape.name!r} may be degenerate at this tau")
+                             f"the generator of {fp.landscape.name!r} may be degenerate at this eta")
         # Rayleigh-type quotient <Gg, Gg> / <g, Gg> -> 1/lambda_1 from below
         new_log_gap = -(scale + math.log(norm2) - math.log(overlap))
         if iterations > 1:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import optimize
@@ -29,7 +29,7 @@ from .._util.validation import finite_float, positive_int
 
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
 
-__all__ = ["Landscape", "CriticalPoint", "PerSampleLosses"]
+__all__ = ["Landscape", "CriticalPoint", "PerSampleLosses", "SampleGradients"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,54 @@ class PerSampleLosses:
         return values
 
 
+@dataclass(frozen=True)
+class SampleGradients:
+    """numba-compilable per-sample gradients, for Monte Carlo SGD (:func:`fpesolve.simulate_sgd`).
+
+    Attributes
+    ----------
+    func : numba dispatcher
+        ``func(x: float, i: int, params: float64[::1]) -> float``, the gradient
+        :math:`\\ell_i'(x)` of sample ``i`` (``0 <= i < n``); decorate it with
+        ``@numba.njit``.
+    params : ndarray
+        Float parameters passed to every call (use an empty array if none).
+    n : int
+        Number of samples.
+    description : str
+        A label for summaries.
+
+    Examples
+    --------
+    >>> import numba, numpy as np
+    >>> @numba.njit
+    ... def grad(x, i, p):
+    ...     return p[i] * x          # l_i = p_i x^2 / 2
+    >>> sg = SampleGradients(grad, np.array([18.0, 2.0]), n=2)
+    >>> sg.evaluate(1.0).tolist()
+    [18.0, 2.0]
+    """
+
+    func: Callable
+    params: np.ndarray
+    n: int
+    description: str = ""
+
+    def __post_init__(self):
+        if not callable(self.func):
+            raise TypeError(f"`func` must be a numba-compiled function func(x, i, params), got {self.func!r}")
+        params = np.ascontiguousarray(np.atleast_1d(np.asarray(self.params, dtype=float)))
+        if params.ndim != 1:
+            raise ValueError(f"`params` must be a 1D float array, got shape {params.shape}")
+        params.flags.writeable = False
+        object.__setattr__(self, "params", params)
+        object.__setattr__(self, "n", positive_int(self.n, "n"))
+
+    def evaluate(self, x: float) -> np.ndarray:
+        """All ``n`` per-sample gradients at ``x`` (compiles ``func`` if needed)."""
+        return np.array([self.func(float(x), i, self.params) for i in range(self.n)])
+
+
 def _central_difference(func: ArrayFunction, x: np.ndarray) -> np.ndarray:
     """Second-order central difference of ``func`` with a step near the optimum."""
     step = np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(x))
@@ -123,6 +171,25 @@ class Landscape:
     samples : PerSampleLosses, optional
         The per-sample losses when the landscape is a finite sum (filled in by
         :meth:`from_samples`); the SGD simulators use them.
+    batch_size : int, optional
+        The minibatch size ``B`` that :math:`\Sigma` was divided by (set by
+        :meth:`from_samples`; ``None`` when :math:`\Sigma` was given directly).
+        Computations that need ``B`` (N2, the N4 proxy, minibatch SGD) read it
+        from here and say so when it is missing.
+    replacement : bool, optional
+        Whether minibatches are drawn with replacement (set by :meth:`from_samples`).
+    sample_gradients : SampleGradients, optional
+        numba per-sample gradients for fast Monte Carlo SGD on this landscape.
+    wells : mapping of str to float, optional
+        Labels of minima (e.g. ``{"A": -1.0, "B": 1.0}``) used in reports and
+        accepted as ``init=`` by the SGD simulator.
+
+    Attributes
+    ----------
+    domain, name, samples, batch_size, replacement, sample_gradients, wells
+        As given.
+    n_samples : int or None
+        Number of per-sample losses (``None`` without ``samples``).
 
     Examples
     --------
@@ -138,7 +205,9 @@ class Landscape:
     def __init__(self, grad: ArrayFunction, sigma: ArrayFunction, domain: Tuple[float, float],
                  loss: Optional[ArrayFunction] = None, hess: Optional[ArrayFunction] = None,
                  sigma_grad: Optional[ArrayFunction] = None, name: str = "landscape",
-                 samples: Optional[PerSampleLosses] = None) -> None:
+                 samples: Optional[PerSampleLosses] = None, batch_size: Optional[int] = None,
+                 replacement: Optional[bool] = None, sample_gradients: Optional[SampleGradients] = None,
+                 wells: Optional[Mapping[str, float]] = None) -> None:
         if not callable(grad):
             raise TypeError(f"`grad` must be a callable, got {grad!r}")
         if not callable(sigma):
@@ -158,7 +227,18 @@ class Landscape:
         self._loss = loss
         self._hess = hess
         self._sigma_grad = sigma_grad
-        self.samples = samples
+        if samples is not None and not isinstance(samples, PerSampleLosses):
+            raise TypeError(f"`samples` must be a fpesolve.PerSampleLosses, got {type(samples).__name__}")
+        self.samples: Optional[PerSampleLosses] = samples
+        self.batch_size: Optional[int] = None if batch_size is None else positive_int(batch_size, "batch_size")
+        if self.batch_size is not None and samples is not None and self.batch_size > samples.n:
+            raise ValueError(f"`batch_size` = {self.batch_size} exceeds the number of samples n = {samples.n}")
+        self.replacement: Optional[bool] = None if replacement is None else bool(replacement)
+        if sample_gradients is not None and not isinstance(sample_gradients, SampleGradients):
+            raise TypeError(f"`sample_gradients` must be a fpesolve.SampleGradients, got "
+                            f"{type(sample_gradients).__name__}")
+        self.sample_gradients: Optional[SampleGradients] = sample_gradients
+        self.wells: Dict[str, float] = {str(k): finite_float(v, f"wells[{k!r}]") for k, v in (wells or {}).items()}
         self.derivative_sources = {
             "loss": "closed form" if loss is not None else "quadrature of grad from the domain midpoint",
             "hess": "closed form" if hess is not None else "central finite differences of grad",
@@ -205,6 +285,11 @@ class Landscape:
         if self._sigma_grad is not None:
             return self._call(self._sigma_grad, x, "sigma_grad")
         return _central_difference(self.sigma, np.asarray(x, dtype=float))
+
+    @property
+    def n_samples(self) -> Optional[int]:
+        """Number of per-sample losses, or ``None`` when the landscape is not a finite sum."""
+        return None if self.samples is None else self.samples.n
 
     def checked_sigma(self, x) -> np.ndarray:
         """:math:`\\Sigma(x)`, raising ``ValueError`` where it is not finite and positive."""
@@ -364,7 +449,8 @@ class Landscape:
             def hess(x):
                 return per_sample.evaluate("hessians", np.atleast_1d(x).ravel()).mean(axis=0).reshape(np.shape(x))
 
-        return cls(grad=grad, sigma=sigma, domain=domain, loss=loss, hess=hess, name=name, samples=per_sample)
+        return cls(grad=grad, sigma=sigma, domain=domain, loss=loss, hess=hess, name=name, samples=per_sample,
+                   batch_size=batch_size, replacement=replacement)
 
     @classmethod
     def from_model(cls, outputs: ArrayFunction, output_grads: ArrayFunction, labels: Sequence[float],

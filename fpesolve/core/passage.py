@@ -40,6 +40,7 @@ from scipy.special import logsumexp
 
 from .._util.formatting import float_from_log10, format_log10
 from .._util.validation import positive_float
+from .._util.deprecation import renamed_keyword
 from .basins import basins
 from .landscape import CriticalPoint, Landscape
 from .quadrature import gauss_legendre, graded_panels
@@ -64,9 +65,9 @@ class FirstPassageTime:
     Attributes
     ----------
     start, target : float
-    tau, eta : float
-        Temperature of the diffusion and the learning rate used to convert to
-        iterations (``eta = tau`` unless given).
+    eta : float
+        The learning rate (also the temperature of the diffusion); times in
+        iterations are the continuous times divided by it.
     log_time : float
         Natural log of the time (``-inf`` when start == target).
     log10_time : float
@@ -82,7 +83,6 @@ class FirstPassageTime:
 
     start: float
     target: float
-    tau: float
     eta: float
     log_time: float
     log10_time: float
@@ -93,17 +93,17 @@ class FirstPassageTime:
 
     def summary(self) -> str:
         """One line with the time in both units."""
-        return (f"mean first-passage time {self.start:.6g} -> {self.target:.6g} at tau = {self.tau:g}: "
+        return (f"mean first-passage time {self.start:.6g} -> {self.target:.6g} at eta = {self.eta:g}: "
                 f"t = {_fmt_log10(self.log10_time)} (log10 {self.log10_time:.10g}), "
                 f"{_fmt_log10(self.log10_iterations)} iterations at eta = {self.eta:g} [{self.method}]")
 
     __str__ = summary
 
 
-def _passage(start: float, target: float, tau: float, eta: float, log_time: float, method: str) -> FirstPassageTime:
+def _passage(start: float, target: float, eta: float, log_time: float, method: str) -> FirstPassageTime:
     log10 = log_time / _LN10
     log10_it = log10 - math.log10(eta)
-    return FirstPassageTime(start=float(start), target=float(target), tau=tau, eta=eta, log_time=float(log_time),
+    return FirstPassageTime(start=float(start), target=float(target), eta=eta, log_time=float(log_time),
                             log10_time=float(log10), time=_log10_to_float(log10), log10_iterations=float(log10_it),
                             iterations=_log10_to_float(log10_it), method=method)
 
@@ -128,7 +128,6 @@ class KramersTime:
 
     minimum: CriticalPoint
     saddle: CriticalPoint
-    tau: float
     eta: float
     log_prefactor: float
     exponent: float
@@ -184,7 +183,6 @@ class EscapeTimes:
         For each neighbouring pair both directions, left-to-right first.
     """
 
-    tau: float
     eta: float
     minima: Tuple[CriticalPoint, ...]
     boundaries: np.ndarray = field(repr=False)
@@ -194,7 +192,7 @@ class EscapeTimes:
 
     def summary(self) -> str:
         """A table of basins and escape times."""
-        lines = [f"Basins at tau = {self.tau:g} (eta = {self.eta:g})",
+        lines = [f"Basins at eta = {self.eta:g}",
                  f"{'minimum x':>12s} {'Sigma/H':>10s} {'log10 P(basin)':>16s} {'P(basin)':>12s}"]
         for m, lp, p in zip(self.minima, self.log_basin_probabilities, self.basin_probabilities):
             lines.append(f"{m.x:12.6g} {m.sigma_over_hess:10.4g} {lp / _LN10:16.8g} {p:12.4e}")
@@ -232,7 +230,7 @@ def _mirror(landscape: Landscape) -> Landscape:
                      domain=(-b, -a), name=f"mirror of {landscape.name}")
 
 
-def _panel_edges(landscape: Landscape, tau: float, x0: float, y1: float, variation: float) -> Tuple[np.ndarray,
+def _panel_edges(landscape: Landscape, eta: float, x0: float, y1: float, variation: float) -> Tuple[np.ndarray,
                                                                                                      np.ndarray]:
     """Edges on [a, y1] and the exact increments of g across them."""
     a, b = landscape.domain
@@ -240,7 +238,7 @@ def _panel_edges(landscape: Landscape, tau: float, x0: float, y1: float, variati
     crit = [cp.x for cp in landscape.critical_points() if a < cp.x < y1]
     edges = np.unique(np.concatenate((base[base < y1], [x0, y1], crit)))
     for _ in range(40):
-        inc = -(2.0 / tau) * drift_increments(landscape, edges)
+        inc = -(2.0 / eta) * drift_increments(landscape, edges)
         pieces = np.ceil(np.abs(inc) / variation).astype(np.int64)
         pieces[0] = 1  # the panel touching the domain end may hold an integrable end singularity of g
         if np.all(pieces <= 1):
@@ -250,19 +248,19 @@ def _panel_edges(landscape: Landscape, tau: float, x0: float, y1: float, variati
             new.append(np.linspace(edges[i], edges[i + 1], min(int(pieces[i]), 4096) + 1)[:-1])
         edges = np.unique(np.concatenate(new + [[edges[-1]]]))
     raise RuntimeError(f"the first-passage quadrature could not resolve the exponent of {landscape.name!r} at "
-                       f"tau = {tau!r}; report this landscape")
+                       f"eta = {eta!r}; report this landscape")
 
 
-def _log_mfpt_right(landscape: Landscape, tau: float, x0: float, y1: float, variation: float = 6.0,
+def _log_mfpt_right(landscape: Landscape, eta: float, x0: float, y1: float, variation: float = 6.0,
                     order: int = 20) -> float:
     """ln T(x0 -> y1) for y1 > x0 with reflection at the left domain end."""
-    edges, inc = _panel_edges(landscape, tau, x0, y1, variation)
+    edges, inc = _panel_edges(landscape, eta, x0, y1, variation)
     t, w = gauss_legendre(order)
     mat = _integration_matrix(order)
     half = 0.5 * np.diff(edges)
     nodes = (0.5 * (edges[:-1] + edges[1:]))[:, None] + half[:, None] * t[None, :]
     flat = nodes.ravel()
-    gprime = (-(2.0 / tau) * landscape.checked_grad(flat) / landscape.checked_sigma(flat)).reshape(nodes.shape)
+    gprime = (-(2.0 / eta) * landscape.checked_grad(flat) / landscape.checked_sigma(flat)).reshape(nodes.shape)
     g_edges = np.concatenate(([0.0], np.cumsum(inc)))
     g = g_edges[:-1, None] + half[:, None] * (gprime @ mat.T)
     h = g - np.log(landscape.checked_sigma(flat)).reshape(nodes.shape)
@@ -277,11 +275,12 @@ def _log_mfpt_right(landscape: Landscape, tau: float, x0: float, y1: float, vari
         raise RuntimeError("non-positive partial integral in the first-passage quadrature; report this landscape")
     log_f = np.logaddexp(log_before[outer, None], peak[outer, None] + np.log(partial))
     terms = -g[outer] + log_f + np.log(half[outer, None] * w[None, :])
-    return math.log(2.0 / tau) + float(logsumexp(terms))
+    return math.log(2.0 / eta) + float(logsumexp(terms))
 
 
-def mean_first_passage_time(landscape: Landscape, tau: float, start: float, target: float,
-                            eta: Optional[float] = None, panel_variation: float = 6.0,
+@renamed_keyword("tau", "eta")
+def mean_first_passage_time(landscape: Landscape, eta: float, start: float, target: float,
+                            panel_variation: float = 6.0,
                             order: int = 20) -> FirstPassageTime:
     r"""Exact mean first-passage time from ``start`` to ``target`` (1D quadrature in log space).
 
@@ -293,12 +292,10 @@ def mean_first_passage_time(landscape: Landscape, tau: float, start: float, targ
     Parameters
     ----------
     landscape : Landscape
-    tau : float
-        Temperature :math:`\tau = \eta`.
+    eta : float
+        Learning rate :math:`\eta > 0` (the diffusion's temperature :math:`\tau = \eta`).
     start, target : float
         Points of the closed domain.
-    eta : float, optional
-        Learning rate for the conversion to iterations (default ``tau``).
     panel_variation : float
         Largest change of the exponent :math:`g` across one quadrature panel.
     order : int
@@ -320,8 +317,7 @@ def mean_first_passage_time(landscape: Landscape, tau: float, start: float, targ
     >>> round(T.log10_time, 3), round(K.log10_time, 3)
     (22.366, 22.362)
     """
-    tau = positive_float(tau, "tau", "tau is the learning rate eta of the SGD diffusion")
-    eta = tau if eta is None else positive_float(eta, "eta")
+    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     if not isinstance(landscape, Landscape):
         raise TypeError(f"`landscape` must be a fpesolve.Landscape, got {type(landscape).__name__}")
     x0 = landscape.contains(start, "start")
@@ -330,10 +326,10 @@ def mean_first_passage_time(landscape: Landscape, tau: float, start: float, targ
     if y1 == x0:
         log_t = -math.inf
     elif y1 > x0:
-        log_t = _log_mfpt_right(landscape, tau, x0, y1, variation, order)
+        log_t = _log_mfpt_right(landscape, eta, x0, y1, variation, order)
     else:
-        log_t = _log_mfpt_right(_mirror(landscape), tau, -x0, -y1, variation, order)
-    return _passage(x0, y1, tau, eta, log_t, "exact quadrature (log space)")
+        log_t = _log_mfpt_right(_mirror(landscape), eta, -x0, -y1, variation, order)
+    return _passage(x0, y1, eta, log_t, "exact quadrature (log space)")
 
 
 # ---------------------------------------------------------------------------------------------- Kramers
@@ -347,8 +343,8 @@ def _basin_minimum(landscape: Landscape, x: float) -> CriticalPoint:
     return min(inside, key=lambda m: abs(m.x - x))
 
 
-def kramers_time(landscape: Landscape, tau: float, start: float, target: float,
-                 eta: Optional[float] = None) -> KramersTime:
+@renamed_keyword("tau", "eta")
+def kramers_time(landscape: Landscape, eta: float, start: float, target: float) -> KramersTime:
     r"""Eyring–Kramers estimate of the escape time from the basin of ``start`` toward ``target``.
 
     .. math:: T_K = \frac{2\pi}{\sqrt{H_a|H_s|}}\sqrt{\frac{\Sigma(s)}{\Sigma(a)}}
@@ -368,8 +364,7 @@ def kramers_time(landscape: Landscape, tau: float, start: float, target: float,
         If no saddle separates the basin of ``start`` from ``target`` (a
         downhill passage: Kramers does not apply).
     """
-    tau = positive_float(tau, "tau", "tau is the learning rate eta of the SGD diffusion")
-    eta = tau if eta is None else positive_float(eta, "eta")
+    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     x0 = landscape.contains(start, "start")
     y1 = landscape.contains(target, "target")
     first = _basin_minimum(landscape, x0)
@@ -391,7 +386,7 @@ def kramers_time(landscape: Landscape, tau: float, start: float, target: float,
         for m in seen_minima:
             pts = np.array(sorted((m.x, cp.x)))
             integral = float(drift_increments(landscape, pts)[0]) * (1.0 if cp.x > m.x else -1.0)
-            exponent = (2.0 / tau) * integral
+            exponent = (2.0 / eta) * integral
             if best is None or exponent > best[0]:
                 best = (exponent, m, cp)
     exponent, m, s = best
@@ -402,13 +397,14 @@ def kramers_time(landscape: Landscape, tau: float, start: float, target: float,
         - 0.5 * (math.log(m.hess) + math.log(-s.hess))
     log10 = (log_pref + exponent) / _LN10
     log10_it = log10 - math.log10(eta)
-    return KramersTime(minimum=m, saddle=s, tau=tau, eta=eta, log_prefactor=log_pref, exponent=exponent,
+    return KramersTime(minimum=m, saddle=s, eta=eta, log_prefactor=log_pref, exponent=exponent,
                        log10_time=log10, time=_log10_to_float(log10), log10_iterations=log10_it,
                        iterations=_log10_to_float(log10_it))
 
 
 # ---------------------------------------------------------------------------------------------- basins
-def basin_probabilities(landscape: Landscape, tau: float, log: bool = False) -> np.ndarray:
+@renamed_keyword("tau", "eta")
+def basin_probabilities(landscape: Landscape, eta: float, log: bool = False) -> np.ndarray:
     r"""Exact stationary probabilities of the basins of attraction (split at the saddles).
 
     Basin ``k`` is the interval between the saddles around the ``k``-th
@@ -417,16 +413,17 @@ def basin_probabilities(landscape: Landscape, tau: float, log: bool = False) -> 
     :func:`fpesolve.core.stationary.stationary_mass`).  With ``log=True`` the
     natural logs are returned (never underflow).
     """
-    tau = positive_float(tau, "tau")
+    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     b = basins(landscape)
     minima, bounds = b.minima, b.edges
     if not minima:
         raise ValueError(f"{landscape.name!r} has no interior minimum")
-    logs = np.array([stationary_mass(landscape, tau, lo, hi, log=True) for lo, hi in zip(bounds[:-1], bounds[1:])])
+    logs = np.array([stationary_mass(landscape, eta, lo, hi, log=True) for lo, hi in zip(bounds[:-1], bounds[1:])])
     return logs if log else np.exp(logs)
 
 
-def escape_times(landscape: Landscape, tau: float, eta: Optional[float] = None) -> EscapeTimes:
+@renamed_keyword("tau", "eta")
+def escape_times(landscape: Landscape, eta: float) -> EscapeTimes:
     r"""Exact escape times between neighbouring minima, with Kramers beside them.
 
     For each pair of neighbouring minima ``A < B`` the exact mean first-passage
@@ -439,22 +436,21 @@ def escape_times(landscape: Landscape, tau: float, eta: Optional[float] = None) 
     ValueError
         If the landscape has fewer than two minima.
     """
-    tau = positive_float(tau, "tau", "tau is the learning rate eta of the SGD diffusion")
-    eta = tau if eta is None else positive_float(eta, "eta")
+    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     b = basins(landscape)
     minima, bounds, saddles = b.minima, b.edges, b.saddles
     if len(minima) < 2:
         raise ValueError(f"basin escape needs at least two minima, but {landscape.name!r} has {len(minima)} "
                          f"(critical points: {[str(cp) for cp in landscape.critical_points()]}); "
                          f"use mean_first_passage_time for a passage between arbitrary points")
-    log_p = np.array([stationary_mass(landscape, tau, lo, hi, log=True) for lo, hi in zip(bounds[:-1], bounds[1:])])
+    log_p = np.array([stationary_mass(landscape, eta, lo, hi, log=True) for lo, hi in zip(bounds[:-1], bounds[1:])])
     escapes = []
     for (left, right), s in zip(zip(minima[:-1], minima[1:]), saddles):
         for src, dst in ((left, right), (right, left)):
-            exact = mean_first_passage_time(landscape, tau, src.x, dst.x, eta=eta)
-            kr = kramers_time(landscape, tau, src.x, dst.x, eta=eta)
+            exact = mean_first_passage_time(landscape, eta, src.x, dst.x)
+            kr = kramers_time(landscape, eta, src.x, dst.x)
             escapes.append(Escape(source=src, destination=dst, saddle=s, exact=exact, kramers=kr))
-    return EscapeTimes(tau=tau, eta=eta, minima=minima, boundaries=bounds, log_basin_probabilities=log_p,
+    return EscapeTimes(eta=eta, minima=minima, boundaries=bounds, log_basin_probabilities=log_p,
                        basin_probabilities=np.exp(log_p), escapes=tuple(escapes))
 
 
@@ -510,14 +506,13 @@ class GridFirstPassage:
     times : ndarray, shape (N,)
         The times, ``inf`` where not representable.
     grid : Grid
-    tau, eta : float
+    eta : float
     """
 
     target: float
     log_times: np.ndarray = field(repr=False)
     times: np.ndarray = field(repr=False)
     grid: object
-    tau: float
     eta: float
     links: Tuple[np.ndarray, np.ndarray] = field(repr=False)
 
@@ -527,11 +522,11 @@ class GridFirstPassage:
         if not a <= float(start) <= b:
             raise ValueError(f"`start` = {start!r} lies outside the grid [{a!r}, {b!r}]")
         log_t = grid_log_passage(self.links, self.grid.centres, float(start), self.target)
-        return _passage(float(start), self.target, self.tau, self.eta, log_t,
+        return _passage(float(start), self.target, self.eta, log_t,
                         "grid backward equation (Scharfetter-Gummel chain, log space)")
 
 
-def mfpt_on_grid(fp, target: float, eta: Optional[float] = None) -> GridFirstPassage:
+def mfpt_on_grid(fp, target: float) -> GridFirstPassage:
     r"""Mean first-passage times to ``target`` from the backward equation on ``fp``'s grid.
 
     Solves :math:`Q^{\mathsf T}\tau = -1` with the target absorbing, exactly
@@ -546,13 +541,10 @@ def mfpt_on_grid(fp, target: float, eta: Optional[float] = None) -> GridFirstPas
         With two reflecting ends.
     target : float
         A point of the domain.
-    eta : float, optional
-        Learning rate for iterations (default ``fp.tau``).
     """
     if fp.boundary != ("reflecting", "reflecting"):
         raise ValueError(f"mfpt_on_grid needs two reflecting ends (the target is the only absorbing set), "
                          f"got boundary {fp.boundary!r}")
-    eta = fp.tau if eta is None else positive_float(eta, "eta")
     y1 = fp.landscape.contains(target, "target")
     links = grid_log_link_times(fp.discretization)
     x = fp.grid.centres
@@ -575,4 +567,4 @@ def mfpt_on_grid(fp, target: float, eta: Optional[float] = None) -> GridFirstPas
         times = np.exp(log_t)
     for arr in (log_t, times):
         arr.flags.writeable = False
-    return GridFirstPassage(target=y1, log_times=log_t, times=times, grid=fp.grid, tau=fp.tau, eta=eta, links=links)
+    return GridFirstPassage(target=y1, log_times=log_t, times=times, grid=fp.grid, eta=fp.eta, links=links)

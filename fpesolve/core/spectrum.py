@@ -333,7 +333,7 @@ def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm") -> Spe
     >>> import numpy as np
     >>> from fpesolve import FokkerPlanck, Landscape
     >>> ou = Landscape(grad=lambda x: 2.0 * x, sigma=lambda x: np.ones_like(x), domain=(-6.0, 6.0))
-    >>> s = FokkerPlanck(ou, tau=1.0, grid=4000).spectrum(3, vectors=False)
+    >>> s = FokkerPlanck(ou, eta=1.0, grid=4000).spectrum(3, vectors=False)
     >>> bool(np.allclose(s.rates, [2.0, 4.0, 6.0], rtol=1e-4))
     True
     """
@@ -342,7 +342,7 @@ def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm") -> Spe
     if not reliable:
         raise ValueError(
             "the slowest rate of this generator is below ~1e-280 of the largest rate, too small for float64 "
-            "bisection; use spectral_gap(fp), which switches to the log-space first-passage route, or a larger tau")
+            "bisection; use spectral_gap(fp), which switches to the log-space first-passage route, or a larger eta")
     rates, log10_rates = _rates_from_sigma(sigma, shift)
     relax = np.array([1.0 / r if r > 1.0 / np.finfo(float).max else _log10_to_float(-lg)
                       for r, lg in zip(rates, log10_rates)])

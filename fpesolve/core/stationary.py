@@ -27,6 +27,7 @@ import numpy as np
 from scipy.special import logsumexp, roots_jacobi
 
 from .._util.validation import as_1d_float_array, positive_float
+from .._util.deprecation import renamed_keyword
 from .landscape import Landscape
 from .quadrature import gauss_legendre, graded_panels, interval_integrals
 
@@ -101,7 +102,7 @@ def _compensated_cumsum(values: np.ndarray) -> np.ndarray:
 
     ``np.cumsum`` rounds each partial sum, and over ``n`` terms the errors
     add up to ~``sqrt(n) eps |sum|``: for the drift integral on the
-    ~10^5 nodes of a refined quadrature, times the ``2/tau`` of a small
+    ~10^5 nodes of a refined quadrature, times the ``2/eta`` of a small
     temperature, that is 1e-10 in a log-density.  The error of each addition
     ``s_k = s_{k-1} + x_k`` is recovered exactly (Knuth's TwoSum, vectorised
     because the partial sums are known) and the errors are summed
@@ -130,11 +131,11 @@ def drift_integral(landscape: Landscape, x) -> np.ndarray:
     return values[1:].reshape(x.shape)
 
 
-def _log_unnormalised(landscape: Landscape, tau: float, x: np.ndarray) -> np.ndarray:
-    return -(2.0 / tau) * drift_integral(landscape, x) - np.log(landscape.checked_sigma(x))
+def _log_unnormalised(landscape: Landscape, eta: float, x: np.ndarray) -> np.ndarray:
+    return -(2.0 / eta) * drift_integral(landscape, x) - np.log(landscape.checked_sigma(x))
 
 
-def _end_tail(landscape: Landscape, tau: float, end: float, inner: float) -> float:
+def _end_tail(landscape: Landscape, eta: float, end: float, inner: float) -> float:
     r"""log of the mass between a singular domain end and the nearest panel edge ``inner``.
 
     With :math:`u` the distance to the end, :math:`\delta = |inner - end|`
@@ -151,12 +152,12 @@ def _end_tail(landscape: Landscape, tau: float, end: float, inner: float) -> flo
     u = np.abs(points - end)
     delta = u[0]
     t = u / delta
-    g = _log_unnormalised(landscape, tau, points)
+    g = _log_unnormalised(landscape, eta, points)
     basis = np.column_stack((np.ones(t.size), np.log(t), t, t * t, t ** 3))
     log_c, slope, c1, c2, c3 = np.linalg.solve(basis, g)
     if not slope > -1.0 + 1e-8:
         raise ValueError(
-            f"the stationary density of {landscape.name!r} at tau={tau!r} cannot be normalised: near the domain end "
+            f"the stationary density of {landscape.name!r} at eta={eta!r} cannot be normalised: near the domain end "
             f"{end!r} it grows like |theta - end|^{slope:.6g}, which is not integrable. Where Sigma vanishes at an end "
             f"the drift must push away from it strongly enough; increase the drift or shrink the domain")
     if not abs(c1) + abs(c2) + abs(c3) < _TAIL_MAX_VARIATION:
@@ -225,7 +226,7 @@ def _panel_edges(lo: float, hi: float, panels: int, domain: Tuple[float, float],
     return np.unique(np.concatenate(([lo, hi], allpts[inside])))
 
 
-def _log_mass(landscape: Landscape, tau: float, lo: float, hi: float, panels: int) -> float:
+def _log_mass(landscape: Landscape, eta: float, lo: float, hi: float, panels: int) -> float:
     """log of the unnormalised mass on [lo, hi] with ``panels`` base panels of 20 Gauss nodes.
 
     Only a domain end where the density is singular (``Sigma`` vanishing,
@@ -242,42 +243,43 @@ def _log_mass(landscape: Landscape, tau: float, lo: float, hi: float, panels: in
     h = np.diff(inner)
     x = (inner[:-1, None] + 0.5 * h[:, None] * (nodes[None, :] + 1.0)).ravel()
     logw = (np.log(0.5 * h)[:, None] + np.log(weights)[None, :]).ravel()
-    pieces = [_log_unnormalised(landscape, tau, x) + logw]
+    pieces = [_log_unnormalised(landscape, eta, x) + logw]
     if tail_lo:
-        pieces.append([_end_tail(landscape, tau, lo, edges[1])])
+        pieces.append([_end_tail(landscape, eta, lo, edges[1])])
     if tail_hi:
-        pieces.append([_end_tail(landscape, tau, hi, edges[-2])])
+        pieces.append([_end_tail(landscape, eta, hi, edges[-2])])
     return float(logsumexp(np.concatenate(pieces)))
 
 
-def _converged_log_mass(landscape: Landscape, tau: float, lo: float, hi: float) -> float:
+def _converged_log_mass(landscape: Landscape, eta: float, lo: float, hi: float) -> float:
     """log of the unnormalised mass on [lo, hi], refined until it stops changing.
 
     The change between successive refinements is an *absolute* change of the
     log, i.e. the relative change of the mass itself; it must fall below
     ``_LOG_MASS_RTOL`` plus the round-off floor of the log-space sum, which
     is a few ulps of the exponents summed (``|value|``; the exponents are
-    measured from the domain midpoint, so for small ``tau`` they are large
+    measured from the domain midpoint, so for small ``eta`` they are large
     numbers whose last bits are noise).
     """
     panels, previous = _FIRST_PANELS, None
     while True:
-        value = _log_mass(landscape, tau, lo, hi, panels)
+        value = _log_mass(landscape, eta, lo, hi, panels)
         if not math.isfinite(value):
-            raise ValueError(f"the stationary density of {landscape.name!r} at tau={tau!r} cannot be normalised "
+            raise ValueError(f"the stationary density of {landscape.name!r} at eta={eta!r} cannot be normalised "
                              f"(log-mass {value!r}); check that `Sigma` > 0 and `grad` is finite on the domain")
         if previous is not None:
             change = abs(value - previous)
             if change <= _LOG_MASS_RTOL + _ROUNDOFF_ULPS * np.finfo(float).eps * max(abs(value), abs(previous)):
                 return value
         if panels >= _MAX_PANELS:
-            raise ValueError(f"the stationary mass of {landscape.name!r} on [{lo!r}, {hi!r}] at tau={tau!r} did not "
+            raise ValueError(f"the stationary mass of {landscape.name!r} on [{lo!r}, {hi!r}] at eta={eta!r} did not "
                              f"converge (last relative change {change:.3g}); the density may be too peaked for the "
                              f"domain, shrink the domain")
         previous, panels = value, panels * 2
 
 
-def log_normalizer(landscape: Landscape, tau: float) -> float:
+@renamed_keyword("tau", "eta")
+def log_normalizer(landscape: Landscape, eta: float) -> float:
     r""":math:`\ln Z` for the density :math:`e^{-(2/\tau) I(\theta)}/\Sigma(\theta)` on the domain.
 
     Raises
@@ -286,24 +288,26 @@ def log_normalizer(landscape: Landscape, tau: float) -> float:
         If ``tau`` is not positive, if :math:`\Sigma` is not positive or finite
         somewhere on the domain, or if the density cannot be normalised.
     """
-    tau = positive_float(tau, "tau", "tau is the learning rate eta of the SGD diffusion")
+    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     a, b = landscape.domain
-    return _converged_log_mass(landscape, tau, a, b)
+    return _converged_log_mass(landscape, eta, a, b)
 
 
-def log_stationary_density(landscape: Landscape, tau: float, x) -> np.ndarray:
+@renamed_keyword("tau", "eta")
+def log_stationary_density(landscape: Landscape, eta: float, x) -> np.ndarray:
     """Natural log of the normalised stationary density at ``x`` (see :func:`stationary_density`)."""
-    tau = positive_float(tau, "tau", "tau is the learning rate eta of the SGD diffusion")
+    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     arr = np.asarray(x, dtype=float)
     as_1d_float_array(arr.ravel(), "x")
     a, b = landscape.domain
     if np.any((arr < a) | (arr > b)):
         bad = float(arr[(arr < a) | (arr > b)].ravel()[0])
         raise ValueError(f"`x` = {bad!r} lies outside the domain [{a!r}, {b!r}]")
-    return _log_unnormalised(landscape, tau, arr) - log_normalizer(landscape, tau)
+    return _log_unnormalised(landscape, eta, arr) - log_normalizer(landscape, eta)
 
 
-def stationary_density(landscape: Landscape, tau: float, x, log: bool = False) -> np.ndarray:
+@renamed_keyword("tau", "eta")
+def stationary_density(landscape: Landscape, eta: float, x, log: bool = False) -> np.ndarray:
     r"""The normalised stationary density :math:`p(x)` of SGD's Fokker–Planck equation.
 
     .. math:: p(\theta) = \frac{1}{Z\,\Sigma(\theta)}
@@ -312,8 +316,8 @@ def stationary_density(landscape: Landscape, tau: float, x, log: bool = False) -
     Parameters
     ----------
     landscape : Landscape
-    tau : float
-        Temperature :math:`\tau = \eta` (the learning rate), > 0.
+    eta : float
+        The learning rate :math:`\eta > 0` (the diffusion's temperature :math:`\tau = \eta`).
     x : array_like
         Points in the domain.
     log : bool
@@ -337,11 +341,12 @@ def stationary_density(landscape: Landscape, tau: float, x, log: bool = False) -
     >>> bool(abs(p0 - 1 / np.sqrt(2 * np.pi / 8)) < 1e-12)
     True
     """
-    logp = log_stationary_density(landscape, tau, x)
+    logp = log_stationary_density(landscape, eta, x)
     return logp if log else np.exp(logp)
 
 
-def effective_potential(landscape: Landscape, tau: float, x) -> np.ndarray:
+@renamed_keyword("tau", "eta")
+def effective_potential(landscape: Landscape, eta: float, x) -> np.ndarray:
     r"""The effective potential :math:`V_{\mathrm{eff}} = -\frac{\tau}{2}\ln p`.
 
     Equal to :math:`\int_{\theta_0}^{\theta} L'/\Sigma + \frac{\tau}{2}\ln\Sigma`
@@ -349,21 +354,22 @@ def effective_potential(landscape: Landscape, tau: float, x) -> np.ndarray:
     :math:`p = e^{-2V_{\mathrm{eff}}/\tau}` exactly normalised.  Units of the
     loss divided by units of :math:`\Sigma`.
     """
-    return -0.5 * tau * log_stationary_density(landscape, tau, x)
+    return -0.5 * eta * log_stationary_density(landscape, eta, x)
 
 
-def stationary_mass(landscape: Landscape, tau: float, lo: float, hi: float, log: bool = False) -> float:
+@renamed_keyword("tau", "eta")
+def stationary_mass(landscape: Landscape, eta: float, lo: float, hi: float, log: bool = False) -> float:
     r"""Exact stationary probability :math:`\int_{lo}^{hi} p` (e.g. a basin's weight).
 
     Computed as a ratio of two converged log-space quadratures, so it keeps
     full relative precision even when it is :math:`10^{-1000}`
     (``log=True`` returns its natural log).
     """
-    tau = positive_float(tau, "tau")
+    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     lo = landscape.contains(lo, "lo")
     hi = landscape.contains(hi, "hi")
     if not hi > lo:
         raise ValueError(f"need `lo` < `hi`, got lo={lo!r}, hi={hi!r}")
-    value = _converged_log_mass(landscape, tau, lo, hi) - log_normalizer(landscape, tau)
+    value = _converged_log_mass(landscape, eta, lo, hi) - log_normalizer(landscape, eta)
     return value if log else math.exp(value)
 

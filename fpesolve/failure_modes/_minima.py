@@ -21,8 +21,8 @@ def _minima_and_basins(landscape: Landscape) -> Tuple[Tuple[CriticalPoint, ...],
 
 
 def _labels(landscape: Landscape, minima: Sequence[CriticalPoint]) -> Tuple[str, ...]:
-    """Well labels of a construction (``"A"``, ``"B"``) where they match, else ``min0, min1, ...``."""
-    wells = getattr(landscape, "wells", None) or {}
+    """The landscape's well labels (``"A"``, ``"B"``) where they match a minimum, else ``min0, min1, ...``."""
+    wells = landscape.wells
     labels = []
     for k, cp in enumerate(minima):
         match = [name for name, xw in wells.items() if abs(xw - cp.x) <= 1e-7 * max(1.0, abs(xw))]
@@ -38,3 +38,15 @@ def _finite_or_none(value: Optional[float]) -> Optional[float]:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
+
+
+def _landscape_batch_size(landscape: Landscape, batch_size, needed_for: str) -> int:
+    """``batch_size`` if given, else the landscape's; a clear error when neither is known."""
+    from .._util.validation import positive_int
+
+    if batch_size is None:
+        batch_size = landscape.batch_size
+    if batch_size is None:
+        raise ValueError(f"{needed_for} needs the minibatch size, but landscape {landscape.name!r} does not carry one "
+                         f"(it was not built with Landscape.from_samples); pass `batch_size`")
+    return positive_int(batch_size, "batch_size")

@@ -92,21 +92,18 @@ __all__ = ["Construction", "double_well", "f1_landscape", "f2_landscape", "f3_la
 class Construction(Landscape):
     """A :class:`~fpesolve.Landscape` built from per-sample losses, with its story.
 
-    Besides everything a Landscape offers it carries
+    Besides everything a Landscape offers (including ``samples``,
+    ``batch_size``, ``sample_gradients`` and ``wells``) it carries
 
     Attributes
     ----------
     key : str
         The registry name (e.g. ``"f1"``).
-    sample_gradients : SampleGradients
-        numba-compilable per-sample gradients for :func:`fpesolve.sgd.ensemble.simulate_sgd`.
     parameters : dict
         The parameters the construction was built from.
     documented : tuple of CriticalPoint
         The critical points from the closed forms (A, saddle, B for two wells).
-    wells : dict
-        Label (``"A"``, ``"B"``) to position of each minimum.
-    gaps : dict or None
+    generalization_gaps : dict or None
         Label to generalisation gap :math:`L_{\\mathrm{test}} - L` at the well
         (a modelling choice, see the module docstring).
     paper_claims : dict
@@ -116,36 +113,28 @@ class Construction(Landscape):
     eta : float or None
         The learning rate the construction is about (the paper's, or the rate
         at which the healthy construction satisfies N1–N4).
-    iterations : int or None
-        The training length the construction is about (N1).
+    n_iterations : int or None
+        The training length :math:`T` the construction is about (N1).
     """
 
-    def __init__(self, *, key: str, sample_gradients: SampleGradients, parameters: Mapping[str, object],
-                 documented: Tuple[CriticalPoint, ...], wells: Mapping[str, float],
+    def __init__(self, *, key: str, parameters: Mapping[str, object], documented: Tuple[CriticalPoint, ...],
                  test_loss: Optional[Callable[[np.ndarray], np.ndarray]] = None,
-                 gaps: Optional[Mapping[str, float]] = None, paper_claims: Optional[Mapping[str, object]] = None,
-                 notes: str = "", eta: Optional[float] = None, iterations: Optional[int] = None,
-                 **landscape_args) -> None:
+                 generalization_gaps: Optional[Mapping[str, float]] = None,
+                 paper_claims: Optional[Mapping[str, object]] = None, notes: str = "", eta: Optional[float] = None,
+                 n_iterations: Optional[int] = None, **landscape_args) -> None:
         super().__init__(**landscape_args)
         self.key = key
-        self.sample_gradients = sample_gradients
         self.parameters = dict(parameters)
         self.documented = tuple(documented)
-        self.wells = dict(wells)
         self._test_loss = test_loss
-        self.gaps = None if gaps is None else dict(gaps)
+        self.generalization_gaps = None if generalization_gaps is None else dict(generalization_gaps)
         self.paper_claims = dict(paper_claims or {})
         self.notes = notes
         self.eta = eta
-        self.iterations = iterations
-
-    @property
-    def landscape(self) -> "Construction":
-        """The construction itself (it is a Landscape); for code that expects ``.landscape``."""
-        return self
+        self.n_iterations = n_iterations
 
     def test_loss(self, x) -> np.ndarray:
-        """:math:`L_{\\mathrm{test}}(x)`, the population loss the gaps come from."""
+        """:math:`L_{\\mathrm{test}}(x)`, the population loss the generalisation gaps come from."""
         if self._test_loss is None:
             raise ValueError(f"construction {self.key!r} has no test loss; give generalisation gaps explicitly")
         arr = np.asarray(x, dtype=float)
@@ -157,14 +146,15 @@ class Construction(Landscape):
         return self._test_loss is not None
 
     def summary(self) -> str:
-        """The documented critical points, gaps, the paper's claims and the notes."""
+        """The documented critical points, generalisation gaps, the paper's claims and the notes."""
         lines = [f"Construction {self.key!r}: {self.name}", "  documented critical points:"]
         lines += ["    " + str(cp) for cp in self.documented]
-        if self.gaps:
+        if self.generalization_gaps:
             lines.append("  generalisation gaps (modelling choice): "
-                         + ", ".join(f"{k}={v:g}" for k, v in self.gaps.items()))
+                         + ", ".join(f"{k}={v:g}" for k, v in self.generalization_gaps.items()))
         if self.eta is not None:
-            lines.append(f"  eta = {self.eta:g}" + (f", iterations = {self.iterations}" if self.iterations else ""))
+            lines.append(f"  eta = {self.eta:g}"
+                         + (f", n_iterations = {self.n_iterations}" if self.n_iterations else ""))
         if self.paper_claims:
             lines.append("  paper's leading-order claims:")
             lines += [f"    {k}: {v}" for k, v in self.paper_claims.items()]
@@ -185,7 +175,7 @@ def double_well(H_A: float, H_B: float, Sigma_A: float, Sigma_B: float, barrier:
                 loss_min: float = 0.0, steepness: Optional[float] = None, u_edge: float = 2.0,
                 batch_size: int = 1, gaps: Optional[Tuple[float, float]] = None, key: str = "double-well",
                 name: Optional[str] = None, paper_claims: Optional[Mapping[str, object]] = None,
-                notes: str = "", eta: Optional[float] = None, iterations: Optional[int] = None) -> Construction:
+                notes: str = "", eta: Optional[float] = None, n_iterations: Optional[int] = None) -> Construction:
     r"""Two wells with prescribed curvatures, noise variances and barrier (module docstring).
 
     Parameters
@@ -333,8 +323,9 @@ def double_well(H_A: float, H_B: float, Sigma_A: float, Sigma_B: float, barrier:
     label = name or (f"double well H=({H_A:g}, {H_B:g}) Sigma=({Sigma_A:g}, {Sigma_B:g}) barrier {dV:g}"
                      + (f" B={batch_size}" if batch_size > 1 else ""))
     return Construction(key=key, sample_gradients=grads, parameters=parameters, documented=documented,
-                        wells={"A": xA, "B": xB}, test_loss=test_loss, gaps=gap_map, paper_claims=paper_claims,
-                        notes=notes, eta=eta, iterations=iterations,
+                        wells={"A": xA, "B": xB}, test_loss=test_loss, generalization_gaps=gap_map,
+                        paper_claims=paper_claims, notes=notes, eta=eta, n_iterations=n_iterations,
+                        batch_size=batch_size, replacement=True,
                         grad=grad, sigma=sigma, domain=(a, b), loss=loss, hess=hess, sigma_grad=sigma_grad,
                         name=label, samples=PerSampleLosses(losses=sample_losses, grads=sample_grads,
                                                             hessians=sample_hessians, n=2))
@@ -347,7 +338,7 @@ _TWO_WELL_NOTES = ("Sigma(theta) = s(theta)^2 varies between the wells (an algeb
 
 
 def f1_landscape(H_A: float = 2.0, Sigma_A: float = 1.0, H_B: float = 8.0, Sigma_B: float = 8.0,
-                 barrier: float = 100.0, *, eta: float = 0.01, iterations: int = 10 ** 6, batch_size: int = 1,
+                 barrier: float = 100.0, *, eta: float = 0.01, n_iterations: int = 10 ** 6, batch_size: int = 1,
                  gaps: Tuple[float, float] = (0.05, 0.5), steepness: Optional[float] = None) -> Construction:
     r"""F1, insufficient mixing: a barrier of 100 between a good and a bad well.
 
@@ -367,11 +358,11 @@ def f1_landscape(H_A: float = 2.0, Sigma_A: float = 1.0, H_B: float = 8.0, Sigma
               "violated condition": "N1"}
     return double_well(H_A, H_B, Sigma_A, Sigma_B, barrier, steepness=steepness, batch_size=batch_size, gaps=gaps,
                        key="f1", name="F1 insufficient mixing", paper_claims=claims, notes=_TWO_WELL_NOTES,
-                       eta=eta, iterations=iterations)
+                       eta=eta, n_iterations=n_iterations)
 
 
 def f3_landscape(variant: str = "equal-hessian", *, H_A: Optional[float] = None, H_B: Optional[float] = None,
-                 ratio: float = 1.0, barrier: float = 1.0, eta: float = 0.2, iterations: int = 10 ** 6,
+                 ratio: float = 1.0, barrier: float = 1.0, eta: float = 0.2, n_iterations: int = 10 ** 6,
                  batch_size: int = 1, gaps: Tuple[float, float] = (0.05, 0.5),
                  steepness: Optional[float] = None) -> Construction:
     r"""F3, degenerate selection: equal :math:`\Sigma/H` at both wells.
@@ -413,11 +404,11 @@ def f3_landscape(variant: str = "equal-hessian", *, H_A: Optional[float] = None,
                   "1/2 : 1/2 (it favours A), although Sigma/H is equal at both wells.")
     return double_well(hA, hB, ratio * hA, ratio * hB, barrier, steepness=steepness, batch_size=batch_size,
                        gaps=gaps, key=f"f3-{key}", name=f"F3 degenerate selection ({key})", paper_claims=claims,
-                       notes=notes, eta=eta, iterations=iterations)
+                       notes=notes, eta=eta, n_iterations=n_iterations)
 
 
 def f4_landscape(loss_min: float = 0.1, H: float = 2.0, Sigma_A: float = 20.0, Sigma_B: float = 1.0,
-                 barrier: float = 10.0, *, eta: float = 0.2, iterations: int = 10 ** 6, batch_size: int = 1,
+                 barrier: float = 10.0, *, eta: float = 0.2, n_iterations: int = 10 ** 6, batch_size: int = 1,
                  gaps: Tuple[float, float] = (0.05, 0.5), steepness: Optional[float] = None) -> Construction:
     r"""F4, noise–generalisation reversal: the good well has the larger noise.
 
@@ -444,11 +435,11 @@ def f4_landscape(loss_min: float = 0.1, H: float = 2.0, Sigma_A: float = 20.0, S
               "violated condition": "N4"}
     return double_well(H, H, Sigma_A, Sigma_B, barrier, loss_min=loss_min, steepness=steepness,
                        batch_size=batch_size, gaps=gaps, key="f4", name="F4 noise-generalisation reversal",
-                       paper_claims=claims, notes=_TWO_WELL_NOTES, eta=eta, iterations=iterations)
+                       paper_claims=claims, notes=_TWO_WELL_NOTES, eta=eta, n_iterations=n_iterations)
 
 
 def healthy_landscape(H_A: float = 2.0, Sigma_A: float = 1.0, H_B: float = 2.0, Sigma_B: float = 4.0,
-                      barrier: float = 0.25, *, eta: float = 0.1, iterations: int = 10 ** 6, batch_size: int = 1,
+                      barrier: float = 0.25, *, eta: float = 0.1, n_iterations: int = 10 ** 6, batch_size: int = 1,
                       gaps: Tuple[float, float] = (0.05, 0.5), steepness: Optional[float] = None) -> Construction:
     r"""A two-well landscape built to satisfy N1–N4 at :math:`\eta = 0.1`, :math:`T = 10^6`.
 
@@ -465,12 +456,12 @@ def healthy_landscape(H_A: float = 2.0, Sigma_A: float = 1.0, H_B: float = 2.0, 
     return double_well(H_A, H_B, Sigma_A, Sigma_B, barrier, steepness=steepness, batch_size=batch_size, gaps=gaps,
                        key="healthy", name="healthy (N1-N4 hold at eta = 0.1)",
                        paper_claims={"violated condition": "none"},
-                       notes=_TWO_WELL_NOTES, eta=eta, iterations=iterations)
+                       notes=_TWO_WELL_NOTES, eta=eta, n_iterations=n_iterations)
 
 
 # ---------------------------------------------------------------------------- F2: quadratic samples
 def f2_landscape(hessians: Sequence[float] = (18.0, 2.0), centres: Optional[Sequence[float]] = None, *,
-                 eta: float = 0.15, iterations: int = 10 ** 4, batch_size: int = 1,
+                 eta: float = 0.15, n_iterations: int = 10 ** 4, batch_size: int = 1,
                  domain: Tuple[float, float] = (-1.0, 1.0)) -> Construction:
     r"""F2, discrete instability: quadratic per-sample losses with Hessians 18 and 2.
 
@@ -544,7 +535,7 @@ def f2_landscape(hessians: Sequence[float] = (18.0, 2.0), centres: Optional[Sequ
     return Construction(key="f2", sample_gradients=grads,
                         parameters=dict(hessians=tuple(h), centres=tuple(c), batch_size=batch_size),
                         documented=documented, wells={"A": x_star}, paper_claims=claims, notes=notes,
-                        eta=eta, iterations=iterations,
+                        eta=eta, n_iterations=n_iterations, batch_size=batch_size, replacement=True,
                         grad=grad, sigma=sigma, domain=domain, loss=loss, hess=hess, sigma_grad=sigma_grad,
                         name="F2 discrete instability",
                         samples=PerSampleLosses(losses=sample_losses, grads=sample_grads,

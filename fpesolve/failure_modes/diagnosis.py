@@ -29,6 +29,7 @@ import numpy as np
 
 from .._util.validation import positive_float, positive_int, probability
 from ..core.landscape import Landscape
+from .constructions import Construction
 from ._minima import _finite_or_none, _fmt, _minima_and_basins
 from .n1_mixing import check_n1
 from .n2_stability import check_n2
@@ -219,13 +220,16 @@ def diagnose(landscape: Landscape, eta: Optional[float] = None, n_steps: Optiona
     >>> diagnose(construction("f3-equal-hessian")).violated
     ('N3',)
     """
-    eta = getattr(landscape, "eta", None) if eta is None else eta
+    is_construction = isinstance(landscape, Construction)
+    if eta is None and is_construction:
+        eta = landscape.eta
     if eta is None:
-        raise ValueError("give the learning rate `eta` (the landscape does not carry one)")
+        raise ValueError("give the learning rate `eta` (only a construction carries its own)")
     eta = positive_float(eta, "eta", "eta is the SGD learning rate")
-    n_steps = getattr(landscape, "iterations", None) if n_steps is None else n_steps
+    if n_steps is None and is_construction:
+        n_steps = landscape.n_iterations
     if n_steps is None:
-        raise ValueError("give the number of SGD iterations `n_steps` (the landscape does not carry one)")
+        raise ValueError("give the number of SGD iterations `n_steps` (only a construction carries its own)")
     n_steps = positive_int(n_steps, "n_steps")
     if x0 is not None:
         x0 = landscape.contains(x0, "x0")
@@ -267,7 +271,7 @@ def diagnose(landscape: Landscape, eta: Optional[float] = None, n_steps: Optiona
         n3 = check_n3(landscape, eta, rtol=n3_rtol)
         statuses.append(_n3_status(n3))
         has_gap_source = (gaps is not None or test_loss is not None or gap_method is not None
-                          or getattr(landscape, "has_test_loss", False) or landscape.samples is not None)
+                          or (is_construction and landscape.has_test_loss) or landscape.samples is not None)
         if has_gap_source:
             n4 = check_n4(landscape, gaps, test_loss=test_loss, method=gap_method, batch_size=batch_size,
                           n_samples=n_samples)

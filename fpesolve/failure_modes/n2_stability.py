@@ -39,6 +39,7 @@ from scipy.special import gammaln
 
 from .._util.validation import as_1d_float_array, positive_float, positive_int
 from ..core.landscape import Landscape
+from ._minima import _landscape_batch_size
 
 __all__ = ["batch_hessian_distribution", "lyapunov_exponent", "stable_learning_rates", "StableSet", "check_n2", "N2Minimum", "N2Result"]
 
@@ -385,13 +386,12 @@ def check_n2(landscape_or_hessians: Union[Landscape, Sequence[float], Sequence[S
     entries = []   # (label, x, hessians)
     if isinstance(landscape_or_hessians, Landscape):
         land = landscape_or_hessians
-        if batch_size is None:
-            batch_size = int(getattr(land, "parameters", {}).get("batch_size", 1))
         samples = land.samples
         if samples is None or samples.hessians is None:
             raise ValueError(f"landscape {land.name!r} has no per-sample Hessians; build it with "
                              f"Landscape.from_samples(..., hessians=...) or pass the Hessians at each minimum")
-        wells = getattr(land, "wells", {}) or {}
+        batch_size = _landscape_batch_size(land, batch_size, "N2 (the Lyapunov exponent of minibatch SGD)")
+        wells = land.wells
         minima = land.minima()
         if not minima:
             raise ValueError(f"landscape {land.name!r} has no minimum inside its domain")

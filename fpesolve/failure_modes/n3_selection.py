@@ -176,7 +176,7 @@ def check_n3(landscape: Landscape, eta: float, *, rtol: float = 1e-3) -> N3Resul
     """
     from ..core.passage import basin_probabilities
 
-    tau = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of the stationary law)")
+    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of the stationary law)")
     rtol = probability(rtol, "rtol")
     minima, _ = _minima_and_basins(landscape)
     labels = _labels(landscape, minima)
@@ -187,14 +187,14 @@ def check_n3(landscape: Landscape, eta: float, *, rtol: float = 1e-3) -> N3Resul
         cp = minima[0]
         only = N3Minimum(label=labels[0], x=cp.x, loss=cp.loss, H=cp.hess, Sigma=cp.sigma, ratio=ratios[0],
                          probability=1.0, log_probability=0.0, laplace_probability=1.0, log_laplace_probability=0.0)
-        return N3Result(holds=None, eta=tau, rtol=rtol, minima=(only,), ratio_spread=0.0, favoured=labels[0],
+        return N3Result(holds=None, eta=eta, rtol=rtol, minima=(only,), ratio_spread=0.0, favoured=labels[0],
                         note="a single minimum: there is nothing for the noise to select between")
     if np.any(sig <= 0) or np.any(hs <= 0):
         raise ValueError(f"N3 needs Sigma > 0 and H > 0 at every minimum, got Sigma = {sig.tolist()} and "
                          f"H = {hs.tolist()} at x = {[cp.x for cp in minima]}")
-    log_p = basin_probabilities(landscape, tau, log=True)
-    log_w = -(2.0 / tau) * drift_integral(landscape, np.array([cp.x for cp in minima])) \
-        + 0.5 * np.log(math.pi * tau / (sig * hs))
+    log_p = basin_probabilities(landscape, eta, log=True)
+    log_w = -(2.0 / eta) * drift_integral(landscape, np.array([cp.x for cp in minima]))\
+        + 0.5 * np.log(math.pi * eta / (sig * hs))
     log_lap = log_w - logsumexp(log_w)
     spread = float(ratios.max() / ratios.min() - 1.0)
     holds = bool(spread > rtol)
@@ -214,4 +214,4 @@ def check_n3(landscape: Landscape, eta: float, *, rtol: float = 1e-3) -> N3Resul
     elif holds and deviation < 0.01:
         note = ("Sigma/H differs, but the exact stationary law is nearly uniform over the basins at this eta: "
                 "the selection is weak here")
-    return N3Result(holds=holds, eta=tau, rtol=rtol, minima=rows, ratio_spread=spread, favoured=favoured, note=note)
+    return N3Result(holds=holds, eta=eta, rtol=rtol, minima=rows, ratio_spread=spread, favoured=favoured, note=note)

@@ -14,6 +14,8 @@ from scipy import optimize
 
 from .._util.validation import as_1d_float_array, positive_int
 from ..core.landscape import Landscape
+from .constructions import Construction
+from ._minima import _landscape_batch_size
 from ._minima import _fmt, _labels, _minima_and_basins
 
 __all__ = ['N4Minimum', 'N4Result', 'check_n4', 'leave_one_out_gaps', 'GAP_METHODS']
@@ -229,7 +231,7 @@ def check_n4(landscape: Landscape, gaps: Optional[Sequence[float]] = None, *,
     if method is None:
         if gaps is not None:
             method = "given"
-        elif test_loss is not None or getattr(landscape, "has_test_loss", False):
+        elif test_loss is not None or (isinstance(landscape, Construction) and landscape.has_test_loss):
             method = "test-loss"
         elif landscape.samples is not None and landscape.samples.n >= 2:
             method = "leave-one-out"
@@ -240,10 +242,16 @@ def check_n4(landscape: Landscape, gaps: Optional[Sequence[float]] = None, *,
         raise ValueError(f"`method` must be one of {', '.join(GAP_METHODS)}, got {method!r}")
     if gaps is not None and method != "given":
         raise ValueError(f"gaps were given but method = {method!r}; drop one of them")
-    if batch_size is None:
-        batch_size = int(getattr(landscape, "parameters", {}).get("batch_size", 1))
-    batch_size = positive_int(batch_size, "batch_size")
-    n = landscape.samples.n if landscape.samples is not None else n_samples
+    if batch_size is not None or method == "proxy":
+        batch_size = _landscape_batch_size(landscape, batch_size, "the N4 leave-one-out proxy Sigma/(H (n-1))")
+    elif landscape.batch_size is not None:
+        batch_size = landscape.batch_size
+    n = landscape.n_samples
+    if n_samples is not None:
+        n_given = positive_int(n_samples, "n_samples", 2)
+        if n is not None and n != n_given:
+            raise ValueError(f"`n_samples` = {n_given} contradicts the landscape's {n} per-sample losses; drop it")
+        n = n_given
     if n is not None:
         n = positive_int(n, "n_samples", 2)
 
@@ -255,7 +263,8 @@ def check_n4(landscape: Landscape, gaps: Optional[Sequence[float]] = None, *,
             raise ValueError(f"`gaps` has {gap_values.size} entries but the landscape has {len(minima)} minima "
                              f"(at x = {[float(f'{x:.6g}') for x in xs]}); give one gap per minimum, left to right")
     elif method == "test-loss":
-        func = test_loss if test_loss is not None else getattr(landscape, "test_loss", None)
+        func = test_loss if test_loss is not None else (
+            landscape.test_loss if isinstance(landscape, Construction) and landscape.has_test_loss else None)
         if func is None:
             raise ValueError("method='test-loss' needs `test_loss` (a vectorised callable)")
         values = np.asarray(func(xs), dtype=float)
@@ -271,7 +280,7 @@ def check_n4(landscape: Landscape, gaps: Optional[Sequence[float]] = None, *,
         gap_values = np.array([_per_sample_variance(landscape, cp.x, batch_size) / (cp.hess * (n - 1))
                                for cp in minima])
 
-    proxies = [None if n is None else _per_sample_variance(landscape, cp.x, batch_size) / (cp.hess * (n - 1))
+    proxies = [None if n is None or batch_size is None else _per_sample_variance(landscape, cp.x, batch_size) / (cp.hess * (n - 1))
                for cp in minima]
     rows = tuple(N4Minimum(label=lab, x=cp.x, H=cp.hess, Sigma=cp.sigma, gap=float(g), proxy=p)
                  for lab, cp, g, p in zip(labels, minima, gap_values, proxies))
@@ -281,7 +290,7 @@ def check_n4(landscape: Landscape, gaps: Optional[Sequence[float]] = None, *,
     if len(minima) < 2:
         note = "a single minimum: a correlation across minima is undefined"
     elif np.ptp(sig) <= 1e-12 * np.max(np.abs(sig)):
-        note = "Sigma is equal at all minima, so it cannot be (anti)correlated with the gap; noise does not " \
+        note = "Sigma is equal at all minima, so it cannot be (anti)correlated with the gap; noise does not "\
                "select by Sigma here (see N3)"
     elif np.ptp(gap_values) <= 1e-12 * max(np.max(np.abs(gap_values)), 1e-300):
         note = "the gaps are equal at all minima: nothing to align with"

@@ -39,60 +39,11 @@ import numpy as np
 
 from .._util.validation import as_1d_float_array, positive_float, positive_int
 from ..core.basins import basins as basins_of
-from ..core.landscape import Landscape
+from ..core.landscape import Landscape, SampleGradients
 
 __all__ = ["SampleGradients", "SGDEnsemble", "simulate_sgd"]
 
 _NOISE_CODES = {None: 0, "samples": 0, "gaussian": 1, "two-point": 2}
-
-
-@dataclass(frozen=True)
-class SampleGradients:
-    """numba-compilable per-sample gradients for :func:`simulate_sgd`.
-
-    Attributes
-    ----------
-    func : numba dispatcher
-        ``func(x: float, i: int, params: float64[::1]) -> float``, the gradient
-        :math:`\\ell_i'(x)` of sample ``i`` (``0 <= i < n``); decorate it with
-        ``@numba.njit``.
-    params : ndarray
-        Float parameters passed to every call (use an empty array if none).
-    n : int
-        Number of samples.
-    description : str
-        A label for summaries.
-
-    Examples
-    --------
-    >>> import numba, numpy as np
-    >>> @numba.njit
-    ... def grad(x, i, p):
-    ...     return p[i] * x          # l_i = p_i x^2 / 2
-    >>> sg = SampleGradients(grad, np.array([18.0, 2.0]), n=2)
-    """
-
-    func: Callable
-    params: np.ndarray
-    n: int
-    description: str = ""
-
-    def __post_init__(self):
-        params = np.ascontiguousarray(np.atleast_1d(np.asarray(self.params, dtype=float)))
-        if params.ndim != 1:
-            raise ValueError(f"`params` must be a 1D float array, got shape {params.shape}")
-        object.__setattr__(self, "params", params)
-        object.__setattr__(self, "n", positive_int(self.n, "n"))
-
-    @property
-    def builtin(self) -> bool:
-        """Whether ``func`` is the built-in model gradient (disk-cached kernels)."""
-        from ._kernels import builtin_sample_grad
-        return self.func is builtin_sample_grad
-
-    def evaluate(self, x: float) -> np.ndarray:
-        """All ``n`` per-sample gradients at ``x`` (compiles ``func`` if needed)."""
-        return np.array([self.func(float(x), i, self.params) for i in range(self.n)])
 
 
 def _readonly(arr) -> np.ndarray:
@@ -256,7 +207,7 @@ def _resolve_target(target, gradients):
         raise TypeError(f"`target` must be a Landscape (e.g. a construction from fpesolve.constructions) or "
                         f"SampleGradients, got {type(target).__name__}")
     if gradients is None:
-        gradients = getattr(landscape, "sample_gradients", None)
+        gradients = landscape.sample_gradients
     if gradients is None:
         raise ValueError(
             f"landscape {landscape.name!r} has no numba-compilable per-sample gradients; pass "
@@ -295,7 +246,7 @@ def _initial_positions(init, n_walkers: int, landscape: Optional[Landscape], eta
             if landscape is None:
                 raise ValueError("`init='stationary'` needs a landscape")
             return _sample_stationary(landscape, eta, n_walkers, seed)
-        wells = getattr(landscape, "wells", {}) or {}
+        wells = landscape.wells if landscape is not None else {}
         if key in wells:
             return np.full(n_walkers, float(wells[key]))
         raise ValueError(f"`init` = {init!r} is not understood: give a float, an array of {n_walkers} floats, "
@@ -309,7 +260,7 @@ def _initial_positions(init, n_walkers: int, landscape: Optional[Landscape], eta
 
 
 def _sample_stationary(landscape: Landscape, eta: float, n: int, seed: int, n_grid: int = 1 << 14) -> np.ndarray:
-    """Draw from the exact stationary density at ``tau = eta`` by inverting its CDF.
+    """Draw from the exact stationary density at learning rate ``eta`` by inverting its CDF.
 
     The CDF comes from Gauss–Legendre masses of the closed-form density on
     ``n_grid`` equal panels (each exact to ~1e-13) and is inverted by linear
@@ -440,7 +391,7 @@ def simulate_sgd(target: Union[Landscape, SampleGradients], eta: float, n_steps:
     if not 0 <= seed < 2 ** 63:
         raise ValueError(f"`seed` must be an integer in [0, 2**63), got {seed}")
     if batch_size is None:
-        batch_size = int(getattr(landscape, "parameters", {}).get("batch_size", 1)) if landscape is not None else 1
+        batch_size = landscape.batch_size if landscape is not None and landscape.batch_size is not None else 1
     batch_size = positive_int(batch_size, "batch_size")
     if batch_size > gradients.n:
         raise ValueError(f"`batch_size` = {batch_size} exceeds the number of samples n = {gradients.n}")
@@ -468,7 +419,7 @@ def simulate_sgd(target: Union[Landscape, SampleGradients], eta: float, n_steps:
         raise ValueError(f"initial positions must lie within the divergence bound |x| <= {bound:g}")
 
     from . import _kernels as K
-    if gradients.builtin:
+    if gradients.func is K.builtin_sample_grad:
         kernel = K.ensemble_parallel if parallel else K.ensemble_serial
     else:
         _check_user_function(gradients, float(x0[0]))
