@@ -323,7 +323,7 @@ def test_example_runs_as_a_script():
     import matplotlib.pyplot as plt
 
     plt.close("all")
-    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "plot_label_noise.py"
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "plot_label_noise.py"
     runpy.run_path(str(path), run_name="__main__")
     assert plt.get_fignums()
     plt.close("all")

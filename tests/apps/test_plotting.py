@@ -133,6 +133,6 @@ def test_gallery_example_runs_as_a_script(script):
     import pathlib
     import runpy
 
-    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / script
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / script
     runpy.run_path(str(path), run_name="__main__")
     assert plt.get_fignums()
