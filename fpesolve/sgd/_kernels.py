@@ -21,6 +21,11 @@ built-in constructions use :func:`builtin_sample_grad`, which dispatches on
 ``MODEL_QUADRATIC`` (1)
     ``params = [1, n, h_0..h_{n-1}, c_0..c_{n-1}]``;
     :math:`\ell_i' = h_i (x - c_i)`.
+``MODEL_TWO_WELL_SWITCH`` (2)
+    The loss of ``MODEL_TWO_WELL`` with the noise amplitude switched by a
+    tanh step at the saddle:
+    ``params = [2, L0, dV, xm, ell, alpha, beta, gamma, s_A, s_B, theta_s, w]``,
+    :math:`s = s_A + (s_B - s_A)\,(1 + \tanh((x - \theta_s)/w))/2`.
 
 Random numbers: every walker owns a xoshiro256** stream seeded by
 SplitMix64 from ``(seed, walker index)``, so results do not depend on the
@@ -39,6 +44,7 @@ from numba import njit, prange
 
 MODEL_TWO_WELL = 0
 MODEL_QUADRATIC = 1
+MODEL_TWO_WELL_SWITCH = 2
 
 LANES = 32            # walkers advanced together (vectorised over lanes, latency hiding)
 NOISE_SAMPLES = 0     # real minibatch SGD on the per-sample gradients
@@ -58,7 +64,10 @@ def two_well_parts(x, params):
     u = params[7] + params[5] * (x - params[3]) + params[6] * params[4] * r
     up = params[5] + params[6] * sig
     lp = 4.0 * params[2] * u * (u * u - 1.0) * up
-    s = params[8] + params[9] * sig
+    if params[0] == MODEL_TWO_WELL_SWITCH:
+        s = params[8] + (params[9] - params[8]) * 0.5 * (1.0 + math.tanh((x - params[10]) / params[11]))
+    else:
+        s = params[8] + params[9] * sig
     return lp, s
 
 
@@ -66,7 +75,7 @@ def two_well_parts(x, params):
 def builtin_sample_grad(x, i, params):
     """Gradient of sample ``i`` at ``x`` for the built-in models (see module docstring)."""
     model = int(params[0])
-    if model == MODEL_TWO_WELL:
+    if model != MODEL_QUADRATIC:
         lp, s = two_well_parts(x, params)
         return lp + s if i == 0 else lp - s
     # MODEL_QUADRATIC
@@ -276,7 +285,7 @@ def _builtin_lane_grads(xs, idx, params, out):
 
     The model dispatch sits outside the lane loops so that each loop vectorises.
     """
-    if int(params[0]) == MODEL_TWO_WELL:
+    if int(params[0]) != MODEL_QUADRATIC:
         for j in range(LANES):
             lp, s = two_well_parts(xs[j], params)
             out[j] = lp + s if idx[j] == 0 else lp - s
@@ -300,7 +309,7 @@ def _builtin_all_lane_grads(xs, params, buf):
 
     The two-well model gets both samples from one evaluation of its parts.
     """
-    if int(params[0]) == MODEL_TWO_WELL:
+    if int(params[0]) != MODEL_QUADRATIC:
         for j in range(LANES):
             lp, s = two_well_parts(xs[j], params)
             buf[0, j] = lp + s

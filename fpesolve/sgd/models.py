@@ -7,6 +7,8 @@ compilation in a new process.
 * :func:`two_well_gradients` — two samples :math:`\ell_{1,2}' = L' \pm s` with
   the warped quartic double well and algebraic-sigmoid noise amplitude of
   :func:`fpesolve.failure_modes.constructions.double_well`;
+* :func:`two_well_switch_gradients` — the same loss with the noise amplitude
+  switched by a tanh step at the saddle (the faithful F1/F4 profile);
 * :func:`quadratic_gradients` — :math:`\ell_i' = h_i(\theta - c_i)`.
 """
 
@@ -16,10 +18,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ._kernels import MODEL_QUADRATIC, MODEL_TWO_WELL, builtin_sample_grad
+from ._kernels import MODEL_QUADRATIC, MODEL_TWO_WELL, MODEL_TWO_WELL_SWITCH, builtin_sample_grad
 from .ensemble import SampleGradients
 
-__all__ = ["two_well_gradients", "quadratic_gradients"]
+__all__ = ["two_well_gradients", "two_well_switch_gradients", "quadratic_gradients"]
 
 
 def two_well_gradients(loss_min: float, barrier: float, ell: float, alpha: float, beta: float, gamma: float,
@@ -33,6 +35,24 @@ def two_well_gradients(loss_min: float, barrier: float, ell: float, alpha: float
     params.flags.writeable = False
     return SampleGradients(func=builtin_sample_grad, params=params, n=2,
                            description="two-well: l_1' = L' + s, l_2' = L' - s")
+
+
+def two_well_switch_gradients(loss_min: float, barrier: float, ell: float, alpha: float, beta: float, gamma: float,
+                              s_a: float, s_b: float, theta_s: float, width: float,
+                              centre: float = 0.0) -> SampleGradients:
+    r"""The two-sample double well of :func:`two_well_gradients` with a tanh noise switch.
+
+    :math:`s(\theta) = s_A + (s_B - s_A)\,(1 + \tanh((\theta - \theta_s)/w))/2`, so that
+    :math:`\Sigma = s^2` is held near :math:`s_A^2` from well A to the switch at
+    :math:`\theta_s` and near :math:`s_B^2` beyond it; ``width`` is :math:`w > 0`.
+    """
+    if not (width > 0 and np.isfinite(width)):
+        raise ValueError(f"`width` must be a finite positive number, got {width!r}")
+    params = np.array([MODEL_TWO_WELL_SWITCH, loss_min, barrier, centre, ell, alpha, beta, gamma, s_a, s_b, theta_s,
+                       width], dtype=float)
+    params.flags.writeable = False
+    return SampleGradients(func=builtin_sample_grad, params=params, n=2,
+                           description="two-well, tanh noise switch: l_1' = L' + s, l_2' = L' - s")
 
 
 def quadratic_gradients(hessians: Sequence[float], centres: Sequence[float]) -> SampleGradients:
