@@ -155,3 +155,24 @@ def test_to_pandas_or_clear_import_error():
     else:
         frame = result.to_pandas()
         assert list(frame.columns) == ["x", "value", "status", "error"] and frame["value"].tolist() == [2]
+
+
+def test_sweep_result_table_html_and_json_for_jupyter():
+    import json
+
+    from fpesolve._util.result import Result
+
+    with ThreadPoolExecutor(2) as pool:
+        result = sweep(left_mass, {"eta": [0.15, -0.1], "lo": [-2.5]}, executor=pool, progress=False)
+    assert isinstance(result, Result)
+    headers, rows = result.table()
+    assert headers == ("eta", "lo", "mass", "log_mass", "status", "error")
+    expected = _expected_rows()  # the same points computed directly (GRID's eta = 0.15 / -0.1 rows at lo = -2.5)
+    direct = [next(r for r in expected if r["eta"] == eta and r["lo"] == -2.5) for eta in (0.15, -0.1)]
+    assert rows == [[r[h] for h in headers] for r in direct]
+    html = result._repr_html_()
+    assert html.count("<tr>") == 3 and "<th>log_mass</th>" in html and "ValueError: `eta` must be" in html
+    assert f"<td>{direct[0]['mass']:.6g}</td>" in html
+    data = json.loads(result.to_json())
+    assert [row["status"] for row in data["rows"]] == ["ok", "failed"] and data["parameters"] == ["eta", "lo"]
+    assert repr(result) == "SweepResult(points=2, failed=1, parameters=('eta', 'lo'), outputs=('mass', 'log_mass'))"
