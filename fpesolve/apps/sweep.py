@@ -56,6 +56,13 @@ class SweepResult(Result):
         Parameter column names, in first-seen order.
     outputs : tuple of str
         Output column names, in first-seen order.
+
+    Examples
+    --------
+    >>> result = SweepResult(rows=({"x": 1, "value": 2, "status": "ok", "error": None},), parameters=("x",),
+    ...                      outputs=("value",))
+    >>> result.column("value"), result.columns
+    ([2], ('x', 'value', 'status', 'error'))
     """
 
     rows: Tuple[Dict[str, Any], ...]
@@ -84,11 +91,27 @@ class SweepResult(Result):
         return iter(self.to_records())
 
     def to_records(self) -> List[Dict[str, Any]]:
-        """The rows as a list of new dicts with every column (``None`` where a row has no value)."""
+        """The rows as a list of new dicts with every column (``None`` where a row has no value).
+
+        Returns
+        -------
+        list of dict
+            One dict per grid point, keys :attr:`columns`.
+        """
         return [{name: row.get(name) for name in self.columns} for row in self.rows]
 
     def column(self, name: str) -> List[Any]:
         """The values of one column in grid order (``None`` where a row has no value, e.g. a failed point).
+
+        Parameters
+        ----------
+        name : str
+            A column name (see :attr:`columns`).
+
+        Returns
+        -------
+        list
+            One value per grid point.
 
         Raises
         ------
@@ -100,7 +123,18 @@ class SweepResult(Result):
         return [row.get(name) for row in self.rows]
 
     def to_pandas(self):
-        """The table as a :class:`pandas.DataFrame` (needs pandas, which fpesolve does not require)."""
+        """The table as a :class:`pandas.DataFrame` (needs pandas, which fpesolve does not require).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :attr:`columns`, one row per grid point.
+
+        Raises
+        ------
+        ImportError
+            Without pandas.
+        """
         try:
             import pandas
         except ImportError:

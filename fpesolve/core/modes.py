@@ -52,6 +52,14 @@ class StationaryModes(Result):
         (the modal drift pushes into the wall).
     method : str
         How the points were found.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> print(StationaryModes(eta=0.5, maxima=np.array([-1.0, 1.0]), minima=np.array([0.0]), wall_maxima=()))
+    modes of the stationary density at eta = 0.5 (zeros of L' + (tau/2) Sigma', Ito)
+      maxima: -1, +1
+      minima: +0
     """
 
     eta: float
@@ -61,7 +69,12 @@ class StationaryModes(Result):
     method: str = "sign changes of L' + (tau/2) Sigma' refined by Brent's method"
 
     def summary(self) -> str:
-        """The modes and troughs, one line each."""
+        """The modes and troughs, one line each.
+
+        Returns
+        -------
+        str
+        """
         lines = [f"modes of the stationary density at eta = {self.eta:g} (zeros of L' + (tau/2) Sigma', Ito)"]
         lines.append("  maxima: " + (", ".join(f"{x:+.10g}" for x in self.maxima) or "none inside the domain"))
         lines.append("  minima: " + (", ".join(f"{x:+.10g}" for x in self.minima) or "none inside the domain"))

@@ -50,6 +50,12 @@ class Subcommand:
         ``arguments(parser)`` adds the options.
     run : callable
         ``run(args) -> int``, the exit status.
+
+    Examples
+    --------
+    >>> from fpesolve.apps.cli import SUBCOMMANDS
+    >>> list(SUBCOMMANDS)[:3], SUBCOMMANDS["spectrum"].name
+    (['stationary', 'spectrum', 'mfpt'], 'spectrum')
     """
 
     name: str
@@ -83,6 +89,17 @@ def register(name: str, help: str, arguments: Callable[[argparse.ArgumentParser]
     -------
     callable
         The decorator; it returns the handler unchanged.
+
+    Examples
+    --------
+    >>> @register("hello", help="say hello", arguments=lambda parser: None)
+    ... def _hello(args):
+    ...     print("hello")
+    ...     return 0
+    >>> main(["hello"])
+    hello
+    0
+    >>> del SUBCOMMANDS["hello"]
     """
     def decorate(run: Callable[[argparse.Namespace], Optional[int]]):
         text = description or "\n\n".join(filter(None, [help, inspect.cleandoc(run.__doc__ or "")]))
@@ -97,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
+        Subcommands parse into a namespace whose ``_run`` is the handler.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["spectrum", "ou", "--n", "800", "--grid", "refined"])
+    >>> args.command, args.n, args.grid
+    ('spectrum', '800', 'refined')
     """
     parser = _Parser(
         prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -130,6 +154,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         2 bad input (one line ``fpesolve: error: ...`` on stderr); 3 a
         computation missed its accuracy; 4 an internal error (traceback on
         stderr).  See ``fpesolve --help``.
+
+    Examples
+    --------
+    >>> status = main(["stationary", "--list"])  # doctest: +ELLIPSIS
+    f1 ...
+    ou                  Ornstein-Uhlenbeck: L = x^2, Sigma = 1 on [-5, 5]
+    >>> status
+    0
     """
     parser = build_parser()
     try:

@@ -92,6 +92,11 @@ def builtin_landscapes() -> Dict[str, str]:
     -------
     dict of str to str
         Name to description.
+
+    Examples
+    --------
+    >>> sorted(builtin_landscapes())
+    ['double-well', 'ou']
     """
     return {name: text for name, (_, text) in BUILTINS.items()}
 
@@ -102,6 +107,12 @@ def available_names() -> List[str]:
     Returns
     -------
     list of str
+        Construction names first.
+
+    Examples
+    --------
+    >>> available_names()[0], available_names()[-2:]
+    ('f1', ['double-well', 'ou'])
     """
     names = list(constructions.available())
     return names + [name for name in BUILTINS if name not in names]
@@ -127,6 +138,11 @@ def load_target(spec: str) -> Landscape:
     ValueError
         If the name is unknown (the message lists the names once) or the file
         does not define a landscape.
+
+    Examples
+    --------
+    >>> load_target("F1").key, load_target("ou").domain
+    ('f1', (-5.0, 5.0))
     """
     spec = str(spec)
     if spec.endswith(".py") or os.path.sep in spec or os.path.isfile(spec):
@@ -158,6 +174,11 @@ def load_landscape(spec: str) -> Landscape:
     ------
     ValueError
         See :func:`load_target`.
+
+    Examples
+    --------
+    >>> load_landscape("double-well").name
+    'double-well'
     """
     return load_target(spec)
 

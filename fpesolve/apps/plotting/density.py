@@ -58,6 +58,23 @@ def plot_density_evolution(evolution: Any, landscape: Any = None, ax=None, log: 
     ax : matplotlib.axes.Axes
         Time on the horizontal axis, :math:`\theta` on the vertical one; the
         heat map is ``ax.collections[0]``.
+
+    Raises
+    ------
+    ValueError
+        If the densities do not have shape ``(len(times), n)``, there are
+        fewer than two times, or ``floor <= 0`` with ``log=True``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape
+    >>> ou = Landscape(grad=lambda x: 2 * x, sigma=lambda x: np.ones_like(x), domain=(-3.0, 3.0))
+    >>> fp = FokkerPlanck(ou, 0.5, 60)
+    >>> evolution = fp.evolve(fp.point_mass(1.0), [0.0, 0.5, 1.0], dt=0.05)
+    >>> fig, ax = plot_density_evolution(evolution, ou)
+    >>> ax.collections[0].get_array().size, ax.get_ylabel()
+    (180, '$\\theta$')
     """
     times = as_1d_float_array(evolution.times, "evolution.times")
     centres = as_1d_float_array(evolution.grid.centres, "evolution.grid.centres")
@@ -127,7 +144,22 @@ def plot_potential(landscape: Any, eta: Union[float, Sequence[float]], x: Option
     Returns
     -------
     fig, ax
-        ``ax.lines`` holds the :math:`L` curve first, then one curve per ``tau``.
+        ``ax.lines`` holds the :math:`L` curve first, then one curve per ``eta``.
+
+    Raises
+    ------
+    ValueError
+        If ``eta`` is not a number or a 1D sequence of numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: 1 + 0.5 * np.tanh(2 * x), domain=(-2.5, 2.5),
+    ...                loss=lambda x: x**4 / 4 - x**2 / 2)
+    >>> fig, ax = plot_potential(dw, [0.1, 0.3])
+    >>> len(ax.lines)
+    3
     """
     taus = np.atleast_1d(np.asarray(eta, dtype=float))
     if taus.ndim != 1 or taus.size == 0:

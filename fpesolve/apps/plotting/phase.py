@@ -78,6 +78,20 @@ def plot_phase_diagram(etas: Sequence[float], conditions: Mapping[str, Sequence[
         The cells are ``ax.collections[0]`` (a QuadMesh whose array holds
         0 = fails, 1 = holds, 2 = unknown, rows in drawing order); the y tick
         labels are the condition names.
+
+    Raises
+    ------
+    ValueError
+        If ``etas`` is not strictly increasing, ``conditions`` is empty or a
+        row has the wrong length.
+    TypeError
+        If a value is not True, False or None.
+
+    Examples
+    --------
+    >>> fig, ax = plot_phase_diagram([0.01, 0.1, 1.0], {"N1": [False, True, True], "N2": [True, True, False]})
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['N1', 'N2', 'all']
     """
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch

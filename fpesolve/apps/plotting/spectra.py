@@ -40,6 +40,17 @@ def plot_spectrum(spectrum: Any, ax=None, label: Optional[str] = None, log10: bo
     -------
     fig, ax
         One line (markers) per call, at :math:`k = 1, 2, \dots`.
+
+    Raises
+    ------
+    ValueError
+        If there are no rates, or a rate is not positive on a log axis.
+
+    Examples
+    --------
+    >>> fig, ax = plot_spectrum([0.01, 1.0, 2.0], label="eta = 0.1")
+    >>> ax.get_yscale(), ax.lines[0].get_xdata().tolist()
+    ('log', [1, 2, 3])
     """
     rates = getattr(spectrum, "rates", spectrum)
     if not log10 and hasattr(spectrum, "log10_rates"):
