@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import fpesolve as fs
+from fpesolve.apps.plotting import plot_convergence
 
 H, SIGMA, TAU, M0, V0, T = 2.0, 1.0, 0.5, 1.0, 0.05, 0.5
 ou = fs.Landscape(grad=lambda x: H * x, sigma=lambda x: SIGMA + 0 * x, domain=(-4.0, 4.0))
@@ -51,16 +52,15 @@ for study in time_studies.values():
     print(study.table())
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.5))
-ax1.loglog(space.resolutions, space.errors, "o-", label="Scharfetter–Gummel")
-ax1.loglog(space.resolutions, space.errors[0] * (space.resolutions / space.resolutions[0]) ** -2.0, "k--",
-           label="slope -2")
+# :func:`fpesolve.apps.plotting.plot_convergence` draws each study on log axes
+# with its observed order in the legend, the resolutions as tick labels, and
+# a reference slope.
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+plot_convergence(space, ax=ax1, label="Scharfetter–Gummel", order=2)
 ax1.set_xlabel("cells N")
 ax1.set_ylabel("max error of p(T)")
-ax1.legend()
 for method, study in time_studies.items():
-    ax2.loglog(study.resolutions, study.errors, "o-", label=method)
+    plot_convergence(study, ax=ax2, label=method)
 ax2.set_xlabel("time steps")
 ax2.set_ylabel("max error vs semi-discrete solution")
-ax2.legend()
 fig.tight_layout()

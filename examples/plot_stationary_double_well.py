@@ -55,3 +55,13 @@ ax2.set_xlabel(r"$\theta$")
 ax2.set_ylabel("density")
 ax2.legend()
 fig.tight_layout()
+
+# %%
+# :func:`fpesolve.apps.plotting.plot_stationary_density` draws the closed form
+# with each basin shaded and labelled with its exact probability, and the modes
+# of :math:`p` (the zeros of :math:`L' + \tfrac{\eta}{2}\Sigma'`, slightly
+# shifted from the minima of :math:`L` where the noise varies).
+from fpesolve.apps.plotting import plot_stationary_density
+
+fig, ax = plot_stationary_density(landscape, eta)
+fig.tight_layout()

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["float_from_log10", "format_log10", "to_jsonable"]
+__all__ = ["float_from_log10", "format_log10", "format_with_error", "significant_digits", "to_jsonable"]
+
+#: significant digits printed for a number whose error is not known
+DEFAULT_DIGITS = 6
 
 
 def float_from_log10(log10_value: float) -> float:
@@ -39,6 +42,86 @@ def format_log10(log10_value: float, plain_digits: int = 10, mantissa_digits: in
         return f"{10.0 ** log10_value:.{plain_digits}g}"
     exponent = math.floor(log10_value)
     return f"{10.0 ** (log10_value - exponent):.{mantissa_digits}f}e{int(exponent):+d}"
+
+
+def significant_digits(value: float, error: Optional[float] = None, default: int = DEFAULT_DIGITS) -> int:
+    """How many significant digits of ``value`` its absolute ``error`` supports.
+
+    The last digit printed is the one in the decimal place of the error's
+    leading digit, so it is uncertain by at most a few units:
+    ``floor(log10|value|) - floor(log10 error) + 1`` digits, at least 1 and at
+    most 17 (float64).  Without an error (``None``) ``default`` digits.
+
+    Parameters
+    ----------
+    value : float
+        The number to print.
+    error : float, optional
+        Its estimated absolute error (``>= 0``); ``None`` when not known.
+    default : int
+        Digits when ``error`` is ``None``.
+
+    Returns
+    -------
+    int
+        Between 1 and 17.
+
+    Raises
+    ------
+    ValueError
+        If ``error`` is negative or NaN.
+
+    Examples
+    --------
+    >>> significant_digits(6.2056807e-3, 2.5e-6), significant_digits(1.0, 0.0), significant_digits(3.0)
+    (4, 17, 6)
+    """
+    if error is None:
+        return int(default)
+    error = float(error)
+    if not error >= 0.0:
+        raise ValueError(f"`error` must be a non-negative number, got {error!r}")
+    value = float(value)
+    if error == 0.0 or value == 0.0 or not math.isfinite(value):
+        return 17 if error == 0.0 else 1
+    if not math.isfinite(error):
+        return 1
+    digits = math.floor(math.log10(abs(value))) - math.floor(math.log10(error)) + 1
+    return int(min(max(digits, 1), 17))
+
+
+def format_with_error(value: float, error: Optional[float] = None, default: int = DEFAULT_DIGITS) -> str:
+    """``value`` with the significant digits its absolute ``error`` supports (see :func:`significant_digits`).
+
+    Parameters
+    ----------
+    value : float
+        The number to print.
+    error : float, optional
+        Its estimated absolute error; ``None`` prints ``default`` significant digits.
+    default : int
+        Digits when the error is not known.
+
+    Returns
+    -------
+    str
+        ``format(value, ".{d}g")`` with ``d`` significant digits.
+
+    Raises
+    ------
+    ValueError
+        If ``error`` is negative or NaN.
+
+    Examples
+    --------
+    A spectral gap 6.2056807284e-3 with a grid error of 4e-4 relative:
+
+    >>> format_with_error(6.2056807284e-3, 4e-4 * 6.2056807284e-3)
+    '0.006206'
+    >>> format_with_error(2.0 / 3.0), format_with_error(2.0 / 3.0, 0.0)
+    ('0.666667', '0.66666666666666663')
+    """
+    return f"{float(value):.{significant_digits(value, error, default)}g}"
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -29,6 +29,9 @@ import pickle
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .._util.progress import progress_bar
+from .._util.result import Result
+
 __all__ = ["sweep", "SweepResult", "parameter_grid"]
 
 #: Column names the sweep itself writes into every row.
@@ -38,8 +41,8 @@ GridSpec = Union[Mapping[str, Any], Sequence[Mapping[str, Any]]]
 
 
 # ---------------------------------------------------------------------------- the table
-@dataclass(frozen=True)
-class SweepResult:
+@dataclass(frozen=True, repr=False)
+class SweepResult(Result):
     """The tidy table of a :func:`sweep`: one row per grid point, in grid order.
 
     Attributes
@@ -53,6 +56,13 @@ class SweepResult:
         Parameter column names, in first-seen order.
     outputs : tuple of str
         Output column names, in first-seen order.
+
+    Examples
+    --------
+    >>> result = SweepResult(rows=({"x": 1, "value": 2, "status": "ok", "error": None},), parameters=("x",),
+    ...                      outputs=("value",))
+    >>> result.column("value"), result.columns
+    ([2], ('x', 'value', 'status', 'error'))
     """
 
     rows: Tuple[Dict[str, Any], ...]
@@ -81,11 +91,27 @@ class SweepResult:
         return iter(self.to_records())
 
     def to_records(self) -> List[Dict[str, Any]]:
-        """The rows as a list of new dicts with every column (``None`` where a row has no value)."""
+        """The rows as a list of new dicts with every column (``None`` where a row has no value).
+
+        Returns
+        -------
+        list of dict
+            One dict per grid point, keys :attr:`columns`.
+        """
         return [{name: row.get(name) for name in self.columns} for row in self.rows]
 
     def column(self, name: str) -> List[Any]:
         """The values of one column in grid order (``None`` where a row has no value, e.g. a failed point).
+
+        Parameters
+        ----------
+        name : str
+            A column name (see :attr:`columns`).
+
+        Returns
+        -------
+        list
+            One value per grid point.
 
         Raises
         ------
@@ -97,7 +123,18 @@ class SweepResult:
         return [row.get(name) for row in self.rows]
 
     def to_pandas(self):
-        """The table as a :class:`pandas.DataFrame` (needs pandas, which fpesolve does not require)."""
+        """The table as a :class:`pandas.DataFrame` (needs pandas, which fpesolve does not require).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :attr:`columns`, one row per grid point.
+
+        Raises
+        ------
+        ImportError
+            Without pandas.
+        """
         try:
             import pandas
         except ImportError:
@@ -106,7 +143,17 @@ class SweepResult:
         return pandas.DataFrame.from_records(self.to_records(), columns=list(self.columns))
 
     def summary(self, max_rows: int = 20) -> str:
-        """A text table of the first ``max_rows`` rows plus a count of failures."""
+        """A text table of the first ``max_rows`` rows plus a count of failures.
+
+        Parameters
+        ----------
+        max_rows : int
+            Rows shown; the rest are counted.
+
+        Returns
+        -------
+        str
+        """
         n_failed = len(self.failed)
         lines = [f"SweepResult: {len(self.rows)} points, {len(self.rows) - n_failed} ok, {n_failed} failed; "
                  f"parameters {list(self.parameters)}, outputs {list(self.outputs)}"]
@@ -123,8 +170,17 @@ class SweepResult:
             lines.append(f"... {len(self.rows) - max_rows} more rows")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def table(self) -> Tuple[Tuple[str, ...], List[List[Any]]]:
+        """``(headers, rows)``: the parameters, outputs, ``status`` and ``error`` of every point (for Jupyter).
+
+        Returns
+        -------
+        headers : tuple of str
+            :attr:`columns`.
+        rows : list of list
+            One list per grid point, in grid order (``None`` where a row has no value).
+        """
+        return self.columns, [[row.get(name) for name in self.columns] for row in self.rows]
 
     def __repr__(self) -> str:
         return (f"SweepResult(points={len(self.rows)}, failed={len(self.failed)}, "
@@ -256,7 +312,7 @@ def _check_picklable(func: Callable[..., Any], points: List[Dict[str, Any]]) -> 
 
 
 def sweep(func: Callable[..., Any], grid_of_params: GridSpec, executor: Optional[Any] = None,
-          progress: bool = True, *, max_workers: Optional[int] = None) -> SweepResult:
+          progress: Union[bool, str, None] = None, *, max_workers: Optional[int] = None) -> SweepResult:
     """Run ``func(**params)`` for every point of a parameter grid and tabulate the results.
 
     Parameters
@@ -279,8 +335,10 @@ def sweep(func: Callable[..., Any], grid_of_params: GridSpec, executor: Optional
         ``dask.distributed.Client(...).get_executor()`` (or the ``Client``
         itself).  The executor is used, not shut down.  Default: a new local
         :class:`~concurrent.futures.ProcessPoolExecutor`, shut down afterwards.
-    progress : bool
-        Show a tqdm progress bar over the points (on stderr).
+    progress : bool or "auto", optional
+        A tqdm progress bar over the points on stderr: ``True``, ``False``,
+        ``"auto"`` (a bar once the sweep has taken 2 s), or ``None`` for the
+        package default (:func:`fpesolve.set_progress`, ``"auto"`` unless changed).
     max_workers : int, optional
         Worker count of the default process pool (default: the CPU count).
 
@@ -325,29 +383,23 @@ def sweep(func: Callable[..., Any], grid_of_params: GridSpec, executor: Optional
             _check_picklable(func, points)
 
     outcomes: List[Optional[Tuple[str, Any]]] = [None] * len(points)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(points), desc="sweep", unit="point")
     futures: Dict[Any, int] = {}
     try:
-        for k, point in enumerate(points):
-            futures[executor.submit(_call, func, point)] = k
-        for future in cf.as_completed(futures):
-            k = futures[future]
-            try:
-                outcomes[k] = future.result()
-            except Exception as exc:  # the executor could not run the point (pickling, dead worker, ...)
-                outcomes[k] = ("failed", _message(exc))
-            if bar is not None:
+        with progress_bar(progress, total=len(points), desc="sweep", unit="point") as bar:
+            for k, point in enumerate(points):
+                futures[executor.submit(_call, func, point)] = k
+            for future in cf.as_completed(futures):
+                k = futures[future]
+                try:
+                    outcomes[k] = future.result()
+                except Exception as exc:  # the executor could not run the point (pickling, dead worker, ...)
+                    outcomes[k] = ("failed", _message(exc))
                 bar.update(1)
     except BaseException:
         for future in futures:
             future.cancel()
         raise
     finally:
-        if bar is not None:
-            bar.close()
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
 

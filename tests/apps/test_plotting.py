@@ -136,3 +136,93 @@ def test_gallery_example_runs_as_a_script(script):
     path = pathlib.Path(__file__).resolve().parents[2] / "examples" / script
     runpy.run_path(str(path), run_name="__main__")
     assert plt.get_fignums()
+
+
+# ---------------------------------------------------------------------------- stationary density and convergence
+def _closed_form_density(x, eta):
+    """The double well's p(x) normalised by adaptive quadrature (independent of fpesolve)."""
+    def sigma(s):
+        return 1.0 + 0.5 * np.tanh(2.0 * s)
+
+    def unnormalised(s):
+        phi = integrate.quad(lambda u: (u ** 3 - u) / sigma(u), 0.0, s, epsabs=1e-14, epsrel=1e-13)[0]
+        return np.exp(-2.0 / eta * phi) / sigma(s)
+
+    left = integrate.quad(unnormalised, -2.5, 0.0, epsabs=0, epsrel=1e-12, limit=200)[0]
+    right = integrate.quad(unnormalised, 0.0, 2.5, epsabs=0, epsrel=1e-12, limit=200)[0]
+    values = np.array([unnormalised(s) for s in x]) / (left + right)
+    return values, left / (left + right), right / (left + right)
+
+
+def test_stationary_density_curve_basins_and_modes(double_well):
+    from fpesolve.apps.plotting import plot_stationary_density
+
+    eta = 0.3
+    x = np.linspace(-2.4, 2.4, 49)
+    fig, ax = plot_stationary_density(double_well, eta, x=x)
+    expected, left, right = _closed_form_density(x, eta)
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), x)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), expected, rtol=1e-9)  # quadrature to ~1e-12
+    # one dashed basin boundary at the saddle x = 0; the shaded basins carry their exact probabilities
+    assert [line.get_linestyle() for line in ax.lines[1:]] == ["--"]
+    np.testing.assert_allclose(ax.lines[1].get_xdata()[0], 0.0, atol=1e-12)
+    labels = [c.get_label() for c in ax.collections[:2]]
+    assert labels == [f"basin of x=-1: P = {left:.3f}", f"basin of x=+1: P = {right:.3f}"]
+    # the modes solve x^3 - x + (eta/2) Sigma'(x) = 0, Sigma' = sech^2(2x); the fixture has no closed-form
+    # Sigma', so fpesolve uses central differences (relative error ~1e-10): tolerance 1e-9
+    modes = np.asarray(ax.collections[2].get_offsets())[:, 0]
+    np.testing.assert_allclose(modes ** 3 - modes + 0.5 * eta / np.cosh(2 * modes) ** 2, 0.0, atol=1e-9)
+    assert np.all(np.abs(np.abs(modes) - 1.0) < 0.01)
+    _, ax2 = plot_stationary_density(double_well, eta, basins=False, modes=False, log=True)
+    assert ax2.get_yscale() == "log" and len(ax2.lines) == 1 and not ax2.collections
+
+
+def _midpoint_error(n):
+    x = (np.arange(n) + 0.5) / n
+    return abs(np.exp(x).mean() - (np.e - 1.0))
+
+
+def test_convergence_plot_data_order_and_ticks():
+    from fpesolve import convergence_study
+    from fpesolve.apps.plotting import plot_convergence
+
+    ladder = [5, 10, 20, 40, 80, 160]
+    study = convergence_study(lambda n: np.exp((np.arange(n) + 0.5) / n).mean(), ladder, exact=np.e - 1,
+                              label="midpoint rule")
+    fig, ax = plot_convergence(study, order=2)
+    errors = np.array([_midpoint_error(n) for n in ladder])
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), ladder)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), errors, rtol=1e-6)  # round-off of the sums ~1e-16/1e-5
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    observed = np.log(errors[-2] / errors[-1]) / np.log(2.0)  # 2.00 for the midpoint rule
+    assert ax.get_legend().get_texts()[0].get_text() == f"midpoint rule (observed order {observed:.2f})"
+    # the reference line has slope -2 through the finest point
+    ref = ax.lines[1].get_ydata()
+    np.testing.assert_allclose(ref[-1], errors[-1], rtol=1e-12)
+    np.testing.assert_allclose(np.log(ref[0] / ref[-1]) / np.log(ladder[-1] / ladder[0]), 2.0, rtol=1e-12)
+    # tick labels are the resolutions, and no two labels overlap once drawn
+    fig.canvas.draw()
+    labels = [t for t in ax.get_xticklabels() if t.get_text()]
+    assert [t.get_text() for t in labels] == [str(n) for n in ladder]
+    assert not any(t.get_text() for t in ax.get_xticklabels(minor=True))
+    boxes = sorted((t.get_window_extent() for t in labels), key=lambda b: b.x0)
+    assert all(a.x1 < b.x0 for a, b in zip(boxes[:-1], boxes[1:]))
+    with pytest.raises(ValueError, match="errors must be positive"):
+        plot_convergence(SimpleNamespace(resolutions=[1, 2], errors=[1.0, 0.0], orders=[np.inf], label="x"))
+
+
+def test_convergence_gallery_figure_has_no_overlapping_tick_labels():
+    import pathlib
+    import runpy
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "plot_convergence_study.py"
+    runpy.run_path(str(path), run_name="__main__")
+    fig = plt.figure(plt.get_fignums()[-1])
+    fig.canvas.draw()
+    for ax in fig.axes:
+        for minor in (False, True):
+            labels = [t for t in ax.get_xticklabels(minor=minor) if t.get_text()]
+            boxes = sorted((t.get_window_extent() for t in labels), key=lambda b: b.x0)
+            assert all(a.x1 < b.x0 for a, b in zip(boxes[:-1], boxes[1:])), [t.get_text() for t in labels]
+        minor_labels = [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()]
+        assert not minor_labels or not [t for t in ax.get_xticklabels() if t.get_text()]

@@ -1,5 +1,6 @@
 """Tests for fpesolve.sweep: grid expansion, executors (process, thread, dask), failures per point."""
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -155,3 +156,52 @@ def test_to_pandas_or_clear_import_error():
     else:
         frame = result.to_pandas()
         assert list(frame.columns) == ["x", "value", "status", "error"] and frame["value"].tolist() == [2]
+
+
+def test_sweep_result_table_html_and_json_for_jupyter():
+    import json
+
+    from fpesolve._util.result import Result
+
+    with ThreadPoolExecutor(2) as pool:
+        result = sweep(left_mass, {"eta": [0.15, -0.1], "lo": [-2.5]}, executor=pool, progress=False)
+    assert isinstance(result, Result)
+    headers, rows = result.table()
+    assert headers == ("eta", "lo", "mass", "log_mass", "status", "error")
+    expected = _expected_rows()  # the same points computed directly (GRID's eta = 0.15 / -0.1 rows at lo = -2.5)
+    direct = [next(r for r in expected if r["eta"] == eta and r["lo"] == -2.5) for eta in (0.15, -0.1)]
+    assert rows == [[r[h] for h in headers] for r in direct]
+    html = result._repr_html_()
+    assert html.count("<tr>") == 3 and "<th>log_mass</th>" in html and "ValueError: `eta` must be" in html
+    assert f"<td>{direct[0]['mass']:.6g}</td>" in html
+    data = json.loads(result.to_json())
+    assert [row["status"] for row in data["rows"]] == ["ok", "failed"] and data["parameters"] == ["eta", "lo"]
+    assert repr(result) == "SweepResult(points=2, failed=1, parameters=('eta', 'lo'), outputs=('mass', 'log_mass'))"
+
+
+def test_dask_docs_page_local_cluster_example_runs(tmp_path):  # noqa: C901
+    """docs/sweeps_dask.rst: the LocalCluster example runs as a script and gives the direct values."""
+    import math
+    import pathlib
+    import re
+    import subprocess
+    import sys
+
+    pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed (pip install '.[dist]')")
+    page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "sweeps_dask.rst").read_text()
+    block = re.findall(r".. code-block:: python\n\n(.*?)\n(?=\S)", page, flags=re.S)[0]
+    code = "\n".join(line[3:] for line in block.splitlines())
+    script = tmp_path / "dask_sweep.py"
+    script.write_text(code + "\n    import json; print('JSON' + json.dumps(result.column('log10_iterations')))\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    values = json.loads(proc.stdout.split("JSON", 1)[1]) if "JSON" in proc.stdout else None
+    assert values is not None and len(values) == 12 and all(math.isfinite(v) for v in values)
+    # the same numbers computed here, point by point, without dask
+    import fpesolve
+    from fpesolve.failure_modes.constructions import construction
+
+    for (eta, name), value in zip([(e, n) for e in np.geomspace(0.05, 0.5, 6) for n in ("f1", "healthy")], values):
+        wells = construction(name).minima()
+        direct = fpesolve.mean_first_passage_time(construction(name), eta, wells[0].x, wells[-1].x)
+        assert value == direct.log10_iterations

@@ -120,7 +120,7 @@ def test_cli_diagnose_json():
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        assert cli_main(["diagnose", "f4", "--json"]) == 0
+        assert cli_main(["diagnose", "f4", "--json"]) == 1  # N4 violated: exit status 1 (the CLI convention, fpesolve --help)
     data = json.loads(buf.getvalue())
     assert data["violated"] == ["N4"]
     assert cli_main(["diagnose", "f4", "--iterations", "0"]) == 2
