@@ -532,7 +532,7 @@ def _run_diagnose(args: argparse.Namespace) -> int:
         return _list_names()
     target = _target_or_list(args, "construction")
     diagnose = _require("fpesolve.failure_modes", "diagnose")
-    options = {name: value for name, value in (("eta", args.eta), ("n_steps", args.iterations), ("x0", args.x0))
+    options = {name: value for name, value in (("eta", args.eta), ("n_iterations", args.iterations), ("x0", args.x0))
                if value is not None}
     report = diagnose(target, **options)
     _emit(args, _summary_text(report), report)

@@ -37,6 +37,7 @@ import numpy as np
 from scipy import optimize
 from scipy.special import gammaln
 
+from .._util.result import Result
 from .._util.validation import as_1d_float_array, positive_float, positive_int
 from ..core.landscape import Landscape
 from ._minima import _landscape_batch_size
@@ -149,8 +150,8 @@ def lyapunov_exponent(hessians, eta, batch_size: int = 1, probabilities: Optiona
     return float(out[0]) if etas.ndim == 0 else out.reshape(etas.shape)
 
 
-@dataclass(frozen=True)
-class StableSet:
+@dataclass(frozen=True, repr=False)
+class StableSet(Result):
     r"""The learning rates in ``eta_range`` with :math:`\Lambda(\eta) < 0`.
 
     Attributes
@@ -188,8 +189,6 @@ class StableSet:
         return (f"stable learning rates (Lambda < 0, B = {self.batch_size}) in "
                 f"[{self.eta_range[0]:g}, {self.eta_range[1]:g}]: {parts}")
 
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def stable_learning_rates(hessians, eta_range: Optional[Tuple[float, float]] = None, batch_size: int = 1,
@@ -278,8 +277,8 @@ def stable_learning_rates(hessians, eta_range: Optional[Tuple[float, float]] = N
 
 
 # ---------------------------------------------------------------------------- N2 check
-@dataclass(frozen=True)
-class N2Minimum:
+@dataclass(frozen=True, repr=False)
+class N2Minimum(Result):
     """N2 at one minimum.
 
     Attributes
@@ -313,8 +312,8 @@ class N2Minimum:
     stable_set: StableSet
 
 
-@dataclass(frozen=True)
-class N2Result:
+@dataclass(frozen=True, repr=False)
+class N2Result(Result):
     """Condition N2 (discrete stability) at every minimum.
 
     ``holds`` is True when :math:`\\Lambda < 0` at every minimum.  The
@@ -357,8 +356,10 @@ class N2Result:
                          "(the bound is sufficient, not necessary)")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    @property
+    def status(self) -> str:
+        """``"holds"`` or ``"violated"``."""
+        return "holds" if self.holds else "violated"
 
 
 def check_n2(landscape_or_hessians: Union[Landscape, Sequence[float], Sequence[Sequence[float]]], eta: float,
