@@ -74,14 +74,28 @@ def f1_landscape(H_A: float = 2.0, Sigma_A: float = 1.0, H_B: float = 8.0, Sigma
     Well A (good): :math:`H_A = 2`, :math:`\Sigma_A = 1` (:math:`\Sigma/H = 0.5`);
     well B (bad, where SGD starts): :math:`H_B = 8`, :math:`\Sigma_B = 8`
     (:math:`\Sigma/H = 1`); :math:`L_A = L_B = 0`, barrier :math:`\Delta V = 100`
-    in ``L``; the paper's :math:`\eta = 0.01`.  See :func:`double_well` for the
-    profile arguments.
+    in ``L``; the paper's :math:`\eta = 0.01`.
 
     The paper's leading-order escape estimate from B is
     :math:`\eta^{-1}\exp(2\Delta V/(\Sigma_B\eta)) = 100\,e^{2500}`
     iterations (:math:`\log_{10} \approx 1087.7`); on the default (tanh)
     construction the exact mean first-passage time is within 0.2 decades of
     it, the difference being the Kramers prefactor.
+
+    Parameters
+    ----------
+    H_A, Sigma_A, H_B, Sigma_B, barrier : float
+        The paper's curvatures, noise variances and barrier.
+    eta : float
+        The learning rate the construction is about.
+    n_iterations : int
+        The training length :math:`T` in SGD iterations.
+    batch_size : int
+        ``B`` (1 or 2).
+    gaps : (float, float)
+        Generalisation gaps of wells A and B (a modelling choice).
+    noise_profile, switch_at, switch_width, steepness
+        The noise profile and its parameters (:func:`double_well`).
 
     Returns
     -------
@@ -124,6 +138,26 @@ def f3_landscape(variant: str = "equal-hessian", *, H_A: Optional[float] = None,
     Both variants: :math:`L_A = L_B = 0`, barrier 1 in ``L``, :math:`\Sigma/H = 1`;
     at the default :math:`\eta = 0.2` the escape times are ~10^2–10^3
     iterations, so with :math:`T = 10^6` mixing (N1) holds and only N3 is at stake.
+
+    Parameters
+    ----------
+    variant : {"equal-hessian", "unequal-hessian"}
+    H_A, H_B : float, optional
+        The curvatures (defaults 2 and 2, or 2 and 8).
+    ratio : float
+        :math:`\Sigma/H` at both wells.
+    barrier : float
+        :math:`\Delta V`.
+    eta : float
+        The learning rate the construction is about.
+    n_iterations : int
+        The training length :math:`T` in SGD iterations.
+    batch_size : int
+        ``B`` (1 or 2).
+    gaps : (float, float)
+        Generalisation gaps of wells A and B (a modelling choice).
+    noise_profile, switch_at, switch_width, steepness
+        The noise profile and its parameters (:func:`double_well`).
 
     Returns
     -------
@@ -189,6 +223,21 @@ def f4_landscape(loss_min: float = 0.1, H: float = 2.0, Sigma_A: float = 20.0, S
     in A ends in B; real two-sample SGD, whose kicks are bounded, leaves A
     several times more slowly than the diffusion.
 
+    Parameters
+    ----------
+    loss_min, H, Sigma_A, Sigma_B, barrier : float
+        The paper's loss value, curvature, noise variances and barrier.
+    eta : float
+        The learning rate the construction is about.
+    n_iterations : int
+        The training length :math:`T` in SGD iterations.
+    batch_size : int
+        ``B`` (1 or 2).
+    gaps : (float, float)
+        Generalisation gaps of wells A and B (a modelling choice).
+    noise_profile, switch_at, switch_width, steepness
+        The noise profile and its parameters (:func:`double_well`).
+
     Returns
     -------
     Construction
@@ -224,6 +273,21 @@ def healthy_landscape(H_A: float = 2.0, Sigma_A: float = 1.0, H_B: float = 2.0, 
     * N4: the low-noise well A also has the low gap (0.05 against 0.5), so
       :math:`\mathrm{Corr}(\Sigma, \mathrm{Gap}) = +1`.
 
+    Parameters
+    ----------
+    H_A, Sigma_A, H_B, Sigma_B, barrier : float
+        Curvatures, noise variances and barrier.
+    eta : float
+        The learning rate the construction is about.
+    n_iterations : int
+        The training length :math:`T` in SGD iterations.
+    batch_size : int
+        ``B`` (1 or 2).
+    gaps : (float, float)
+        Generalisation gaps of wells A and B (a modelling choice).
+    noise_profile, switch_at, switch_width, steepness
+        The noise profile and its parameters (:func:`double_well`).
+
     Returns
     -------
     Construction
@@ -252,6 +316,19 @@ def f2_landscape(hessians: Sequence[float] = (18.0, 2.0), centres: Optional[Sequ
     paper's :math:`\eta = 0.15` gives :math:`\tfrac12\ln 1.19 > 0`, while
     :math:`\eta = 0.12 > 2/18` is stable, so :math:`2/\lambda_{\max}` is a
     sufficient bound, not the threshold.
+
+    Parameters
+    ----------
+    hessians, centres : sequence of float
+        The per-sample Hessians and centres (:func:`quadratic_samples`).
+    eta : float
+        The paper's learning rate.
+    n_iterations : int
+        Iterations of the simulated runs.
+    batch_size : int
+        ``B``.
+    domain : (float, float)
+        The interval.
 
     Returns
     -------
@@ -288,6 +365,10 @@ _ALIASES = {"f3": "f3-equal-hessian"}
 
 def available() -> Tuple[str, ...]:
     """The names accepted by :func:`construction`.
+
+    Parameters
+    ----------
+    None
 
     Returns
     -------

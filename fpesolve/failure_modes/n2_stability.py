@@ -69,11 +69,32 @@ def batch_hessian_distribution(hessians, batch_size: int = 1,
     every multiset of size ``B`` over the distinct values is enumerated with
     its multinomial probability.
 
+    Parameters
+    ----------
+    hessians : array_like, shape (n,)
+        Per-sample Hessians.
+    batch_size : int
+        ``B`` (samples drawn with replacement).
+    probabilities : array_like, optional
+        Sampling probabilities (default uniform).
+
     Returns
     -------
     values, weights : ndarray
         Attainable :math:`\bar h` (sorted, distinct) and their probabilities
         (summing to 1 to rounding).
+
+    Raises
+    ------
+    ValueError
+        For no Hessians, probabilities of the wrong length or not summing to 1,
+        or too many multisets to enumerate.
+
+    Examples
+    --------
+    >>> values, weights = batch_hessian_distribution([18.0, 2.0], batch_size=2)
+    >>> values.tolist(), weights.tolist()
+    ([2.0, 10.0, 18.0], [0.25, 0.5, 0.25])
     """
     h = as_1d_float_array(hessians, "hessians")
     if h.size == 0:
@@ -131,6 +152,12 @@ def lyapunov_exponent(hessians, eta, batch_size: int = 1, probabilities: Optiona
     float or ndarray
         :math:`\Lambda` per iteration (natural log); ``-inf`` where
         :math:`1 - \eta\bar h = 0` for an attainable batch mean.
+
+    Raises
+    ------
+    ValueError
+        For a non-positive or non-finite ``eta``, and the errors of
+        :func:`batch_hessian_distribution`.
 
     Examples
     --------
@@ -219,6 +246,16 @@ def stable_learning_rates(hessians, eta_range: Optional[Tuple[float, float]] = N
     is scanned; every sign change is refined with ``brentq`` (``xtol`` 1e-15
     relative), so crossings are exact to ~1e-15.  A zero where
     :math:`\Lambda` touches 0 without changing sign is not reported.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``eta_range`` or ``n_scan``, and the errors of :func:`batch_hessian_distribution`.
+
+    Examples
+    --------
+    >>> [(round(a, 6), round(b, 6)) for a, b in stable_learning_rates([18.0, 2.0]).intervals]
+    [(0.0, 0.130792), (0.424764, 0.555556)]
     """
     values, weights = batch_hessian_distribution(hessians, batch_size, probabilities)
     n_scan = positive_int(n_scan, "n_scan", minimum=10)
@@ -382,6 +419,17 @@ def check_n2(landscape_or_hessians: Union[Landscape, Sequence[float], Sequence[S
     Returns
     -------
     N2Result
+
+    Raises
+    ------
+    ValueError
+        For ``eta <= 0``, a landscape without per-sample Hessians or minima,
+        or ``batch_size`` above the number of samples.
+
+    Examples
+    --------
+    >>> check_n2([18.0, 2.0], 0.12).holds          # stable although eta > 2/18
+    True
     """
     eta = positive_float(eta, "eta", "eta is the SGD learning rate")
     entries = []   # (label, x, hessians)

@@ -279,6 +279,13 @@ def check_n4(landscape: Landscape, gaps: Optional[Sequence[float]] = None, *,
     ValueError
         A gap array whose length differs from the number of minima, an unknown
         method, non-finite gaps, or a method that lacks its input.
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes.constructions import construction
+    >>> r = check_n4(construction("f4"))            # the construction's test loss
+    >>> r.method, r.holds
+    ('test-loss', False)
     """
     minima, _ = _minima_and_basins(landscape)
     labels = _labels(landscape, minima)

@@ -102,6 +102,15 @@ def log_cosh(z):
     :math:`|z| + \operatorname{log1p}(e^{-2|z|}) - \log 2` for :math:`|z| \ge 1`,
     :math:`\operatorname{log1p}(2\sinh^2(z/2))` below (no cancellation near 0).
 
+    Parameters
+    ----------
+    z : float or array_like
+
+    Returns
+    -------
+    ndarray
+        :math:`\log\cosh z`, elementwise.
+
     Examples
     --------
     >>> float(log_cosh(1000.0)) == 1000.0 - float(np.log(2.0))

@@ -116,6 +116,11 @@ def reproduce_all(quick: bool = True, out: Optional[str] = None, only: Optional[
     ------
     ValueError
         For an unknown item in ``only`` (the message lists the valid ones).
+
+    Examples
+    --------
+    >>> [rep.name for rep in reproduce_all(quick=True, only=["F2"], progress=False)]
+    ['F2']
     """
     results = []
     for key in _select(only):
@@ -164,6 +169,11 @@ def main(quick: bool = False, out: Optional[str] = "fpesolve-output", as_json: b
     ------
     ValueError
         For an unknown item in ``only`` or an unknown ``part``.
+
+    Examples
+    --------
+    >>> main(quick=True, out=None, as_json=True, only=["G1-G4"], part="failure-modes")   # doctest: +SKIP
+    0
     """
     key = str(part).strip().lower()
     if key not in PARTS:

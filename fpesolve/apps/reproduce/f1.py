@@ -46,6 +46,14 @@ def reproduce_f1(quick: bool = True, out: Optional[str] = None, *,
     Returns
     -------
     Reproduction
+
+    Examples
+    --------
+    A few seconds with a warm numba cache (``tests/apps/test_reproduce.py`` runs it):
+
+    >>> rep = reproduce_f1(quick=True, progress=False)    # doctest: +SKIP
+    >>> rep.ok                                   # doctest: +SKIP
+    True
     """
     from ...core.passage import kramers_time, mean_first_passage_time
     from ...failure_modes.constructions import construction

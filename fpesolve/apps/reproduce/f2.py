@@ -65,6 +65,12 @@ def reproduce_f2(quick: bool = True, out: Optional[str] = None, *,
     Returns
     -------
     Reproduction
+
+    Examples
+    --------
+    >>> rep = reproduce_f2(quick=True, progress=False)
+    >>> rep.ok
+    True
     """
     from ...failure_modes.constructions import construction
     from ...failure_modes.n2_stability import lyapunov_exponent, stable_learning_rates

@@ -48,6 +48,14 @@ def reproduce_f4(quick: bool = True, out: Optional[str] = None, *,
     Returns
     -------
     Reproduction
+
+    Examples
+    --------
+    A few seconds with a warm numba cache (``tests/apps/test_reproduce.py`` runs it):
+
+    >>> rep = reproduce_f4(quick=True, progress=False)    # doctest: +SKIP
+    >>> rep.ok                                   # doctest: +SKIP
+    True
     """
     from ...core.passage import escape_times, mean_first_passage_time
     from ...failure_modes.constructions import construction

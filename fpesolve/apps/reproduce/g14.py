@@ -90,6 +90,12 @@ def reproduce_g14(quick: bool = True, out: Optional[str] = None, *,
     Returns
     -------
     Reproduction
+
+    Examples
+    --------
+    >>> rep = reproduce_g14(quick=True, progress=False)
+    >>> rep.ok
+    True
     """
     from ...failure_modes.constructions import construction
     from ...failure_modes.goodness import check_goodness

@@ -27,6 +27,14 @@ def reproduce_healthy(quick: bool = True, out: Optional[str] = None, *,
     Returns
     -------
     Reproduction
+
+    Examples
+    --------
+    A few seconds with a warm numba cache (``tests/apps/test_reproduce.py`` runs it):
+
+    >>> rep = reproduce_healthy(quick=True, progress=False)    # doctest: +SKIP
+    >>> rep.ok                                   # doctest: +SKIP
+    True
     """
     from ...failure_modes.constructions import construction
 

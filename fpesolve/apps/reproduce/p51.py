@@ -61,6 +61,14 @@ def reproduce_p51(quick: bool = True, out: Optional[str] = None, *,
     Returns
     -------
     Reproduction
+
+    Examples
+    --------
+    A few seconds with a warm numba cache (``tests/apps/test_reproduce.py`` runs it):
+
+    >>> rep = reproduce_p51(quick=True, progress=False)    # doctest: +SKIP
+    >>> rep.ok                                   # doctest: +SKIP
+    True
     """
     from ...failure_modes.constructions import construction
     from ...failure_modes.coordinates import veff_flip

@@ -71,6 +71,14 @@ def reproduce_r43(quick: bool = True, out: Optional[str] = None, *,
     Returns
     -------
     Reproduction
+
+    Examples
+    --------
+    A few seconds with a warm numba cache (``tests/apps/test_reproduce.py`` runs it):
+
+    >>> rep = reproduce_r43(quick=True, progress=False)    # doctest: +SKIP
+    >>> rep.ok                                   # doctest: +SKIP
+    True
     """
     from ...failure_modes.constructions import construction
     from ...failure_modes.three_level import three_level_bounds

@@ -241,7 +241,21 @@ def claim_table(rows: Sequence[ClaimRow]) -> str:
 
 
 def ratio(exact: Optional[float], paper: Optional[float]) -> Optional[float]:
-    """``exact / paper``, or ``None`` when either is missing, not finite, or the paper's value is 0."""
+    """``exact / paper``, or ``None`` when either is missing, not finite, or the paper's value is 0.
+
+    Parameters
+    ----------
+    exact, paper : float or None
+
+    Returns
+    -------
+    float or None
+
+    Examples
+    --------
+    >>> ratio(3.0, 2.0), ratio(1.0, 0.0)
+    (1.5, None)
+    """
     if exact is None or paper is None or paper == 0 or not (math.isfinite(exact) and math.isfinite(paper)):
         return None
     return float(exact) / float(paper)

@@ -39,7 +39,25 @@ PROFILE_LABELS = ("tanh at saddle (faithful)", f"tanh x{WIDER[0]:g} wider", f"ta
 
 
 def profile_family(key: str, **kwargs) -> List[Tuple[str, Construction]]:
-    """The construction ``key`` under each profile of the module docstring, as ``(label, construction)``."""
+    """The construction ``key`` under each profile of the module docstring, as ``(label, construction)``.
+
+    Parameters
+    ----------
+    key : str
+        A two-well construction (``"f1"``, ``"f4"``, ...).
+    **kwargs
+        Passed to :func:`~fpesolve.failure_modes.constructions.construction`.
+
+    Returns
+    -------
+    list of (str, Construction)
+        The faithful profile first.
+
+    Examples
+    --------
+    >>> [label for label, _ in profile_family("f4")][:2]
+    ['tanh at saddle (faithful)', 'tanh x5 wider']
+    """
     base = construction(key, **kwargs)
     x_a, x_b = base.wells["A"], base.wells["B"]
     x_s = base.saddle.x

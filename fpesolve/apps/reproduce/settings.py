@@ -93,7 +93,21 @@ SETTINGS: Dict[str, RunSettings] = {
 
 
 def settings_for(quick: bool) -> RunSettings:
-    """``SETTINGS["quick"]`` or ``SETTINGS["full"]``."""
+    """``SETTINGS["quick"]`` or ``SETTINGS["full"]``.
+
+    Parameters
+    ----------
+    quick : bool
+
+    Returns
+    -------
+    RunSettings
+
+    Examples
+    --------
+    >>> settings_for(True).run("f1-from-B")
+    SGDRun(n_walkers=2000, n_iterations=10000, seed=101)
+    """
     return SETTINGS["quick" if quick else "full"]
 
 
