@@ -24,6 +24,7 @@ from ..core.fokker_planck import FokkerPlanck
 from ..core.grid import Grid
 from ..core.landscape import Landscape
 from ..core.mixing import InitSpec, MixingTime, mixing_time
+from ._minima import deprecated_alias
 from ._sigma import require_positive_sigma
 
 __all__ = ["N1Result", "check_n1"]
@@ -83,6 +84,8 @@ class N1Result(Result):
     eps: float
     explanation: str
     worst_case: MixingTime = field(repr=False)
+
+    n_steps = deprecated_alias("n_steps", "n_iterations")
 
     def summary(self) -> str:
         """The verdict and the explanation."""
