@@ -1,25 +1,25 @@
-"""
+r"""
 Degenerate selection: equal noise-to-curvature ratios (failure mode F3)
 =======================================================================
 
 The failure-modes paper's F3: both minima have the same loss and the same
-:math:`\\Sigma/H = 1`, so by its Laplace argument SGD's stationary law gives
-them equal weight, :math:`\\pi(A) = \\pi(B) = 1/2`, and noise cannot select
+:math:`\Sigma/H = 1`, so by its Laplace argument SGD's stationary law gives
+them equal weight, :math:`\pi(A) = \pi(B) = 1/2`, and noise cannot select
 (N3 fails).  Two variants of the construction:
 
-* *equal Hessian*: :math:`H_A = H_B = 2`, :math:`\\Sigma \\equiv 2`, ``L``
-  symmetric — :math:`\\pi(A) = 1/2` exactly;
-* *unequal Hessian*: :math:`H_A = 2`, :math:`H_B = 8`, :math:`\\Sigma_k = H_k`.
-  Here the exact stationary law is far from 1/2 : 1/2 — :math:`\\Sigma` varies
-  between the wells, so the exponent :math:`\\int_A^B L'/\\Sigma` is not zero,
-  and even the paper's own Laplace weights :math:`\\sqrt{\\pi\\tau/(\\Sigma_k H_k)}`
+* *equal Hessian*: :math:`H_A = H_B = 2`, :math:`\Sigma \equiv 2`, ``L``
+  symmetric — :math:`\pi(A) = 1/2` exactly;
+* *unequal Hessian*: :math:`H_A = 2`, :math:`H_B = 8`, :math:`\Sigma_k = H_k`.
+  Here the exact stationary law is far from 1/2 : 1/2 — :math:`\Sigma` varies
+  between the wells, so the exponent :math:`\int_A^B L'/\Sigma` is not zero,
+  and even the paper's own Laplace weights :math:`\sqrt{\pi\tau/(\Sigma_k H_k)}`
   give 4 : 1, not 1 : 1.
 
-Real minibatch SGD at :math:`\\eta = 0.2` (10^4 walkers started from the
+Real minibatch SGD at :math:`\eta = 0.2` (10^4 walkers started from the
 exact law, 3000 iterations — several escape times for the unequal variant)
-keeps the basin weights of the Fokker–Planck law to within the finite-:math:`\\eta`
+keeps the basin weights of the Fokker–Planck law to within the finite-:math:`\eta`
 error of the diffusion approximation, not the paper's factor.  The shape
-inside a well is another matter at this large :math:`\\eta`: two-sample
+inside a well is another matter at this large :math:`\eta`: two-sample
 minibatch noise is a bounded two-point kick, so the SGD law is narrower and
 ragged on fine bins, where the diffusion sees only the noise variance.
 """

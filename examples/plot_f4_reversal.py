@@ -1,26 +1,27 @@
-"""
+r"""
 Noise–generalisation reversal (failure mode F4)
 ===============================================
 
 The failure-modes paper's F4: two minima with the same loss 0.1 and the same
 curvature :math:`H = 2`, but the good well A (small generalisation gap) is
-the noisy one, :math:`\\Sigma_A = 20`, and the bad well B is quiet,
-:math:`\\Sigma_B = 1`; the barrier in ``L`` is 10.  SGD prefers low noise, so
+the noisy one, :math:`\Sigma_A = 20`, and the bad well B is quiet,
+:math:`\Sigma_B = 1`; the barrier in ``L`` is 10.  SGD prefers low noise, so
 it settles in the bad well: N4 (noise aligned with the generalisation gap)
 fails.
 
-The paper reads the effective barriers as :math:`\\Delta U_k = \\Delta V/\\Sigma_k`,
-i.e. 0.5 from A and 10 from B.  The exact barriers of the effective potential
-are :math:`\\int_{\\theta_k}^{\\theta_s} L'/\\Sigma`, with :math:`\\Sigma` running
-between 20 and 1 along the path, so both differ from the paper's numbers —
-the conclusion (A is left within ~10^4 iterations, B practically never)
-stands.
+The paper reads the effective barriers as :math:`\Delta U_k = \Delta V/\Sigma_k`,
+i.e. 0.5 from A and 10 from B: :math:`\Sigma` held at :math:`\Sigma_k` from each
+well to the saddle, which is how the construction switches its noise (a narrow
+tanh step at the saddle).  The exact barriers
+:math:`\int_{\theta_k}^{\theta_s} L'/\Sigma` are the paper's to ~1e-4, and the
+exact :math:`\eta\ln(\tau_A/\tau_B)` is -19.3, -19.1, -19.1 at
+:math:`\eta = 0.2, 0.1, 0.05` against the paper's -19.
 
-SGD started in A at :math:`\\eta = 0.2`: with Gaussian gradient noise of the
+SGD started in A at :math:`\eta = 0.2`: with Gaussian gradient noise of the
 same variance it empties A on the time scale of the exact Fokker–Planck
-escape time (slightly faster, an :math:`O(\\eta)` effect); real two-sample
-minibatch SGD, whose noise is a bounded two-point kick :math:`\\pm\\eta s`,
-escapes about three times more slowly at this large :math:`\\eta` — the
+escape time (slightly faster, an :math:`O(\eta)` effect); real two-sample
+minibatch SGD, whose noise is a bounded two-point kick :math:`\pm\eta s`,
+escapes about three times more slowly at this large :math:`\eta` — the
 diffusion approximation sees only the noise variance.
 """
 

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..core.basins import basins
 from ..core.landscape import CriticalPoint, Landscape
+
+
+def deprecated_alias(old: str, new: str, since: str = "0.2") -> property:
+    """A read-only attribute ``old`` that returns ``new`` with a :class:`FutureWarning` (renamed result fields)."""
+
+    def get(self):
+        warnings.warn(f"`{type(self).__name__}.{old}` was renamed `{new}` in fpesolve {since}; use `.{new}`",
+                      FutureWarning, stacklevel=2)
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated alias of ``{new}`` (renamed in {since}).")
+
 
 def _minima_and_basins(landscape: Landscape) -> Tuple[Tuple[CriticalPoint, ...], np.ndarray]:
     """The minima of ``L`` and the basin boundaries (domain ends and the highest saddle between neighbours)."""

@@ -16,12 +16,16 @@ from typing import Optional, Union
 
 import numpy as np
 
+from .._util.deprecation import renamed_keyword
 from .._util.formatting import float_from_log10, format_log10
+from .._util.result import Result
 from .._util.validation import positive_float, positive_int, probability
 from ..core.fokker_planck import FokkerPlanck
 from ..core.grid import Grid
 from ..core.landscape import Landscape
 from ..core.mixing import InitSpec, MixingTime, mixing_time
+from ._minima import deprecated_alias
+from ._sigma import require_positive_sigma
 
 __all__ = ["N1Result", "check_n1"]
 
@@ -32,8 +36,8 @@ def _fmt(log10_value: float) -> str:
     return format_log10(log10_value, plain_digits=6, mantissa_digits=4, plain_below=6.0)
 
 
-@dataclass(frozen=True)
-class N1Result:
+@dataclass(frozen=True, repr=False)
+class N1Result(Result):
     r"""Verdict on condition N1: is the training time :math:`\eta T` long against the mixing time?
 
     Attributes
@@ -43,7 +47,8 @@ class N1Result:
         initial law (the worst start if none was given), i.e. the TV distance
         left at :math:`t = \eta T` is at most :math:`\varepsilon`.
     eta : float
-    n_steps : int
+    n_iterations : int
+        The training length :math:`T` in SGD iterations.
     time_budget, log10_time_budget : float
         :math:`\eta T` in continuous time.
     t_rel, log10_t_rel : float
@@ -65,7 +70,7 @@ class N1Result:
 
     holds: bool
     eta: float
-    n_steps: int
+    n_iterations: int
     time_budget: float
     log10_time_budget: float
     t_rel: float
@@ -80,24 +85,30 @@ class N1Result:
     explanation: str
     worst_case: MixingTime = field(repr=False)
 
+    n_steps = deprecated_alias("n_steps", "n_iterations")
+
     def summary(self) -> str:
         """The verdict and the explanation."""
         return f"N1 (mixing) {'holds' if self.holds else 'FAILS'}: {self.explanation}"
 
-    __str__ = summary
+    @property
+    def status(self) -> str:
+        """``"holds"`` or ``"violated"``."""
+        return "holds" if self.holds else "violated"
 
 
-def check_n1(landscape: Landscape, eta: float, n_steps: int, init: InitSpec = None, eps: float = 0.25,
+@renamed_keyword("n_steps", "n_iterations")
+def check_n1(landscape: Landscape, eta: float, n_iterations: int, init: InitSpec = None, eps: float = 0.25,
              grid: Optional[Union[Grid, int]] = None) -> N1Result:
-    r"""Check condition N1: :math:`\eta T \gg t_{mix}` for SGD with learning rate ``eta`` run ``n_steps`` steps.
+    r"""Check condition N1: :math:`\eta T \gg t_{mix}` for SGD with learning rate ``eta`` run ``n_iterations`` times.
 
     Parameters
     ----------
     landscape : Landscape
     eta : float
         Learning rate (= the temperature :math:`\tau` of the diffusion).
-    n_steps : int
-        Number of SGD iterations :math:`T`.
+    n_iterations : int
+        Number of SGD iterations :math:`T` (``n_steps`` before 0.2).
     init : float, ndarray or callable, optional
         Initial law (a point or a density); the worst start when omitted.
     eps : float
@@ -110,28 +121,45 @@ def check_n1(landscape: Landscape, eta: float, n_steps: int, init: InitSpec = No
     N1Result
         Works in log space: times of :math:`10^{1000}` are reported through
         their ``log10`` fields (the ``float`` fields are then ``inf``).
+
+    Raises
+    ------
+    ValueError
+        For ``eta <= 0``, ``n_iterations < 1``, ``eps`` outside (0, 1) or an
+        ``init`` outside the domain.
+    IllPosedError
+        When :math:`\Sigma` vanishes inside the domain (no unique stationary
+        law to mix to; :func:`~fpesolve.diagnose` reports N1 as ``"not
+        applicable"`` there).
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes.constructions import construction
+    >>> check_n1(construction("healthy"), 0.1, 10**6, grid=300).holds
+    True
     """
     eta = positive_float(eta, "eta", "eta is the SGD learning rate")
-    n_steps = positive_int(n_steps, "n_steps")
+    n_iterations = positive_int(n_iterations, "n_iterations")
     eps = probability(eps, "eps")
+    require_positive_sigma(landscape, "N1 (mixing)")
     if grid is None:
         a, b = landscape.domain
         grid = Grid.refined(a, b, 1500, [cp.x for cp in landscape.critical_points()])
     fp = FokkerPlanck(landscape, eta, grid)
     if init is not None and isinstance(init, (int, float, np.floating, np.integer)):
         landscape.contains(init, "init")
-    budget = eta * n_steps
+    budget = eta * n_iterations
     mix = mixing_time(fp, eps=eps, init=init, horizon=budget)
     log10_tmix = mix.log10_t_mix_init if init is not None else mix.log10_t_mix
     route = mix.route_init if init is not None else mix.route
-    log10_budget = math.log10(eta) + math.log10(n_steps)
+    log10_budget = math.log10(eta) + math.log10(n_iterations)
     tv_left = float(mix.tv_at_horizon)
     holds = bool(tv_left <= eps)
     log10_margin = log10_budget - log10_tmix
     start_text = "the given initial law" if init is not None else f"the worst start (x = {mix.worst_start:.6g})"
     verdict = "holds" if holds else "fails"
     explanation = (
-        f"with eta = {eta:g} and T = {n_steps} iterations SGD's diffusion runs for eta*T = {_fmt(log10_budget)} "
+        f"with eta = {eta:g} and T = {n_iterations} iterations SGD's diffusion runs for eta*T = {_fmt(log10_budget)} "
         f"units of continuous time. From {start_text} its law needs t_mix = {_fmt(log10_tmix)} (log10 "
         f"{log10_tmix:.6g}; {_fmt(log10_tmix - math.log10(eta))} iterations) to come within TV distance "
         f"{eps:g} of the stationary law; the relaxation time is t_rel = 1/gap = {_fmt(mix.log10_t_rel)} "
@@ -140,7 +168,7 @@ def check_n1(landscape: Landscape, eta: float, n_steps: int, init: InitSpec = No
         + ("." if holds else ": the stationary law's preferences (e.g. for flat or low-noise minima) are not "
            "reached in this run, and where SGD ends up is decided by where it starts.")
         + f" Mixing time obtained by {route}.")
-    return N1Result(holds=holds, eta=eta, n_steps=n_steps, time_budget=budget, log10_time_budget=log10_budget,
+    return N1Result(holds=holds, eta=eta, n_iterations=n_iterations, time_budget=budget, log10_time_budget=log10_budget,
                     t_rel=mix.t_rel, log10_t_rel=mix.log10_t_rel, t_mix=_to_float(log10_tmix),
                     log10_t_mix=log10_tmix, log10_t_mix_iterations=log10_tmix - math.log10(eta), tv_left=tv_left,
                     margin=_to_float(log10_margin), log10_margin=log10_margin, eps=eps, explanation=explanation,

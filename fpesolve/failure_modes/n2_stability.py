@@ -37,6 +37,7 @@ import numpy as np
 from scipy import optimize
 from scipy.special import gammaln
 
+from .._util.result import Result
 from .._util.validation import as_1d_float_array, positive_float, positive_int
 from ..core.landscape import Landscape
 from ._minima import _landscape_batch_size
@@ -68,11 +69,32 @@ def batch_hessian_distribution(hessians, batch_size: int = 1,
     every multiset of size ``B`` over the distinct values is enumerated with
     its multinomial probability.
 
+    Parameters
+    ----------
+    hessians : array_like, shape (n,)
+        Per-sample Hessians.
+    batch_size : int
+        ``B`` (samples drawn with replacement).
+    probabilities : array_like, optional
+        Sampling probabilities (default uniform).
+
     Returns
     -------
     values, weights : ndarray
         Attainable :math:`\bar h` (sorted, distinct) and their probabilities
         (summing to 1 to rounding).
+
+    Raises
+    ------
+    ValueError
+        For no Hessians, probabilities of the wrong length or not summing to 1,
+        or too many multisets to enumerate.
+
+    Examples
+    --------
+    >>> values, weights = batch_hessian_distribution([18.0, 2.0], batch_size=2)
+    >>> values.tolist(), weights.tolist()
+    ([2.0, 10.0, 18.0], [0.25, 0.5, 0.25])
     """
     h = as_1d_float_array(hessians, "hessians")
     if h.size == 0:
@@ -131,6 +153,12 @@ def lyapunov_exponent(hessians, eta, batch_size: int = 1, probabilities: Optiona
         :math:`\Lambda` per iteration (natural log); ``-inf`` where
         :math:`1 - \eta\bar h = 0` for an attainable batch mean.
 
+    Raises
+    ------
+    ValueError
+        For a non-positive or non-finite ``eta``, and the errors of
+        :func:`batch_hessian_distribution`.
+
     Examples
     --------
     The failure-modes paper's F2 (Hessians 18 and 2, :math:`\eta = 0.15`):
@@ -149,8 +177,8 @@ def lyapunov_exponent(hessians, eta, batch_size: int = 1, probabilities: Optiona
     return float(out[0]) if etas.ndim == 0 else out.reshape(etas.shape)
 
 
-@dataclass(frozen=True)
-class StableSet:
+@dataclass(frozen=True, repr=False)
+class StableSet(Result):
     r"""The learning rates in ``eta_range`` with :math:`\Lambda(\eta) < 0`.
 
     Attributes
@@ -188,8 +216,6 @@ class StableSet:
         return (f"stable learning rates (Lambda < 0, B = {self.batch_size}) in "
                 f"[{self.eta_range[0]:g}, {self.eta_range[1]:g}]: {parts}")
 
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def stable_learning_rates(hessians, eta_range: Optional[Tuple[float, float]] = None, batch_size: int = 1,
@@ -220,6 +246,16 @@ def stable_learning_rates(hessians, eta_range: Optional[Tuple[float, float]] = N
     is scanned; every sign change is refined with ``brentq`` (``xtol`` 1e-15
     relative), so crossings are exact to ~1e-15.  A zero where
     :math:`\Lambda` touches 0 without changing sign is not reported.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``eta_range`` or ``n_scan``, and the errors of :func:`batch_hessian_distribution`.
+
+    Examples
+    --------
+    >>> [(round(a, 6), round(b, 6)) for a, b in stable_learning_rates([18.0, 2.0]).intervals]
+    [(0.0, 0.130792), (0.424764, 0.555556)]
     """
     values, weights = batch_hessian_distribution(hessians, batch_size, probabilities)
     n_scan = positive_int(n_scan, "n_scan", minimum=10)
@@ -278,8 +314,8 @@ def stable_learning_rates(hessians, eta_range: Optional[Tuple[float, float]] = N
 
 
 # ---------------------------------------------------------------------------- N2 check
-@dataclass(frozen=True)
-class N2Minimum:
+@dataclass(frozen=True, repr=False)
+class N2Minimum(Result):
     """N2 at one minimum.
 
     Attributes
@@ -313,8 +349,8 @@ class N2Minimum:
     stable_set: StableSet
 
 
-@dataclass(frozen=True)
-class N2Result:
+@dataclass(frozen=True, repr=False)
+class N2Result(Result):
     """Condition N2 (discrete stability) at every minimum.
 
     ``holds`` is True when :math:`\\Lambda < 0` at every minimum.  The
@@ -357,8 +393,10 @@ class N2Result:
                          "(the bound is sufficient, not necessary)")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    @property
+    def status(self) -> str:
+        """``"holds"`` or ``"violated"``."""
+        return "holds" if self.holds else "violated"
 
 
 def check_n2(landscape_or_hessians: Union[Landscape, Sequence[float], Sequence[Sequence[float]]], eta: float,
@@ -381,6 +419,17 @@ def check_n2(landscape_or_hessians: Union[Landscape, Sequence[float], Sequence[S
     Returns
     -------
     N2Result
+
+    Raises
+    ------
+    ValueError
+        For ``eta <= 0``, a landscape without per-sample Hessians or minima,
+        or ``batch_size`` above the number of samples.
+
+    Examples
+    --------
+    >>> check_n2([18.0, 2.0], 0.12).holds          # stable although eta > 2/18
+    True
     """
     eta = positive_float(eta, "eta", "eta is the SGD learning rate")
     entries = []   # (label, x, hessians)

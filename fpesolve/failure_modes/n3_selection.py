@@ -30,24 +30,27 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 from scipy.special import logsumexp
 
+from .._util.result import Result
 from .._util.validation import positive_float, probability
 from ..core.landscape import Landscape
 from ..core.stationary import drift_integral
-from ._minima import _finite_or_none, _labels, _minima_and_basins
+from ._minima import _labels, _minima_and_basins, deprecated_alias
+from ._sigma import require_positive_sigma
 
 __all__ = ['N3Minimum', 'N3Result', 'check_n3']
 
 
-@dataclass(frozen=True)
-class N3Minimum:
+@dataclass(frozen=True, repr=False)
+class N3Minimum(Result):
     r"""One minimum in the N3 check.
 
     Attributes
     ----------
     label : str
         Well label (``"A"``, ``"B"`` for constructions) or ``min<k>``.
-    x, loss, H, Sigma : float
-        Position, :math:`L`, :math:`L''` and :math:`\Sigma` (per step) at the minimum.
+    x, loss, hess, sigma : float
+        Position, :math:`L`, :math:`L''` and :math:`\Sigma` (per step) at the minimum
+        (``H`` and ``Sigma`` before 0.2).
     ratio : float
         :math:`\Sigma/H`.
     probability, log_probability : float
@@ -60,17 +63,20 @@ class N3Minimum:
     label: str
     x: float
     loss: float
-    H: float
-    Sigma: float
+    hess: float
+    sigma: float
     ratio: float
     probability: float
     log_probability: float
     laplace_probability: float
     log_laplace_probability: float
 
+    H = deprecated_alias("H", "hess")
+    Sigma = deprecated_alias("Sigma", "sigma")
 
-@dataclass(frozen=True)
-class N3Result:
+
+@dataclass(frozen=True, repr=False)
+class N3Result(Result):
     r"""Condition N3 (selection power): do the ratios :math:`\Sigma/H` differ across the minima?
 
     Attributes
@@ -78,6 +84,8 @@ class N3Result:
     holds : bool or None
         ``True`` when the largest and smallest :math:`\Sigma/H` differ by more
         than ``rtol`` (relative); ``None`` with a single minimum (nothing to select).
+    status : str
+        ``"holds"``, ``"violated"`` or ``"not applicable"``.
     eta : float
         Learning rate = temperature :math:`\tau` of the stationary law.
     rtol : float
@@ -101,6 +109,11 @@ class N3Result:
     note: str
 
     @property
+    def status(self) -> str:
+        """``"holds"``, ``"violated"`` or ``"not applicable"``."""
+        return {True: "holds", False: "violated", None: "not applicable"}[self.holds]
+
+    @property
     def probabilities(self) -> np.ndarray:
         """Exact basin probabilities, in the order of the minima."""
         return np.array([m.probability for m in self.minima])
@@ -113,25 +126,12 @@ class N3Result:
                  f"  {'minimum':>8s} {'x':>12s} {'L':>10s} {'H':>10s} {'Sigma':>10s} {'Sigma/H':>10s}"
                  f" {'P exact':>12s} {'P Laplace':>12s}"]
         for m in self.minima:
-            lines.append(f"  {m.label:>8s} {m.x:>+12.6g} {m.loss:>10.4g} {m.H:>10.4g} {m.Sigma:>10.4g} "
+            lines.append(f"  {m.label:>8s} {m.x:>+12.6g} {m.loss:>10.4g} {m.hess:>10.4g} {m.sigma:>10.4g} "
                          f"{m.ratio:>10.4g} {_prob_text(m.probability, m.log_probability):>12s} "
                          f"{_prob_text(m.laplace_probability, m.log_laplace_probability):>12s}")
         if self.note:
             lines.append("  note: " + self.note)
         return "\n".join(lines)
-
-    __str__ = summary
-
-    def to_dict(self) -> Dict[str, Any]:
-        """JSON-ready values."""
-        return {"holds": self.holds, "eta": self.eta, "rtol": self.rtol, "ratio_spread": self.ratio_spread,
-                "favoured": self.favoured, "note": self.note,
-                "minima": [{"label": m.label, "x": m.x, "loss": m.loss, "H": m.H, "Sigma": m.Sigma,
-                            "Sigma_over_H": _finite_or_none(m.ratio), "probability": m.probability,
-                            "log_probability": _finite_or_none(m.log_probability),
-                            "laplace_probability": m.laplace_probability,
-                            "log_laplace_probability": _finite_or_none(m.log_laplace_probability)}
-                           for m in self.minima]}
 
 
 def _prob_text(p: float, log_p: float) -> str:
@@ -165,7 +165,11 @@ def check_n3(landscape: Landscape, eta: float, *, rtol: float = 1e-3) -> N3Resul
     ------
     ValueError
         For ``eta <= 0``, ``rtol`` outside (0, 1), a landscape without
-        interior minimum, or (through the quadrature) :math:`\Sigma \le 0`.
+        interior minimum, or :math:`\Sigma \le 0` or :math:`H \le 0` at a minimum.
+    IllPosedError
+        With two or more minima, when :math:`\Sigma` vanishes inside the
+        domain (no unique stationary law to split into basins;
+        :func:`~fpesolve.diagnose` reports N3 as ``"not applicable"`` there).
 
     Examples
     --------
@@ -180,12 +184,14 @@ def check_n3(landscape: Landscape, eta: float, *, rtol: float = 1e-3) -> N3Resul
     rtol = probability(rtol, "rtol")
     minima, _ = _minima_and_basins(landscape)
     labels = _labels(landscape, minima)
+    if len(minima) > 1:
+        require_positive_sigma(landscape, "N3 (the basin probabilities of the stationary law)")
     hs = np.array([cp.hess for cp in minima])
     sig = np.array([cp.sigma for cp in minima])
     ratios = np.array([cp.sigma_over_hess for cp in minima])
     if len(minima) == 1:
         cp = minima[0]
-        only = N3Minimum(label=labels[0], x=cp.x, loss=cp.loss, H=cp.hess, Sigma=cp.sigma, ratio=ratios[0],
+        only = N3Minimum(label=labels[0], x=cp.x, loss=cp.loss, hess=cp.hess, sigma=cp.sigma, ratio=ratios[0],
                          probability=1.0, log_probability=0.0, laplace_probability=1.0, log_laplace_probability=0.0)
         return N3Result(holds=None, eta=eta, rtol=rtol, minima=(only,), ratio_spread=0.0, favoured=labels[0],
                         note="a single minimum: there is nothing for the noise to select between")
@@ -198,7 +204,7 @@ def check_n3(landscape: Landscape, eta: float, *, rtol: float = 1e-3) -> N3Resul
     log_lap = log_w - logsumexp(log_w)
     spread = float(ratios.max() / ratios.min() - 1.0)
     holds = bool(spread > rtol)
-    rows = tuple(N3Minimum(label=lab, x=cp.x, loss=cp.loss, H=cp.hess, Sigma=cp.sigma, ratio=float(r),
+    rows = tuple(N3Minimum(label=lab, x=cp.x, loss=cp.loss, hess=cp.hess, sigma=cp.sigma, ratio=float(r),
                            probability=float(np.exp(lp)), log_probability=float(lp),
                            laplace_probability=float(np.exp(ll)), log_laplace_probability=float(ll))
                  for lab, cp, r, lp, ll in zip(labels, minima, ratios, log_p, log_lap))

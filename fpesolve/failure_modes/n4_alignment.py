@@ -12,26 +12,27 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 import numpy as np
 from scipy import optimize
 
+from .._util.result import Result
 from .._util.validation import as_1d_float_array, positive_int
 from ..core.landscape import Landscape
-from .constructions import Construction
-from ._minima import _landscape_batch_size
-from ._minima import _fmt, _labels, _minima_and_basins
+from .base import Construction
+from ._minima import _fmt, _labels, _landscape_batch_size, _minima_and_basins, deprecated_alias
 
-__all__ = ['N4Minimum', 'N4Result', 'check_n4', 'leave_one_out_gaps', 'GAP_METHODS']
+__all__ = ['N4Minimum', 'N4Result', 'check_n4', 'leave_one_out_gaps', 'leave_one_out_refits', 'GAP_METHODS']
 
 GAP_METHODS = ("given", "test-loss", "leave-one-out", "proxy")
 
 
-@dataclass(frozen=True)
-class N4Minimum:
+@dataclass(frozen=True, repr=False)
+class N4Minimum(Result):
     r"""One minimum in the N4 check.
 
     Attributes
     ----------
     label : str
-    x, H, Sigma : float
-        Position, :math:`L''` and :math:`\Sigma` (per step) at the minimum.
+    x, hess, sigma : float
+        Position, :math:`L''` and :math:`\Sigma` (per step) at the minimum
+        (``H`` and ``Sigma`` before 0.2).
     gap : float
         The generalisation gap used for the correlation.
     proxy : float or None
@@ -41,14 +42,17 @@ class N4Minimum:
 
     label: str
     x: float
-    H: float
-    Sigma: float
+    hess: float
+    sigma: float
     gap: float
     proxy: Optional[float]
 
+    H = deprecated_alias("H", "hess")
+    Sigma = deprecated_alias("Sigma", "sigma")
 
-@dataclass(frozen=True)
-class N4Result:
+
+@dataclass(frozen=True, repr=False)
+class N4Result(Result):
     r"""Condition N4 (alignment): :math:`\mathrm{Corr}(\Sigma, \mathrm{Gap}) > 0` across the minima.
 
     Attributes
@@ -56,6 +60,8 @@ class N4Result:
     holds : bool or None
         ``True`` when the Pearson correlation is positive; ``None`` when it is
         undefined (one minimum, or :math:`\Sigma` or the gaps equal at all minima).
+    status : str
+        ``"holds"``, ``"violated"`` or ``"not applicable"``.
     correlation : float or None
     method : str
         Where the gaps came from: ``"given"``, ``"test-loss"``,
@@ -71,6 +77,11 @@ class N4Result:
     note: str
 
     @property
+    def status(self) -> str:
+        """``"holds"``, ``"violated"`` or ``"not applicable"``."""
+        return {True: "holds", False: "violated", None: "not applicable"}[self.holds]
+
+    @property
     def gaps(self) -> np.ndarray:
         """The gaps, in the order of the minima."""
         return np.array([m.gap for m in self.minima])
@@ -78,7 +89,7 @@ class N4Result:
     @property
     def sigmas(self) -> np.ndarray:
         r""":math:`\Sigma` at the minima."""
-        return np.array([m.Sigma for m in self.minima])
+        return np.array([m.sigma for m in self.minima])
 
     def summary(self) -> str:
         """A table of :math:`\\Sigma`, the gap and the proxy per minimum, and the verdict."""
@@ -86,19 +97,11 @@ class N4Result:
         lines = [f"N4 alignment (gaps: {self.method}): {verdict}, Corr(Sigma, Gap) = {_fmt(self.correlation, '+.4g')}",
                  f"  {'minimum':>8s} {'x':>12s} {'H':>10s} {'Sigma':>10s} {'Gap':>12s} {'Sigma/(H(n-1))':>15s}"]
         for m in self.minima:
-            lines.append(f"  {m.label:>8s} {m.x:>+12.6g} {m.H:>10.4g} {m.Sigma:>10.4g} {m.gap:>12.6g} "
+            lines.append(f"  {m.label:>8s} {m.x:>+12.6g} {m.hess:>10.4g} {m.sigma:>10.4g} {m.gap:>12.6g} "
                          f"{_fmt(m.proxy):>15s}")
         if self.note:
             lines.append("  note: " + self.note)
         return "\n".join(lines)
-
-    __str__ = summary
-
-    def to_dict(self) -> Dict[str, Any]:
-        """JSON-ready values."""
-        return {"holds": self.holds, "correlation": self.correlation, "method": self.method, "note": self.note,
-                "minima": [{"label": m.label, "x": m.x, "H": m.H, "Sigma": m.Sigma, "gap": m.gap, "proxy": m.proxy}
-                           for m in self.minima]}
 
 
 def _per_sample_variance(landscape: Landscape, x: float, batch_size: int) -> float:
@@ -110,15 +113,88 @@ def _per_sample_variance(landscape: Landscape, x: float, batch_size: int) -> flo
     return float(batch_size * landscape.sigma(np.array([x]))[0])
 
 
+def leave_one_out_refits(landscape: Landscape, minima: Optional[Sequence[float]] = None,
+                         n_scan: int = 2001) -> np.ndarray:
+    r"""The leave-one-out refits :math:`\theta_{-j}` of every minimum, shape ``(n_minima, n)``.
+
+    For a minimum :math:`\theta^*` and each sample ``j``, :math:`\theta_{-j}` is
+    the minimiser of :math:`L_{-j} = \frac{1}{n-1}\sum_{i\ne j}\ell_i` in the
+    basin of :math:`\theta^*` nearest to :math:`\theta^*` (sign changes of
+    :math:`L_{-j}'` from - to + on ``n_scan`` points, refined by Brent's method
+    to ~1e-15).
+
+    Parameters
+    ----------
+    landscape : Landscape
+        With per-sample ``grads`` (:meth:`Landscape.from_samples`).
+    minima : sequence of float, optional
+        Positions of the minima; default all minima of ``L``.
+    n_scan : int
+        Points per basin on which sign changes of :math:`L_{-j}'` are sought.
+
+    Returns
+    -------
+    ndarray, shape (n_minima, n)
+
+    Raises
+    ------
+    ValueError
+        Without per-sample gradients, with fewer than two samples, or when a
+        refit has no minimum in the basin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> land = Landscape.from_samples(lambda x: 0.5 * (x[None, :] - np.array([[-1.0], [0.0], [1.0]])) ** 2,
+    ...                               lambda x: x[None, :] - np.array([[-1.0], [0.0], [1.0]]), (-3.0, 3.0))
+    >>> np.round(leave_one_out_refits(land), 12).tolist()     # the mean of the other two centres
+    [[0.5, 0.0, -0.5]]
+    """
+    samples = landscape.samples
+    if samples is None:
+        raise ValueError(f"leave-one-out refits need per-sample losses; landscape {landscape.name!r} has none "
+                         f"(build it with Landscape.from_samples, or give gaps / use method='proxy')")
+    n = samples.n
+    if n < 2:
+        raise ValueError(f"leave-one-out needs at least two samples, the landscape has n = {n}")
+    n_scan = positive_int(n_scan, "n_scan", 3)
+    all_minima, bounds = _minima_and_basins(landscape)
+    xs = [cp.x for cp in all_minima] if minima is None else list(as_1d_float_array(minima, "minima"))
+    refits = np.empty((len(xs), n))
+    for k_min, x_star in enumerate(xs):
+        k = int(np.clip(np.searchsorted(bounds, x_star) - 1, 0, len(bounds) - 2))
+        lo, hi = bounds[k], bounds[k + 1]
+        scan = np.linspace(lo, hi, n_scan)
+        g_all = samples.evaluate("grads", scan)                       # (n, m)
+        total = g_all.sum(axis=0)
+        for j in range(n):
+            g_loo = (total - g_all[j]) / (n - 1)
+            up = np.flatnonzero((g_loo[:-1] < 0) & (g_loo[1:] >= 0))    # minima of L_{-j}: L' from - to +
+            if up.size == 0:
+                raise ValueError(
+                    f"without sample {j} the loss has no minimum in the basin [{lo:.6g}, {hi:.6g}] of the minimum "
+                    f"at {x_star:.6g} (n = {n} samples is too few for a leave-one-out refit); give the gaps or "
+                    f"use method='proxy'")
+            i = up[np.argmin(np.abs(scan[up] - x_star))]
+
+            def loo_grad(t, j=j):
+                g = samples.evaluate("grads", np.array([t]))[:, 0]
+                return float((g.sum() - g[j]) / (n - 1))
+
+            if g_loo[i + 1] == 0.0:
+                refits[k_min, j] = float(scan[i + 1])
+            else:
+                refits[k_min, j] = optimize.brentq(loo_grad, scan[i], scan[i + 1], xtol=1e-15,
+                                                   rtol=4 * np.finfo(float).eps)
+    return refits
+
+
 def leave_one_out_gaps(landscape: Landscape, minima: Optional[Sequence[float]] = None,
                        n_scan: int = 2001) -> np.ndarray:
     r"""Exact leave-one-out generalisation gaps at the minima of a finite-sum landscape.
 
-    For a minimum :math:`\theta^*` and each sample ``j`` the refit
-    :math:`\theta_{-j}` is the minimiser of
-    :math:`L_{-j} = \frac{1}{n-1}\sum_{i\ne j}\ell_i` in the basin of
-    :math:`\theta^*` (root of :math:`L_{-j}'` found by bracketing on ``n_scan``
-    points and Brent's method, the one nearest :math:`\theta^*`), and
+    With the refits :math:`\theta_{-j}` of :func:`leave_one_out_refits`,
 
     .. math:: \mathrm{Gap}(\theta^*) = \frac1n\sum_j
               \big[\ell_j(\theta_{-j}) - \ell_j(\theta^*)\big]
@@ -146,46 +222,25 @@ def leave_one_out_gaps(landscape: Landscape, minima: Optional[Sequence[float]] =
     ValueError
         Without per-sample losses, with fewer than two samples, or when a
         refit has no minimum in the basin (then use ``method="proxy"`` or give gaps).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> c = np.array([[-1.0], [0.0], [1.0]])
+    >>> land = Landscape.from_samples(lambda x: 0.5 * (x[None, :] - c) ** 2, lambda x: x[None, :] - c, (-3.0, 3.0))
+    >>> round(float(leave_one_out_gaps(land)[0]), 6)     # theta_-j = -c_j/2: mean of (5/8) c_j^2 = 5/12
+    0.416667
     """
+    xs_all = [cp.x for cp in _minima_and_basins(landscape)[0]] if minima is None else \
+        list(as_1d_float_array(minima, "minima"))
+    refits = leave_one_out_refits(landscape, xs_all, n_scan)
     samples = landscape.samples
-    if samples is None:
-        raise ValueError(f"leave-one-out refits need per-sample losses; landscape {landscape.name!r} has none "
-                         f"(build it with Landscape.from_samples, or give gaps / use method='proxy')")
-    n = samples.n
-    if n < 2:
-        raise ValueError(f"leave-one-out needs at least two samples, the landscape has n = {n}")
-    n_scan = positive_int(n_scan, "n_scan", 3)
-    all_minima, bounds = _minima_and_basins(landscape)
-    xs = [cp.x for cp in all_minima] if minima is None else list(as_1d_float_array(minima, "minima"))
     gaps = []
-    for x_star in xs:
-        k = int(np.clip(np.searchsorted(bounds, x_star) - 1, 0, len(bounds) - 2))
-        lo, hi = bounds[k], bounds[k + 1]
-        scan = np.linspace(lo, hi, n_scan)
-        g_all = samples.evaluate("grads", scan)                       # (n, m)
-        total = g_all.sum(axis=0)
-        per_sample = []
-        for j in range(n):
-            g_loo = (total - g_all[j]) / (n - 1)
-            up = np.flatnonzero((g_loo[:-1] < 0) & (g_loo[1:] >= 0))    # minima of L_{-j}: L' from - to +
-            if up.size == 0:
-                raise ValueError(
-                    f"without sample {j} the loss has no minimum in the basin [{lo:.6g}, {hi:.6g}] of the minimum "
-                    f"at {x_star:.6g} (n = {n} samples is too few for a leave-one-out refit); give the gaps or "
-                    f"use method='proxy'")
-            i = up[np.argmin(np.abs(scan[up] - x_star))]
-
-            def loo_grad(t, j=j):
-                g = samples.evaluate("grads", np.array([t]))[:, 0]
-                return float((g.sum() - g[j]) / (n - 1))
-
-            if g_loo[i + 1] == 0.0:
-                theta_j = float(scan[i + 1])
-            else:
-                theta_j = optimize.brentq(loo_grad, scan[i], scan[i + 1], xtol=1e-15, rtol=4 * np.finfo(float).eps)
-            losses = samples.evaluate("losses", np.array([theta_j, x_star]))[j]
-            per_sample.append(losses[0] - losses[1])
-        gaps.append(float(np.mean(per_sample)))
+    for x_star, theta in zip(xs_all, refits):
+        at_refit = samples.evaluate("losses", theta)            # (n, n): row i = sample i at refit j
+        at_star = samples.evaluate("losses", np.array([x_star]))[:, 0]
+        gaps.append(float(np.mean(np.diag(at_refit) - at_star)))
     return np.array(gaps)
 
 
@@ -224,6 +279,13 @@ def check_n4(landscape: Landscape, gaps: Optional[Sequence[float]] = None, *,
     ValueError
         A gap array whose length differs from the number of minima, an unknown
         method, non-finite gaps, or a method that lacks its input.
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes.constructions import construction
+    >>> r = check_n4(construction("f4"))            # the construction's test loss
+    >>> r.method, r.holds
+    ('test-loss', False)
     """
     minima, _ = _minima_and_basins(landscape)
     labels = _labels(landscape, minima)
@@ -282,7 +344,7 @@ def check_n4(landscape: Landscape, gaps: Optional[Sequence[float]] = None, *,
 
     proxies = [None if n is None or batch_size is None else _per_sample_variance(landscape, cp.x, batch_size) / (cp.hess * (n - 1))
                for cp in minima]
-    rows = tuple(N4Minimum(label=lab, x=cp.x, H=cp.hess, Sigma=cp.sigma, gap=float(g), proxy=p)
+    rows = tuple(N4Minimum(label=lab, x=cp.x, hess=cp.hess, sigma=cp.sigma, gap=float(g), proxy=p)
                  for lab, cp, g, p in zip(labels, minima, gap_values, proxies))
     sig = np.array([cp.sigma for cp in minima])
     note = ""

@@ -1,7 +1,30 @@
-r"""Proposition 5.1 of the failure-modes paper: what survives a smooth reparameterisation.
+r"""Proposition 5.1 of the failure-modes paper: what survives a smooth reparameterisation, and what does not.
 
-:math:`\Sigma/H` at a critical point is invariant under :math:`\theta = g(\phi)`;
-:func:`check_reparameterization` verifies it on a landscape.
+Under :math:`\theta = g(\varphi)` (a smooth increasing bijection) SGD run in
+the new coordinate has per-sample gradients
+:math:`\tilde\ell_i' = \ell_i'(g)\,g'`, hence
+
+.. math:: \tilde L' = L'(g)\,g', \qquad \tilde\Sigma = \Sigma(g)\,g'^2, \qquad
+          \tilde H = L''(g)\,g'^2 + L'(g)\,g'' .
+
+At a critical point :math:`\tilde\Sigma/\tilde H = \Sigma/H`
+(Proposition 5.1; :func:`check_reparameterization` verifies it numerically).
+The paper concludes that "both :math:`\Sigma/H` and the effective potential
+:math:`V_{\mathrm{eff}}` are built from reparameterisation-invariant
+quantities", so that F4 "persists under any smooth reparameterisation".  The
+barrier integrand is not invariant:
+
+.. math:: \int \frac{\tilde L'}{\tilde\Sigma}\,d\varphi
+          = \int \frac{L'(\theta)}{\Sigma(\theta)\,g'(\varphi(\theta))^2}\,d\theta ,
+
+so the :math:`V_{\mathrm{eff}}` barriers of the new coordinate weight the
+path by :math:`1/g'^2`.  (SGD in :math:`\varphi` is not Ito's transform of
+SGD in :math:`\theta`: Ito's formula would add the drift
+:math:`\tfrac{\eta}{2}\Sigma\,(g^{-1})''`, which SGD in the new coordinate does
+not have.)  :func:`veff_flip` builds a reparameterisation with
+:math:`g' = 1` on one side of the saddle and :math:`g' = c` on the other
+(:func:`speed_switch`) that reverses which well the stationary law of SGD
+prefers, and checks N4 in both coordinates.
 """
 
 from __future__ import annotations
@@ -13,15 +36,16 @@ from typing import Callable, Optional, Tuple
 import numpy as np
 from scipy import optimize
 
+from .._util.result import Result
 from .._util.validation import probability
 from ..core.landscape import Landscape
-from ._minima import _minima_and_basins
+from ._minima import _minima_and_basins, deprecated_alias
 
 __all__ = ['ReparameterizedMinimum', 'ReparameterizationCheck', 'check_reparameterization']
 
 
-@dataclass(frozen=True)
-class ReparameterizedMinimum:
+@dataclass(frozen=True, repr=False)
+class ReparameterizedMinimum(Result):
     r"""One minimum under :math:`\theta = g(\varphi)`.
 
     Attributes
@@ -30,8 +54,9 @@ class ReparameterizedMinimum:
         :math:`\theta^*` and :math:`\varphi^* = g^{-1}(\theta^*)`.
     ratio : float
         :math:`\Sigma/H` at :math:`\theta^*`.
-    H_phi, Sigma_phi : float
-        :math:`\tilde H`, :math:`\tilde\Sigma` in the new coordinate.
+    hess_phi, sigma_phi : float
+        :math:`\tilde H`, :math:`\tilde\Sigma` in the new coordinate (``H_phi``,
+        ``Sigma_phi`` before 0.2).
     ratio_phi : float
         :math:`\tilde\Sigma/\tilde H`.
     relative_difference : float
@@ -41,14 +66,17 @@ class ReparameterizedMinimum:
     x: float
     phi: float
     ratio: float
-    H_phi: float
-    Sigma_phi: float
+    hess_phi: float
+    sigma_phi: float
     ratio_phi: float
     relative_difference: float
 
+    H_phi = deprecated_alias("H_phi", "hess_phi")
+    Sigma_phi = deprecated_alias("Sigma_phi", "sigma_phi")
 
-@dataclass(frozen=True)
-class ReparameterizationCheck:
+
+@dataclass(frozen=True, repr=False)
+class ReparameterizationCheck(Result):
     r"""Proposition 5.1 checked numerically: :math:`\tilde\Sigma/\tilde H = \Sigma/H` at every minimum.
 
     ``invariant`` is True when every relative difference is below ``rtol``
@@ -66,11 +94,9 @@ class ReparameterizationCheck:
                  f"  {'theta*':>12s} {'phi*':>12s} {'Sigma/H':>12s} {'H~':>12s} {'Sigma~':>12s} "
                  f"{'Sigma~/H~':>12s} {'rel. diff':>10s}"]
         for m in self.minima:
-            lines.append(f"  {m.x:>+12.6g} {m.phi:>+12.6g} {m.ratio:>12.6g} {m.H_phi:>12.6g} {m.Sigma_phi:>12.6g} "
+            lines.append(f"  {m.x:>+12.6g} {m.phi:>+12.6g} {m.ratio:>12.6g} {m.hess_phi:>12.6g} {m.sigma_phi:>12.6g} "
                          f"{m.ratio_phi:>12.6g} {m.relative_difference:>10.2e}")
         return "\n".join(lines)
-
-    __str__ = summary
 
 
 def check_reparameterization(landscape: Landscape, g: Callable[[np.ndarray], np.ndarray],
@@ -100,12 +126,22 @@ def check_reparameterization(landscape: Landscape, g: Callable[[np.ndarray], np.
     rtol : float
         Tolerance of the invariance verdict.
 
+    Returns
+    -------
+    ReparameterizationCheck
+
     Raises
     ------
     ValueError
         Neither ``g_inverse`` nor ``phi_bracket``, a preimage outside the
         bracket, :math:`g'(\varphi^*) = 0` (not a local diffeomorphism), or
         :math:`g(g^{-1}(\theta^*)) \ne \theta^*`.
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes.constructions import construction
+    >>> check_reparameterization(construction("f4"), lambda p: p ** 3 + p, phi_bracket=(-5.0, 5.0)).invariant
+    True
     """
     rtol = probability(rtol, "rtol")
     if g_inverse is None and phi_bracket is None:
@@ -145,7 +181,7 @@ def check_reparameterization(landscape: Landscape, g: Callable[[np.ndarray], np.
         ratio = cp.sigma_over_hess
         ratio_phi = s_phi / h_phi if h_phi != 0 else math.inf
         rel = abs(ratio_phi - ratio) / abs(ratio) if ratio not in (0.0, math.inf) else abs(ratio_phi - ratio)
-        rows.append(ReparameterizedMinimum(x=cp.x, phi=phi, ratio=ratio, H_phi=h_phi, Sigma_phi=s_phi,
+        rows.append(ReparameterizedMinimum(x=cp.x, phi=phi, ratio=ratio, hess_phi=h_phi, sigma_phi=s_phi,
                                            ratio_phi=ratio_phi, relative_difference=float(rel)))
     return ReparameterizationCheck(invariant=all(r.relative_difference <= rtol for r in rows), rtol=rtol,
                                    minima=tuple(rows))

@@ -128,7 +128,7 @@ def test_bad_input():
         mixing_time(FokkerPlanck(land, 0.3, 50, "absorbing"))
     with pytest.raises(ValueError, match="`starts`"):
         mixing_time(fp, starts="worst")
-    with pytest.raises(ValueError, match="`n_steps`"):
+    with pytest.raises(ValueError, match="`n_iterations`"):
         check_n1(land, 0.3, 0, grid=50)
     with pytest.raises(ValueError, match="`eta`"):
         check_n1(land, -0.3, 10, grid=50)

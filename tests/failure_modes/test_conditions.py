@@ -18,32 +18,12 @@ from fpesolve import Landscape
 from fpesolve.apps.cli import main as cli_main
 from fpesolve.failure_modes import (check_n3, check_n4, check_reparameterization, diagnose, leave_one_out_gaps)
 from fpesolve.failure_modes.constructions import construction
+from tests.failure_modes.independent import basin_probabilities
 
 
 def independent_basin_probabilities(land, eta, saddle):
-    """pi(left), pi(right) of the stationary law by ODE + quadrature (no code shared with fpesolve)."""
-    a, b = land.domain
-    mins = [cp.x for cp in land.minima()]
-    ratio = lambda t, y: [float(land.grad(np.array([t]))[0] / land.sigma(np.array([t]))[0])]  # noqa: E731
-    left = integrate.solve_ivp(ratio, (saddle, a), [0.0], method="DOP853", rtol=1e-13, atol=1e-14, dense_output=True)
-    right = integrate.solve_ivp(ratio, (saddle, b), [0.0], method="DOP853", rtol=1e-13, atol=1e-14,
-                                dense_output=True)
-
-    def phi(t):
-        return float((left if t < saddle else right).sol(t)[0])
-
-    ref = min(phi(m) for m in mins)          # scale at the deepest point of the exponent
-
-    def density(t):
-        return math.exp(-(2.0 / eta) * (phi(t) - ref)) / float(land.sigma(np.array([t]))[0])
-
-    masses = []
-    for lo, hi, m in ((a, saddle, mins[0]), (saddle, b, mins[1])):
-        parts = [integrate.quad(density, p, q, epsabs=0.0, epsrel=1e-12, limit=400)[0]
-                 for p, q in ((lo, m), (m, hi))]
-        masses.append(sum(parts))
-    total = sum(masses)
-    return masses[0] / total, masses[1] / total
+    """pi(left), pi(right) of the stationary law by ODE + quadrature (tests/failure_modes/independent.py)."""
+    return tuple(basin_probabilities(land, eta, [saddle]))
 
 
 # ---------------------------------------------------------------------------------------------- diagnose
@@ -86,27 +66,27 @@ def test_diagnose_changes_verdict_with_eta():
 def test_diagnose_on_a_plain_landscape():
     dw = Landscape(grad=lambda x: x ** 3 - x, sigma=lambda x: 1 + 0.5 * np.tanh(2 * x), domain=(-2.5, 2.5),
                    loss=lambda x: x ** 4 / 4 - x ** 2 / 2)
-    report = diagnose(dw, eta=0.3, n_steps=10_000, gaps=[0.1, 0.3])
+    report = diagnose(dw, eta=0.3, n_iterations=10_000, gaps=[0.1, 0.3])
     assert report.status("N2").status == "not applicable"
     assert report.status("N1").status == "holds"
     assert report.status("N4").status == "holds"        # Sigma and the gap both larger on the right
-    assert diagnose(dw, eta=0.3, n_steps=10_000, gaps=[0.3, 0.1]).violated == ("N4",)
-    no_gaps = diagnose(dw, eta=0.3, n_steps=10_000)
+    assert diagnose(dw, eta=0.3, n_iterations=10_000, gaps=[0.3, 0.1]).violated == ("N4",)
+    no_gaps = diagnose(dw, eta=0.3, n_iterations=10_000)
     assert no_gaps.status("N4").status == "not applicable" and "gaps" in no_gaps.status("N4").reason
-    proxy = diagnose(dw, eta=0.3, n_steps=10_000, gap_method="proxy", n_samples=100, batch_size=1)
+    proxy = diagnose(dw, eta=0.3, n_iterations=10_000, gap_method="proxy", n_samples=100, batch_size=1)
     assert proxy.n4.gaps == pytest.approx([cp.sigma / (cp.hess * 99) for cp in dw.minima()], rel=1e-12)
     # a plain landscape does not know its batch size: the proxy (which needs it) says so instead of assuming B = 1
     with pytest.raises(ValueError, match="needs the minibatch size.*pass `batch_size`"):
-        diagnose(dw, eta=0.3, n_steps=10_000, gap_method="proxy", n_samples=100)
+        diagnose(dw, eta=0.3, n_iterations=10_000, gap_method="proxy", n_samples=100)
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(eta=-0.1, n_steps=10), "eta"),
-    (dict(eta=0.1, n_steps=0), "n_steps"),
-    (dict(eta=0.1, n_steps=10, x0=99.0), "x0"),
-    (dict(n_steps=10), "eta"),
-    (dict(eta=0.1), "n_steps"),
-    (dict(eta=0.1, n_steps=10, gaps=[0.1, 0.2, 0.3]), "3 entries but the landscape has 2 minima"),
+    (dict(eta=-0.1, n_iterations=10), "eta"),
+    (dict(eta=0.1, n_iterations=0), "n_iterations"),
+    (dict(eta=0.1, n_iterations=10, x0=99.0), "x0"),
+    (dict(n_iterations=10), "eta"),
+    (dict(eta=0.1), "n_iterations"),
+    (dict(eta=0.1, n_iterations=10, gaps=[0.1, 0.2, 0.3]), "3 entries but the landscape has 2 minima"),
 ])
 def test_diagnose_bad_input(kwargs, match):
     dw = Landscape(grad=lambda x: x ** 3 - x, sigma=lambda x: 1 + 0 * x, domain=(-2.5, 2.5))
@@ -204,7 +184,7 @@ def test_leave_one_out_gap_approaches_the_proxy_for_small_noise():
         r = check_n4(land, method="leave-one-out")
         n = c.size
         for row in r.minima:
-            proxy = np.mean(c ** 2) / (row.H * (n - 1))
+            proxy = np.mean(c ** 2) / (row.hess * (n - 1))
             assert row.proxy == pytest.approx(proxy, rel=1e-10)
             # exact = proxy (2n-1)/(2(n-1)) + O(c): the curvature correction of the leading-order formula
             assert row.gap == pytest.approx(proxy * (2 * n - 1) / (2 * (n - 1)), rel=30 * scale)
@@ -251,7 +231,7 @@ def test_sigma_over_h_is_reparameterisation_invariant(name):
     assert r.invariant
     for row in r.minima:
         assert row.ratio_phi == pytest.approx(row.ratio, rel=1e-6)
-        assert abs(row.H_phi / land.hess(np.array([row.x]))[0] - 1) > 1e-3    # H alone is not invariant
+        assert abs(row.hess_phi / land.hess(np.array([row.x]))[0] - 1) > 1e-3    # H alone is not invariant
 
 
 def test_reparameterisation_bad_input():
@@ -262,3 +242,33 @@ def test_reparameterisation_bad_input():
         check_reparameterization(land, np.sinh, g_inverse=np.tanh)
     with pytest.raises(ValueError, match="no solution"):
         check_reparameterization(land, np.sinh, phi_bracket=(2.0, 3.0))
+
+
+# ---------------------------------------------------------------------------------------------- renames
+def test_renamed_keywords_and_fields_keep_working_with_a_warning():
+    from fpesolve.failure_modes import check_n1
+    c = construction("healthy")
+    with pytest.warns(FutureWarning, match="`n_steps` was renamed `n_iterations`"):
+        old = diagnose(c, n_steps=10 ** 6)
+    assert old.n_iterations == 10 ** 6
+    with pytest.warns(FutureWarning, match="n_iterations"):
+        assert old.n_steps == 10 ** 6
+    with pytest.warns(FutureWarning, match="`n_steps` was renamed"):
+        assert check_n1(c, 0.1, n_steps=1000, grid=200).n_iterations == 1000
+    m = check_n3(c, 0.1).minima[0]
+    with pytest.warns(FutureWarning, match="`N3Minimum.H` was renamed `hess`"):
+        assert m.H == m.hess
+    with pytest.warns(FutureWarning, match="renamed `sigma`"):
+        assert m.Sigma == m.sigma
+
+
+def test_results_share_the_result_base():
+    from fpesolve._util.result import Result
+    report = diagnose(construction("f4"))
+    for res in (report, report.n1, report.n2, report.n3, report.n4, report.goodness, report.three_level,
+                report.statuses[0], report.n3.minima[0], report.n4.minima[0], report.n2.minima[0]):
+        assert isinstance(res, Result)
+        assert "\n" not in repr(res) and len(repr(res)) <= 120
+        json.dumps(res.to_dict(), allow_nan=False)
+    with pytest.raises(Exception):
+        report.n3.minima[0].x = 1.0            # frozen
