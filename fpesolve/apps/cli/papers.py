@@ -43,7 +43,7 @@ def _run_diagnose(args: argparse.Namespace) -> int:
         return list_names()
     landscape = target_of(args, "construction")
     check_out(args.out)
-    options = {name: value for name, value in (("eta", args.eta), ("n_steps", args.iterations), ("x0", args.x0))
+    options = {name: value for name, value in (("eta", args.eta), ("n_iterations", args.iterations), ("x0", args.x0))
                if value is not None}
     announce_compiling(["spectra", "time stepping"])
     report = diagnose(landscape, **options)
@@ -53,7 +53,7 @@ def _run_diagnose(args: argparse.Namespace) -> int:
         fig, (ax1, ax2) = new_figure(2)
         _plot_loss_and_noise(landscape, ax1)
         plot_phase_diagram([report.eta], {f"{s.name} {s.status}": [s.holds] for s in report.statuses}, ax=ax2,
-                           title=f"N1-N4 at eta = {report.eta:g}, T = {report.n_steps}")
+                           title=f"N1-N4 at eta = {report.eta:g}, T = {report.n_iterations}")
         save(fig, args)
     return EXIT_VIOLATED if report.violated else EXIT_OK
 
