@@ -1,4 +1,4 @@
-r"""Label-noise SGD (Algorithm 1 of Damian, Ma & Lee, and its heavy-ball variant) and worked models.
+r"""Squared-loss models of per-sample outputs (Damian, Ma & Lee, Section 2.1) and worked examples.
 
 A model is the squared loss of per-sample outputs :math:`f_i(\theta)`,
 :math:`\theta\in\mathbb R^d`,
@@ -17,8 +17,10 @@ probability as in the paper, or :math:`N(0,\sigma^2)`), and moves
         +\beta(\theta_k-\theta_{k-1}),\qquad \theta_{-1}=\theta_0 .
 
 With :math:`\sigma=0` this is plain minibatch SGD (heavy ball if
-:math:`\beta>0`).  Times here are always iterations :math:`k`.  See
-:mod:`fpesolve.labelnoise.regularizer` for :math:`R`, :math:`\lambda` and :math:`S`.
+:math:`\beta>0`); :func:`fpesolve.labelnoise.simulation.simulate_label_noise_sgd`
+runs it.  Times are always iterations :math:`k`.  See
+:mod:`fpesolve.labelnoise.regularizer` for :math:`R` and :math:`\lambda` and
+:mod:`fpesolve.labelnoise.fixed_point` for :math:`S` and :math:`R_S`.
 
 Model functions are vectorised over independent parameter vectors: they take
 ``theta`` of shape ``(m, d)`` and return outputs ``(m, n)``, output gradients
@@ -29,22 +31,34 @@ which suits the small models this module is for.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .._util.validation import positive_float, positive_int
 from ..core.landscape import Landscape
-from .regularizer import (RegularizedStationaryPoint, _lam, _momentum, _sigma, regularized_gradient,
-                          regularized_stationary_point, regularizer_from_eigenvalues,
-                          regularizer_weight_matrix,
-                          implicit_regularizer)
+from ._params import checked_label_noise_std, checked_lam, checked_symmetric, checked_theta
+from .fixed_point import fluctuation_covariance
+from .regularizer import fd_steps, implicit_regularizer, regularizer_weight_matrix
+from .stationary import RegularizedStationaryPoint, regularized_stationary_point
 
-__all__ = ["SquaredLossModel", "LabelNoiseSGDResult", "RegularizedTrajectory", "simulate_label_noise_sgd",
-           "regularized_trajectory", "product_model", "sparse_regression_model", "quadratic_1d_model"]
+__all__ = ["SquaredLossModel", "product_model", "sparse_regression_model", "quadratic_1d_model", "CURVATURES"]
 
-SeedLike = Union[None, int, np.random.Generator]
+#: the curvature matrix of the linearised fluctuation (Eq. (4) uses G, Proposition 5 the Hessian)
+CURVATURES = ("gauss-newton", "hessian")
+
+#: names that moved to other modules in 0.2 (still importable from here)
+_MOVED = {"LabelNoiseSGDResult": "simulation", "simulate_label_noise_sgd": "simulation",
+          "RegularizedTrajectory": "trajectory", "regularized_trajectory": "trajectory"}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        import importlib
+        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,6 +176,61 @@ class SquaredLossModel:
                 H[:, :, k] = (self.grad(arr + e) - self.grad(arr - e)) / (2.0 * steps[:, k:k + 1])
         return self._ret(0.5 * (H + np.swapaxes(H, 1, 2)), single)
 
+    def hessian_derivative(self, theta) -> np.ndarray:
+        r"""Third derivatives ``T[k, i, j]`` :math:`=\partial_k\partial_i\partial_jL` at one ``theta`` of shape ``(d,)``.
+
+        Central differences of :meth:`hessian` (one batched call at
+        :math:`\theta\pm h_ke_k`, :math:`h_k=\epsilon^{1/3}\max(1,|\theta_k|)`);
+        relative error :math:`\sim10^{-10}` with exact output Hessians.
+        """
+        theta = checked_theta(theta, "theta", self.dim)
+        d = self.dim
+        steps = fd_steps(theta)
+        shifts = np.diag(steps)
+        H = self.hessian(np.vstack((theta + shifts, theta - shifts)))
+        return (H[:d] - H[d:]) / (2.0 * steps[:, None, None])
+
+    def step_noise_covariance(self, theta, eta: float, label_noise_std: float = 0.0, batch_size: int = 1,
+                              replacement: bool = True) -> np.ndarray:
+        r"""Covariance :math:`Q` of the noise of one label-noise SGD step at ``theta`` (shape ``(d,)``).
+
+        .. math:: Q=\frac{\eta^2}{B}\Big[c_B\Big(\frac1n\sum_ig_ig_i^T-\bar g\bar g^T\Big)+\sigma^2G\Big],
+                  \qquad g_i=(f_i-y_i)\nabla f_i,
+
+        with :math:`c_B=1` for batches drawn with replacement and
+        :math:`(n-B)/(n-1)` without.  At a zero-loss point only the label-noise
+        part :math:`\eta\lambda G` (:math:`\lambda=\eta\sigma^2/B`) is left.
+        """
+        theta = checked_theta(theta, "theta", self.dim)
+        eta = positive_float(eta, "eta")
+        sigma = checked_label_noise_std(label_noise_std)
+        batch_size = positive_int(batch_size, "batch_size")
+        f, J = self.evaluate(theta)
+        g = (f[0] - self.labels)[:, None] * J[0]
+        gbar = g.mean(axis=0)
+        c_b = 1.0 if replacement else (self.n - batch_size) / max(self.n - 1, 1)
+        minibatch = g.T @ g / self.n - np.outer(gbar, gbar)
+        G = J[0].T @ J[0] / self.n
+        Q = eta ** 2 * (c_b * minibatch + sigma ** 2 * G) / batch_size
+        return 0.5 * (Q + Q.T)
+
+    def fluctuation_covariance(self, theta, eta: float, label_noise_std: float = 0.0, batch_size: int = 1,
+                               replacement: bool = True, curvature: str = "gauss-newton") -> np.ndarray:
+        r"""Proposition 5's :math:`S` at the reference point ``theta``: the stationary covariance of :math:`\xi`.
+
+        :func:`~fpesolve.labelnoise.fixed_point.fluctuation_covariance` of the
+        curvature and :math:`Q` = :meth:`step_noise_covariance`.  ``curvature``
+        is ``"gauss-newton"`` (:math:`G`, as in Eq. (4) and Definition 3; always
+        positive semi-definite) or ``"hessian"`` (:math:`\nabla^2L`, as in
+        Proposition 5); the two agree at a zero-loss point.
+        """
+        theta = checked_theta(theta, "theta", self.dim)
+        if curvature not in CURVATURES:
+            raise ValueError(f"`curvature` must be one of {', '.join(repr(c) for c in CURVATURES)}, got {curvature!r}")
+        M = self.gauss_newton(theta) if curvature == "gauss-newton" else self.hessian(theta)
+        return fluctuation_covariance(M, self.step_noise_covariance(theta, eta, label_noise_std, batch_size,
+                                                                   replacement), eta)
+
     # ------------------------------------------------------------ regularised loss
     def regularizer(self, theta, eta: float, momentum: float = 0.0):
         r""":math:`R(\theta)` of :mod:`fpesolve.labelnoise.regularizer` (``eta = 0``: :math:`\operatorname{tr}\nabla^2L/4`)."""
@@ -177,42 +246,62 @@ class SquaredLossModel:
         return self._ret(self.loss(arr) + float(lam) * np.atleast_1d(self.regularizer(arr, eta, momentum)), single)
 
     def regularized_grad(self, theta, eta: float, lam: float, momentum: float = 0.0) -> np.ndarray:
-        r""":math:`\nabla(L+\lambda R)` at one ``theta`` of shape ``(d,)``; :math:`\nabla R` uses
-        central differences of the (exact) Hessian, see :func:`fpesolve.labelnoise.regularizer.regularizer_gradient`."""
-        theta = np.asarray(theta, dtype=float).reshape(-1)
-        if theta.size != self.dim or not np.all(np.isfinite(theta)):
-            raise ValueError(f"`theta` must be a finite vector of shape ({self.dim},), got {theta!r}")
-        lam = _lam(lam)
+        r""":math:`\nabla(L+\lambda R)` at one ``theta`` of shape ``(d,)``.
+
+        :math:`\nabla R=\nabla^3L[W]`, :math:`W=\tfrac12(2-\rho\nabla^2L)^{-1}`, with
+        the third derivatives of :meth:`hessian_derivative`.
+        """
+        theta = checked_theta(theta, "theta", self.dim)
+        lam = checked_lam(lam)
+        g = self.grad(theta)
         if lam == 0.0:
-            return regularized_gradient(self.grad, self._hess1, theta, eta, lam, momentum)
-        # one batched Hessian call for theta and theta +- h_k e_k (same central differences as
-        # fpesolve.labelnoise.regularizer.regularizer_gradient, step eps^(1/3) max(1, |theta_k|))
-        d = self.dim
-        steps = np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(theta))
-        shifts = np.diag(steps)
-        points = np.vstack((theta[None, :], theta + shifts, theta - shifts))
-        H = self.hessian(points)
-        T = (H[1:d + 1] - H[d + 1:]) / (2.0 * steps[:, None, None])
-        W = regularizer_weight_matrix(H[0], eta, momentum)
-        return self.grad(theta) + lam * np.einsum("kij,ij->k", T, W)
+            return g
+        W = regularizer_weight_matrix(self.hessian(theta), eta, momentum)
+        return g + lam * np.einsum("kij,ij->k", self.hessian_derivative(theta), W)
+
+    def covariance_regularized_grad(self, theta, S) -> np.ndarray:
+        r""":math:`\nabla(L+\tfrac12R_S)=\nabla L+\tfrac12\nabla^3L[S]` at one ``theta`` (``S`` held fixed).
+
+        See :mod:`fpesolve.labelnoise.fixed_point` for why the factor is
+        :math:`\tfrac12` with Proposition 5's :math:`S`.
+        """
+        theta = checked_theta(theta, "theta", self.dim)
+        Sm = checked_symmetric(S, "S")
+        if Sm.shape != (self.dim, self.dim):
+            raise ValueError(f"`S` must have shape ({self.dim}, {self.dim}), got {Sm.shape}")
+        return self.grad(theta) + 0.5 * np.einsum("kij,ij->k", self.hessian_derivative(theta), Sm)
 
     def stationary_point(self, theta0, eta: float, lam: float, momentum: float = 0.0,
                          gtol: float = 1e-9) -> RegularizedStationaryPoint:
         r"""The stationary point of :math:`L+\lambda R` near ``theta0`` (see
-        :func:`fpesolve.labelnoise.regularizer.regularized_stationary_point`)."""
+        :func:`fpesolve.labelnoise.stationary.regularized_stationary_point`)."""
         return regularized_stationary_point(self.loss, self.grad, self._hess1, theta0, eta, lam, momentum, gtol=gtol)
 
-    def landscape(self, domain: Tuple[float, float], *, label_noise: float = 0.0, batch_size: int = 1,
-                  replacement: bool = True, name: Optional[str] = None) -> Landscape:
+    def landscape(self, domain: Tuple[float, float], *, label_noise_std: float = 0.0, batch_size: int = 1,
+                  replacement: bool = True, name: Optional[str] = None,
+                  label_noise: Optional[float] = None) -> Landscape:
         r"""The 1D :class:`~fpesolve.core.landscape.Landscape` of this model (``dim == 1`` only).
 
         Built with :meth:`Landscape.from_model`, whose gradient-noise variance is
         :math:`\Sigma=s^2_{\mathrm{minibatch}}+\sigma^2\frac1n\sum_if_i'^2/B`
-        (``label_noise`` is the variance :math:`\sigma^2`).  With
-        ``batch_size == n`` and ``replacement=False`` the minibatch part vanishes.
+        with :math:`\sigma` = ``label_noise_std``.  With ``batch_size == n`` and
+        ``replacement=False`` the minibatch part vanishes.  ``label_noise``
+        (the *variance* :math:`\sigma^2`, fpesolve 0.1) still works with a
+        ``FutureWarning``.
         """
         if self.dim != 1:
             raise ValueError(f"`landscape` needs a one-parameter model, {self.name!r} has dim = {self.dim}")
+        if label_noise is not None:
+            if label_noise_std:
+                raise TypeError("pass only `label_noise_std` (the standard deviation), not also `label_noise`")
+            warnings.warn("`label_noise` (the variance sigma^2) was replaced by `label_noise_std` (the standard "
+                          "deviation sigma) in fpesolve 0.2; pass label_noise_std=sqrt(label_noise)", FutureWarning,
+                          stacklevel=2)
+            variance = float(label_noise)
+            if not np.isfinite(variance) or variance < 0:
+                raise ValueError(f"`label_noise` (a variance) must be >= 0, got {label_noise!r}")
+        else:
+            variance = checked_label_noise_std(label_noise_std) ** 2
 
         def outputs(x):
             return self.outputs(np.asarray(x, dtype=float).reshape(-1, 1)).T
@@ -226,298 +315,8 @@ class SquaredLossModel:
                 return self.output_hessians(np.asarray(x, dtype=float).reshape(-1, 1))[:, :, 0, 0].T
 
         return Landscape.from_model(outputs, output_grads, self.labels, domain, output_hessians=hess,
-                                    label_noise=label_noise, batch_size=batch_size, replacement=replacement,
-                                    name=name or f"{self.name} (label noise {label_noise:g}, B={batch_size})")
-
-
-# ---------------------------------------------------------------------------- results
-def _record_curvature(model: SquaredLossModel, theta: np.ndarray, eta: float, beta: float):
-    """Loss, R (+inf beyond the step-size edge) and tr H for ``theta`` of shape ``(m, d)``."""
-    loss = model.loss(theta)
-    H = model.hessian(theta)
-    h = np.linalg.eigvalsh(H)
-    rho = eta / (1.0 + beta)
-    defined = np.all(0.5 * rho * h < 1.0, axis=1)
-    R = np.full(theta.shape[0], np.inf)
-    if defined.any():
-        R[defined] = regularizer_from_eigenvalues(h[defined], eta, beta)
-    return loss, R, h.sum(axis=1)
-
-
-@dataclass(frozen=True, eq=False)
-class LabelNoiseSGDResult:
-    r"""Recorded label-noise SGD paths of ``m`` independent runs.
-
-    Attributes
-    ----------
-    iterations : ndarray, shape ``(r,)``
-        Iteration numbers :math:`k` of the records (0 and the last step included).
-    theta : ndarray, shape ``(r, m, d)``
-    loss : ndarray, shape ``(r, m)``
-        Clean training loss :math:`L(\theta_k)`.
-    regularizer : ndarray, shape ``(r, m)``
-        :math:`R(\theta_k)` with the run's :math:`\eta,\beta`; ``+inf`` where
-        some Hessian eigenvalue is at or beyond :math:`2(1+\beta)/\eta`
-        (counted in ``n_beyond_edge``).
-    trace_hessian : ndarray, shape ``(r, m)``
-        :math:`\operatorname{tr}\nabla^2L(\theta_k)`.
-    eta, sigma, momentum, lam : float
-        Step, label-noise standard deviation, heavy-ball :math:`\beta`,
-        :math:`\lambda=\eta\sigma^2/(B(1-\beta))`.
-    batch_size : int
-    noise : str
-        ``"rademacher"`` or ``"gaussian"``.
-    replacement : bool
-    """
-
-    iterations: np.ndarray
-    theta: np.ndarray
-    loss: np.ndarray
-    regularizer: np.ndarray
-    trace_hessian: np.ndarray
-    eta: float
-    sigma: float
-    momentum: float
-    lam: float
-    batch_size: int
-    noise: str
-    replacement: bool
-    model_name: str = ""
-
-    @property
-    def final_theta(self) -> np.ndarray:
-        """:math:`\\theta` after the last step, shape ``(m, d)``."""
-        return self.theta[-1]
-
-    @property
-    def n_runs(self) -> int:
-        return self.theta.shape[1]
-
-    @property
-    def n_beyond_edge(self) -> int:
-        """Number of records where :math:`R` is undefined (``+inf``)."""
-        return int(np.sum(~np.isfinite(self.regularizer)))
-
-    def summary(self) -> str:
-        first, last = 0, -1
-        return (f"label-noise SGD on {self.model_name!r}: {self.n_runs} runs x {int(self.iterations[-1])} iterations, "
-                f"eta={self.eta:g}, sigma={self.sigma:g} ({self.noise}), B={self.batch_size}, beta={self.momentum:g}, "
-                f"lambda={self.lam:.4g}\n"
-                f"  mean loss  {np.mean(self.loss[first]):.4g} -> {np.mean(self.loss[last]):.4g}\n"
-                f"  mean tr H  {np.mean(self.trace_hessian[first]):.4g} -> {np.mean(self.trace_hessian[last]):.4g}\n"
-                f"  mean R     {np.mean(self.regularizer[first]):.4g} -> {np.mean(self.regularizer[last]):.4g}"
-                + (f"\n  R undefined (beyond the step-size edge) at {self.n_beyond_edge} records"
-                   if self.n_beyond_edge else ""))
-
-    __str__ = summary
-
-
-def _rng(seed: SeedLike) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"`seed` must be None, an int or a numpy Generator, got {seed!r}")
-    return np.random.default_rng(seed)
-
-
-def simulate_label_noise_sgd(model: SquaredLossModel, theta0, eta: float, sigma: float, steps: int, *,
-                             batch_size: int = 1, momentum: float = 0.0, runs: Optional[int] = None,
-                             noise: str = "rademacher", replacement: bool = True, record_every: int = 1,
-                             seed: SeedLike = None) -> LabelNoiseSGDResult:
-    r"""Run label-noise SGD (Algorithm 1; heavy ball if ``momentum > 0``) for ``m`` independent runs at once.
-
-    Parameters
-    ----------
-    model : SquaredLossModel
-    theta0 : array_like, shape ``(d,)`` or ``(m, d)``
-        Start(s); a single start is repeated ``runs`` times.
-    eta : float
-        Learning rate :math:`\eta>0`.
-    sigma : float
-        Label-noise standard deviation :math:`\sigma\ge0` (``0``: plain minibatch SGD).
-    steps : int
-        Number of iterations.
-    batch_size : int
-        :math:`B\ge1` (``<= n`` without replacement).
-    momentum : float
-        Heavy-ball :math:`\beta\in[0,1)`, with :math:`\theta_{-1}=\theta_0`.
-    runs : int, optional
-        Number of independent runs when ``theta0`` is a single vector (default 1).
-    noise : {"rademacher", "gaussian"}
-        :math:`\epsilon_i=\pm\sigma` (the paper) or :math:`N(0,\sigma^2)`.
-    replacement : bool
-        Minibatch indices drawn with replacement (the paper's
-        :math:`\mathcal B\subset[n]^B`) or without.
-    record_every : int
-        Record loss, :math:`R` and :math:`\operatorname{tr}H` every this many
-        iterations (plus the last); each record costs one Hessian per run.
-    seed : None, int or numpy.random.Generator
-
-    Returns
-    -------
-    LabelNoiseSGDResult
-
-    Raises
-    ------
-    ValueError
-        For ``eta <= 0``, ``batch_size < 1`` (or ``> n`` without replacement),
-        ``sigma < 0``, a bad ``momentum``, and for non-finite model outputs
-        or iterates (naming the iteration).
-    """
-    if not isinstance(model, SquaredLossModel):
-        raise TypeError(f"`model` must be a SquaredLossModel, got {type(model).__name__}")
-    eta = positive_float(eta, "eta", "the learning rate must be positive")
-    sigma = _sigma(sigma)
-    steps = positive_int(steps, "steps")
-    batch_size = positive_int(batch_size, "batch_size")
-    beta = _momentum(momentum)
-    record_every = positive_int(record_every, "record_every")
-    if noise not in ("rademacher", "gaussian"):
-        raise ValueError(f"`noise` must be 'rademacher' or 'gaussian', got {noise!r}")
-    n, d = model.n, model.dim
-    if not replacement and batch_size > n:
-        raise ValueError(f"`batch_size` = {batch_size} exceeds the number of samples n = {n} (without replacement)")
-    theta = np.asarray(theta0, dtype=float)
-    if theta.ndim <= 1:
-        theta = np.tile(theta.reshape(1, -1), (1 if runs is None else positive_int(runs, "runs"), 1))
-    elif runs is not None and positive_int(runs, "runs") != theta.shape[0]:
-        raise ValueError(f"`runs` = {runs} disagrees with the {theta.shape[0]} starts in `theta0`")
-    if theta.ndim != 2 or theta.shape[1] != d:
-        raise ValueError(f"`theta0` must have shape ({d},) or (m, {d}), got {np.shape(theta0)}")
-    if not np.all(np.isfinite(theta)):
-        raise ValueError("`theta0` must be finite")
-    theta = theta.copy()
-    m = theta.shape[0]
-    rng = _rng(seed)
-    lam = eta * sigma ** 2 / (batch_size * (1.0 - beta))
-
-    record_at = np.unique(np.concatenate((np.arange(0, steps + 1, record_every), [steps])))
-    thetas = np.empty((record_at.size, m, d))
-    losses = np.empty((record_at.size, m))
-    regs = np.empty((record_at.size, m))
-    traces = np.empty((record_at.size, m))
-    rows = np.arange(m)[:, None]
-    full_batch = (not replacement) and batch_size == n
-    previous = theta.copy()
-    r = 0
-    for k in range(steps + 1):
-        try:
-            if r < record_at.size and record_at[r] == k:
-                thetas[r] = theta
-                losses[r], regs[r], traces[r] = _record_curvature(model, theta, eta, beta)
-                r += 1
-            if k == steps:
-                break
-            f, J = model.evaluate(theta)
-        except ValueError as exc:
-            raise ValueError(f"at iteration {k}: {exc}") from None
-        if replacement:
-            idx = rng.integers(0, n, size=(m, batch_size))
-        elif full_batch:
-            idx = np.broadcast_to(np.arange(n), (m, n))
-        else:
-            idx = np.argsort(rng.random((m, n)), axis=1)[:, :batch_size]
-        residual = (f - model.labels)[rows, idx]
-        if sigma > 0.0:
-            if noise == "rademacher":
-                residual = residual - sigma * (2.0 * rng.integers(0, 2, size=(m, batch_size)) - 1.0)
-            else:
-                residual = residual - sigma * rng.standard_normal((m, batch_size))
-        g = np.einsum("mb,mbd->md", residual, J[rows, idx]) / batch_size
-        new = theta - eta * g
-        if beta > 0.0:
-            new += beta * (theta - previous)
-        if not np.all(np.isfinite(new)):
-            run = int(np.flatnonzero(~np.all(np.isfinite(new), axis=1))[0])
-            raise ValueError(f"label-noise SGD diverged at iteration {k + 1} (run {run}); lower `eta` below the "
-                             f"step-size edge 2(1+beta)/lambda_max of the Hessian")
-        previous, theta = theta, new
-    return LabelNoiseSGDResult(iterations=record_at, theta=thetas, loss=losses, regularizer=regs,
-                               trace_hessian=traces, eta=eta, sigma=sigma, momentum=beta, lam=lam,
-                               batch_size=batch_size, noise=noise, replacement=bool(replacement),
-                               model_name=model.name)
-
-
-@dataclass(frozen=True, eq=False)
-class RegularizedTrajectory:
-    r"""Gradient descent :math:`\Phi_k` on :math:`L+\lambda R` (Eq. (2), or Eq. (7) with momentum).
-
-    Attributes
-    ----------
-    iterations : ndarray, shape ``(r,)``
-    theta : ndarray, shape ``(r, d)``
-    loss, regularizer, trace_hessian : ndarray, shape ``(r,)``
-    eta, lam, momentum, regularizer_eta : float
-        ``regularizer_eta`` is the step inside :math:`R` (``0``: :math:`\operatorname{tr}H/4`).
-    """
-
-    iterations: np.ndarray
-    theta: np.ndarray
-    loss: np.ndarray
-    regularizer: np.ndarray
-    trace_hessian: np.ndarray
-    eta: float
-    lam: float
-    momentum: float
-    regularizer_eta: float
-
-    def summary(self) -> str:
-        return (f"GD on L + lambda R (eta={self.eta:g}, lambda={self.lam:.4g}, beta={self.momentum:g}, R with "
-                f"eta={self.regularizer_eta:g}): {int(self.iterations[-1])} iterations, theta "
-                f"{np.array2string(self.theta[0], precision=4)} -> {np.array2string(self.theta[-1], precision=6)}, "
-                f"tr H {self.trace_hessian[0]:.4g} -> {self.trace_hessian[-1]:.4g}")
-
-    __str__ = summary
-
-
-def regularized_trajectory(model: SquaredLossModel, theta0, eta: float, lam: float, steps: int, *,
-                           momentum: float = 0.0, regularizer_eta: Optional[float] = None,
-                           record_every: int = 1) -> RegularizedTrajectory:
-    r"""The paper's reference path :math:`\Phi_{k+1}=\Phi_k-\eta\nabla(L+\lambda R)(\Phi_k)+\beta(\Phi_k-\Phi_{k-1})`.
-
-    Parameters
-    ----------
-    model : SquaredLossModel
-    theta0 : array_like, shape ``(d,)``
-    eta, lam : float
-        Step and :math:`\lambda` (use :func:`~fpesolve.labelnoise.regularizer.regularization_strength`).
-    steps : int
-    momentum : float
-    regularizer_eta : float, optional
-        Step inside :math:`R` (default ``eta``; ``0`` gives the small-step
-        regulariser :math:`\operatorname{tr}H/4`).
-    record_every : int
-    """
-    eta = positive_float(eta, "eta")
-    steps = positive_int(steps, "steps")
-    beta = _momentum(momentum)
-    record_every = positive_int(record_every, "record_every")
-    r_eta = eta if regularizer_eta is None else float(regularizer_eta)
-    theta = np.asarray(theta0, dtype=float).reshape(-1).copy()
-    if theta.size != model.dim or not np.all(np.isfinite(theta)):
-        raise ValueError(f"`theta0` must be a finite vector of shape ({model.dim},), got {np.shape(theta0)}")
-    record_at = np.unique(np.concatenate((np.arange(0, steps + 1, record_every), [steps])))
-    out = np.empty((record_at.size, model.dim))
-    previous = theta.copy()
-    r = 0
-    for k in range(steps + 1):
-        if record_at[r] == k:
-            out[r] = theta
-            r += 1
-        if k == steps:
-            break
-        new = theta - eta * model.regularized_grad(theta, r_eta, lam, beta)
-        if beta > 0.0:
-            new += beta * (theta - previous)
-        if not np.all(np.isfinite(new)):
-            raise ValueError(f"gradient descent on L + lambda R diverged at iteration {k + 1}; lower `eta`")
-        previous, theta = theta, new
-    loss = model.loss(out)
-    H = model.hessian(out)
-    R = np.atleast_1d(implicit_regularizer(H, r_eta, beta))
-    return RegularizedTrajectory(iterations=record_at, theta=out, loss=loss, regularizer=R,
-                                 trace_hessian=np.trace(H, axis1=1, axis2=2), eta=eta, lam=float(lam),
-                                 momentum=beta, regularizer_eta=r_eta)
+                                    label_noise=variance, batch_size=batch_size, replacement=replacement,
+                                    name=name or f"{self.name} (label noise std {np.sqrt(variance):g}, B={batch_size})")
 
 
 # ---------------------------------------------------------------------------- worked models
