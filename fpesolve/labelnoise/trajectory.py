@@ -25,6 +25,7 @@ from .._util.progress import progress_bar
 from .._util.result import Result
 from .._util.validation import positive_float, positive_int
 from ._params import checked_label_noise_std, checked_lam, checked_momentum, checked_symmetric, checked_theta
+from .base import OutputModel
 from .models import SquaredLossModel
 from .regularizer import implicit_regularizer
 from .simulation import record_schedule
@@ -82,9 +83,9 @@ class RegularizedTrajectory(Result):
                 f"tr H {self.trace_hessian[0]:.4g} -> {self.trace_hessian[-1]:.4g}")
 
 
-def _start(model: SquaredLossModel, theta0) -> np.ndarray:
-    if not isinstance(model, SquaredLossModel):
-        raise TypeError(f"`model` must be a SquaredLossModel, got {type(model).__name__}")
+def _start(model: OutputModel, theta0) -> np.ndarray:
+    if not isinstance(model, OutputModel):
+        raise TypeError(f"`model` must be a SquaredLossModel or LabelFlipModel, got {type(model).__name__}")
     return checked_theta(theta0, "theta0", model.dim)
 
 
@@ -93,14 +94,14 @@ def _diverged(k: int) -> ValueError:
 
 
 @renamed_keyword("steps", "n_iterations")
-def regularized_trajectory(model: SquaredLossModel, theta0, eta: float, lam: float, n_iterations: int, *,
+def regularized_trajectory(model: OutputModel, theta0, eta: float, lam: float, n_iterations: int, *,
                            momentum: float = 0.0, regularizer_eta: Optional[float] = None,
                            record_every: int = 1, progress=None) -> RegularizedTrajectory:
     r"""The paper's reference path :math:`\Phi_{k+1}=\Phi_k-\eta\nabla(L+\lambda R)(\Phi_k)+\beta(\Phi_k-\Phi_{k-1})`.
 
     Parameters
     ----------
-    model : SquaredLossModel
+    model : SquaredLossModel or LabelFlipModel
     theta0 : array_like, shape ``(d,)``
     eta, lam : float
         Step and :math:`\lambda` (use :func:`~fpesolve.labelnoise.regularizer.regularization_strength`).
@@ -167,7 +168,7 @@ def regularized_trajectory(model: SquaredLossModel, theta0, eta: float, lam: flo
                                  regularizer_eta=r_eta, kind="R")
 
 
-def covariance_regularized_trajectory(model: SquaredLossModel, theta0, eta: float, n_iterations: int, *,
+def covariance_regularized_trajectory(model: OutputModel, theta0, eta: float, n_iterations: int, *,
                                       S=None, reference=None, label_noise_std: float = 0.0, batch_size: int = 1,
                                       replacement: bool = True, curvature: str = "gauss-newton",
                                       reanchor_every: Optional[int] = None, record_every: int = 1,
@@ -176,7 +177,7 @@ def covariance_regularized_trajectory(model: SquaredLossModel, theta0, eta: floa
 
     Parameters
     ----------
-    model : SquaredLossModel
+    model : SquaredLossModel or LabelFlipModel
     theta0 : array_like, shape ``(d,)``
     eta : float
         Step :math:`\eta` (of SGD and of the path).
@@ -186,7 +187,8 @@ def covariance_regularized_trajectory(model: SquaredLossModel, theta0, eta: floa
         :math:`S` is computed at ``reference`` (default ``theta0``) by
         :meth:`~fpesolve.labelnoise.models.SquaredLossModel.fluctuation_covariance`
         from the SGD noise of the given ``label_noise_std``, ``batch_size``,
-        ``replacement`` (minibatch noise included).
+        ``replacement`` (minibatch noise included; a LabelFlipModel uses its
+        flip probability instead of ``label_noise_std``).
     reference : array_like, shape ``(d,)``, optional
         The reference point :math:`\theta^*` of :math:`S`.
     label_noise_std, batch_size, replacement, curvature
@@ -240,7 +242,9 @@ def covariance_regularized_trajectory(model: SquaredLossModel, theta0, eta: floa
 
     def s_at(point):
         try:
-            return model.fluctuation_covariance(point, eta, sigma, batch_size, replacement, curvature)
+            noise = (sigma, batch_size, replacement) if isinstance(model, SquaredLossModel) else (batch_size,
+                                                                                                  replacement)
+            return model.fluctuation_covariance(point, eta, *noise, curvature=curvature)
         except ValueError as exc:
             raise ValueError(f"no fluctuation covariance at the reference point "
                              f"{np.array2string(point, precision=6)}: {exc}") from None
