@@ -149,11 +149,20 @@ class OutputModel:
         W = regularizer_weight_matrix(self.hessian(theta), eta, momentum)
         return g + lam * np.einsum("kij,ij->k", self.hessian_derivative(theta), W)
 
+    def hessians_and_derivatives(self, X: np.ndarray):
+        """Hessians ``(p, d, d)`` and third derivatives ``(p, d, d, d)`` at the rows of ``X`` (one batched call)."""
+        p, d = X.shape
+        steps = fd_steps(X)                                       # (p, d)
+        shifts = steps[:, :, None] * np.eye(d)[None]              # (p, d, d)
+        pts = np.concatenate((X[:, None, :], X[:, None, :] + shifts, X[:, None, :] - shifts), axis=1)
+        H = self.hessian(pts.reshape(-1, d)).reshape(p, 2 * d + 1, d, d)
+        return H[:, 0], (H[:, 1:d + 1] - H[:, d + 1:]) / (2.0 * steps[:, :, None, None])
+
     def regularized_grads(self, thetas, eta: float, lam: float, momentum: float = 0.0) -> np.ndarray:
         r""":math:`\nabla(L+\lambda R)` at many points ``thetas`` of shape ``(p, d)`` (one batched Hessian call).
 
-        Same central differences as :meth:`regularized_grad`.  Rows where some
-        Hessian eigenvalue is at or beyond the step-size edge
+        Same third derivatives as :meth:`regularized_grad` (:meth:`hessians_and_derivatives`).
+        Rows where some Hessian eigenvalue is at or beyond the step-size edge
         :math:`2(1+\beta)/\eta` (so :math:`R=+\infty`) are ``inf``.
         """
         X = np.atleast_2d(np.asarray(thetas, dtype=float))
@@ -164,12 +173,8 @@ class OutputModel:
         if lam == 0.0:
             return g
         p, d = X.shape
-        steps = fd_steps(X)                                       # (p, d)
-        shifts = steps[:, :, None] * np.eye(d)[None]              # (p, d, d)
-        pts = np.concatenate((X[:, None, :], X[:, None, :] + shifts, X[:, None, :] - shifts), axis=1)
-        H = self.hessian(pts.reshape(-1, d)).reshape(p, 2 * d + 1, d, d)
-        T = (H[:, 1:d + 1] - H[:, d + 1:]) / (2.0 * steps[:, :, None, None])
-        h, V = np.linalg.eigh(H[:, 0])
+        H0, T = self.hessians_and_derivatives(X)
+        h, V = np.linalg.eigh(H0)
         rho = float(eta) / (1.0 + float(momentum))
         ok = np.all(0.5 * rho * h < 1.0, axis=1)
         out = np.full((p, d), np.inf)

@@ -115,6 +115,17 @@ class SquaredLossModel(OutputModel):
         T = (np.einsum("skj,si->kij", Hf, J) + np.einsum("ski,sj->kij", Hf, J) + np.einsum("sij,sk->kij", Hf, J))
         return T / self.n
 
+    def hessians_and_derivatives(self, X: np.ndarray):
+        """Hessians and third derivatives at the rows of ``X``: exact for ``quadratic_outputs``."""
+        if not self.quadratic_outputs:
+            return super().hessians_and_derivatives(X)
+        p, d = X.shape
+        _, J = self.evaluate(X)
+        Hf = self._checked(self.output_hessians(X), (p, self.n, d, d), "output_hessians", X)
+        T = (np.einsum("pskj,psi->pkij", Hf, J) + np.einsum("pski,psj->pkij", Hf, J)
+             + np.einsum("psij,psk->pkij", Hf, J)) / self.n
+        return np.atleast_3d(self.hessian(X)).reshape(p, d, d), T
+
     def loss(self, theta):
         r""":math:`L(\theta)`: float for ``(d,)`` input, shape ``(m,)`` for ``(m, d)``."""
         arr, single = self._thetas(theta)
