@@ -264,7 +264,7 @@ def covariance_regularized_trajectory(model: OutputModel, theta0, eta: float, n_
     r = 0
     with progress_bar(progress, n_iterations, "GD on L + R_S / 2") as bar:
         for k in range(n_iterations + 1):
-            if tau and k > 0 and k % tau == 0:
+            if tau and 0 < k < n_iterations and k % tau == 0:
                 refs.append(theta.copy())
                 S_now = s_at(theta)
             if record_at[r] == k:
