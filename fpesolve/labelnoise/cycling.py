@@ -86,14 +86,18 @@ _D2U[1, 0, 3] = _D2U[1, 3, 0] = 1.0
 _D2U[2, 0, 0] = _D2U[2, 1, 1] = 1.0                                     # u3 = (x^2 + y^2 - 1)/2
 
 
-def _samples(label_scale: float, radial_weight: float) -> np.ndarray:
-    P = np.array(CYCLING_SAMPLES, dtype=float)
+def _samples(label_scale: float, radial_weight: float, samples=None) -> np.ndarray:
+    P = np.array(CYCLING_SAMPLES if samples is None else samples, dtype=float)
+    if P.ndim != 2 or P.shape[1] != 4 or not np.all(np.isfinite(P)):
+        raise ValueError(f"`samples` must be rows (a, b, c, label), shape (n, 4), got shape {P.shape}")
+    if np.max(np.abs((P[:, :3] * P[:, 3:]).mean(axis=0))) > 1e-12 * max(1.0, float(np.abs(P).max()) ** 2):
+        raise ValueError("`samples` must have mean(w_i y_i) = 0 so that the circle is the set of minimisers")
     P[:, 3] *= label_scale
     P[:, 2] *= radial_weight
     return P
 
 
-def cycling_model(label_scale: float = 1.0, radial_weight: float = 2.0) -> SquaredLossModel:
+def cycling_model(label_scale: float = 1.0, radial_weight: float = 2.0, samples=None) -> SquaredLossModel:
     r"""The four-parameter model of the module notes, as a :class:`~fpesolve.labelnoise.models.SquaredLossModel`.
 
     Parameters
@@ -104,6 +108,10 @@ def cycling_model(label_scale: float = 1.0, radial_weight: float = 2.0) -> Squar
     radial_weight : float
         :math:`\kappa`, the weight of the sample :math:`f=\kappa u_3`, label 0,
         that pins the radius (curvature :math:`\kappa^2/n` in :math:`x^2+y^2`).
+    samples : array_like, shape ``(n, 4)``, optional
+        Rows :math:`(a,b,c,y)` of :math:`f=au_1+bu_2+cu_3` with label :math:`y`
+        (default :data:`CYCLING_SAMPLES`; ``label_scale`` multiplies the labels,
+        ``radial_weight`` the :math:`c`); :math:`\frac1n\sum_iw_iy_i` must vanish.
 
     Returns
     -------
@@ -122,7 +130,7 @@ def cycling_model(label_scale: float = 1.0, radial_weight: float = 2.0) -> Squar
     """
     s = positive_float(label_scale, "label_scale")
     kappa = positive_float(radial_weight, "radial_weight")
-    P = _samples(s, kappa)
+    P = _samples(s, kappa, samples)
     W, Y = P[:, :3], P[:, 3]
 
     def outputs(theta):
@@ -138,7 +146,8 @@ def cycling_model(label_scale: float = 1.0, radial_weight: float = 2.0) -> Squar
                             name=f"cycling circle (s={s:g}, kappa={kappa:g})", quadratic_outputs=True)
 
 
-def cycling_rate(eta: float, batch_size: int = 1, label_scale: float = 1.0, radial_weight: float = 2.0) -> float:
+def cycling_rate(eta: float, batch_size: int = 1, label_scale: float = 1.0, radial_weight: float = 2.0,
+                 samples=None) -> float:
     r"""The closed-form angular velocity :math:`\omega=\eta\operatorname{tr}(S_uKA)` (radians per iteration).
 
     Examples
@@ -148,7 +157,7 @@ def cycling_rate(eta: float, batch_size: int = 1, label_scale: float = 1.0, radi
     """
     eta = positive_float(eta, "eta")
     batch_size = positive_int(batch_size, "batch_size")
-    P = _samples(positive_float(label_scale, "label_scale"), positive_float(radial_weight, "radial_weight"))
+    P = _samples(positive_float(label_scale, "label_scale"), positive_float(radial_weight, "radial_weight"), samples)
     W, Y = P[:, :3], P[:, 3]
     A = W.T @ W / len(Y)
     C = (Y[:, None] ** 2 * W).T @ W / len(Y)
@@ -166,7 +175,7 @@ class CyclingResult(Result):
     ----------
     iterations : ndarray, shape ``(r,)``
     angle : ndarray, shape ``(r, m)``
-        Unwrapped angle :math:`\varphi_k` of :math:`(x_k,y_k)` per walker (radians).
+        Unwrapped angle :math:`\varphi_k-\varphi_0` of :math:`(x_k,y_k)` per walker (radians).
     radius : ndarray, shape ``(r, m)``
         :math:`\sqrt{x_k^2+y_k^2}`.
     predicted_rate : float
@@ -182,7 +191,7 @@ class CyclingResult(Result):
         :math:`\oint F\cdot d\ell=2\pi\omega/\eta` of the drift field
         :math:`F=-\frac12\nabla^3L[S]` around the circle (zero for a gradient field).
     frozen_angle, moving_angle : ndarray, shape ``(r,)``
-        Angle of :math:`\Phi^S` with :math:`S` frozen at the start and with the
+        Angle (from the start) of :math:`\Phi^S` with :math:`S` frozen at the start and with the
         reference point re-anchored every ``reanchor_every`` iterations.
     eta : float
     batch_size, reanchor_every : int
@@ -230,9 +239,9 @@ def _angles(theta: np.ndarray) -> np.ndarray:
 
 def simulate_cycling(eta: float = 0.2, n_iterations: Optional[int] = None, *, batch_size: int = 1,
                      n_walkers: int = 200, label_scale: float = 1.0, radial_weight: float = 2.0,
-                     reanchor_every: int = 10, record_every: Optional[int] = None,
+                     samples=None, start_angle: float = 0.0, reanchor_every: int = 10, record_every: Optional[int] = None,
                      rng: RNGLike = None) -> CyclingResult:
-    r"""Run minibatch SGD (no label noise) on :func:`cycling_model` from :math:`(1,0,0,0)` and measure its rotation.
+    r"""Run minibatch SGD (no label noise) on :func:`cycling_model` from the circle and measure its rotation.
 
     Parameters
     ----------
@@ -243,8 +252,10 @@ def simulate_cycling(eta: float = 0.2, n_iterations: Optional[int] = None, *, ba
     batch_size : int
         Minibatch size (with replacement).
     n_walkers : int
-    label_scale, radial_weight : float
+    label_scale, radial_weight, samples
         See :func:`cycling_model`.
+    start_angle : float
+        Every walker starts at :math:`(\cos\varphi_0,\sin\varphi_0,0,0)` on the circle.
     reanchor_every : int
         Re-anchoring period of the moving-reference :math:`\Phi^S`.
     record_every : int, optional
@@ -271,9 +282,12 @@ def simulate_cycling(eta: float = 0.2, n_iterations: Optional[int] = None, *, ba
     eta = positive_float(eta, "eta")
     batch_size = positive_int(batch_size, "batch_size")
     n_walkers = positive_int(n_walkers, "n_walkers", 2)
-    model = cycling_model(label_scale, radial_weight)
-    omega = cycling_rate(eta, batch_size, label_scale, radial_weight)
+    model = cycling_model(label_scale, radial_weight, samples)
+    omega = cycling_rate(eta, batch_size, label_scale, radial_weight, samples)
     if n_iterations is None:
+        if abs(omega) < 1e-12:
+            raise ValueError("the predicted rotation rate is zero (the noise commutes with the curvature); pass "
+                             "`n_iterations`")
         n_iterations = int(np.ceil(4.0 * np.pi / abs(omega)))
     n_iterations = positive_int(n_iterations, "n_iterations")
     record_every = max(1, n_iterations // 100) if record_every is None else positive_int(record_every, "record_every")
@@ -281,7 +295,11 @@ def simulate_cycling(eta: float = 0.2, n_iterations: Optional[int] = None, *, ba
     gen = as_generator(rng)
     n = model.n
     record_at = record_schedule(n_iterations, record_every)
-    theta = np.tile([1.0, 0.0, 0.0, 0.0], (n_walkers, 1))
+    phi0 = float(start_angle)
+    if not np.isfinite(phi0):
+        raise ValueError(f"`start_angle` must be finite, got {start_angle!r}")
+    start = np.array([np.cos(phi0), np.sin(phi0), 0.0, 0.0])
+    theta = np.tile(start, (n_walkers, 1))
     thetas = np.empty((record_at.size, n_walkers, 4))
     rows = np.arange(n_walkers)[:, None]
     r = 0
@@ -297,9 +315,8 @@ def simulate_cycling(eta: float = 0.2, n_iterations: Optional[int] = None, *, ba
         theta = theta - eta * g
         if not np.all(np.isfinite(theta)):
             raise ValueError(f"minibatch SGD diverged at iteration {k + 1}; lower `eta`")
-    angle = _angles(thetas)
+    angle = _angles(thetas) - phi0
     final = angle[-1] / n_iterations
-    start = np.array([1.0, 0.0, 0.0, 0.0])
     frozen = covariance_regularized_trajectory(model, start, eta, n_iterations, batch_size=batch_size,
                                                record_every=record_every)
     moving = covariance_regularized_trajectory(model, start, eta, n_iterations, batch_size=batch_size,
@@ -308,6 +325,6 @@ def simulate_cycling(eta: float = 0.2, n_iterations: Optional[int] = None, *, ba
                          predicted_rate=omega, drift_rate=_tangential_drift(model, eta, batch_size),
                          simulated_rate=float(final.mean()),
                          simulated_standard_error=float(final.std(ddof=1) / np.sqrt(n_walkers)),
-                         circulation=2.0 * np.pi * omega / eta, frozen_angle=_angles(frozen.theta),
-                         moving_angle=_angles(moving.theta), eta=eta, batch_size=batch_size,
+                         circulation=2.0 * np.pi * omega / eta, frozen_angle=_angles(frozen.theta) - phi0,
+                         moving_angle=_angles(moving.theta) - phi0, eta=eta, batch_size=batch_size,
                          reanchor_every=reanchor_every, n_turns=float(angle[-1].mean() / (2.0 * np.pi)))
