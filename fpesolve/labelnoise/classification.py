@@ -67,6 +67,15 @@ def _flip_probability(p) -> float:
 def flip_regularization_strength(eta: float, batch_size: int) -> float:
     r"""The regularisation strength of label-flip SGD at a minimiser: :math:`\lambda=\eta/B`.
 
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        For ``eta <= 0`` or ``batch_size < 1``.
+
     Examples
     --------
     >>> flip_regularization_strength(0.5, 4)
@@ -77,6 +86,15 @@ def flip_regularization_strength(eta: float, batch_size: int) -> float:
 
 def flip_minimizer_logit(flip_probability: float) -> float:
     r"""The logit magnitude :math:`\log\frac{1-p}{p}` at which :math:`s(f)=\bar y` (``inf`` for :math:`p=0`).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        For :math:`p\notin[0,1/2)`.
 
     Examples
     --------
@@ -333,6 +351,22 @@ def logistic_product_model(flip_probability: float = 0.2, x: Sequence[float] = (
     :math:`p(1-p)(u^2+v^2)`, flattest at :math:`|u|=|v|`.  As in the regression
     product model, every step maps :math:`u^2-v^2` to
     :math:`(u^2-v^2)(1-\eta^2g^2)`, :math:`g=(s-\tilde y)x`.
+
+    Parameters
+    ----------
+    flip_probability : float
+        :math:`p\in[0,1/2)`.
+    x : sequence of float
+        Non-zero inputs.
+
+    Returns
+    -------
+    LabelFlipModel
+
+    Raises
+    ------
+    ValueError
+        For a bad ``flip_probability`` or a zero or non-finite input.
 
     Examples
     --------

@@ -118,6 +118,12 @@ def cycling_model(label_scale: float = 1.0, radial_weight: float = 2.0, samples=
     SquaredLossModel
         Outputs quadratic in :math:`\theta` (exact, constant output Hessians).
 
+    Raises
+    ------
+    ValueError
+        For non-positive scales or ``samples`` of the wrong shape or with
+        :math:`\frac1n\sum_iw_iy_i\ne0`.
+
     Examples
     --------
     Every point of the circle is a minimiser, with non-zero per-sample losses:
@@ -149,6 +155,19 @@ def cycling_model(label_scale: float = 1.0, radial_weight: float = 2.0, samples=
 def cycling_rate(eta: float, batch_size: int = 1, label_scale: float = 1.0, radial_weight: float = 2.0,
                  samples=None) -> float:
     r"""The closed-form angular velocity :math:`\omega=\eta\operatorname{tr}(S_uKA)` (radians per iteration).
+
+    Parameters are those of :func:`cycling_model`, with the learning rate
+    ``eta`` and the minibatch size ``batch_size``.
+
+    Returns
+    -------
+    float
+        Positive for the default samples (counter-clockwise in :math:`(x,y)`).
+
+    Raises
+    ------
+    ValueError
+        As :func:`cycling_model`; if :math:`\eta A` has an eigenvalue outside :math:`(0,2)`.
 
     Examples
     --------

@@ -240,6 +240,29 @@ def product_model(x: Sequence[float] = (0.5, 1.0, 1.5), c: float = 1.0) -> Squar
     :math:`u^2-v^2` and multiplies it by :math:`1-\eta^2g^2` (:math:`g` the
     batch's scalar residual-times-feature), so label noise shrinks it
     geometrically while noise-free SGD at a minimiser does not move.
+
+    Parameters
+    ----------
+    x : sequence of float
+        Inputs :math:`x_i`.
+    c : float
+        Labels :math:`y_i=cx_i`.
+
+    Returns
+    -------
+    SquaredLossModel
+
+    Raises
+    ------
+    ValueError
+        For non-finite inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = product_model()
+    >>> m.loss([2.0, 0.5]), np.round(np.linalg.eigvalsh(m.hessian([2.0, 0.5])), 6).tolist()
+    (0.0, [0.0, 4.958333])
     """
     xs = _features(x, "x")
     c = float(c)
@@ -277,6 +300,22 @@ def sparse_regression_model(features, beta_star) -> SquaredLossModel:
     ----------
     features : array_like, shape ``(n, d)``
     beta_star : array_like, shape ``(d,)``, non-negative
+
+    Returns
+    -------
+    SquaredLossModel
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes, non-finite entries or a negative ``beta_star``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = sparse_regression_model(np.eye(2), [1.0, 0.0])
+    >>> m.loss([1.0, 0.0]), m.dim
+    (0.0, 2)
     """
     X = np.asarray(features, dtype=float)
     b = np.asarray(beta_star, dtype=float).reshape(-1)
@@ -311,6 +350,21 @@ def quadratic_1d_model(x: Sequence[float] = (0.5, 1.0, 1.5), c: float = 1.0) -> 
     variance :math:`\sigma^2\frac1n\sum_if_i'^2/B=4m_2\sigma^2\theta^2/B` is
     positive on :math:`\theta>0`.  Use :meth:`SquaredLossModel.landscape`
     for its Fokker–Planck landscape.
+
+    Returns
+    -------
+    SquaredLossModel
+
+    Raises
+    ------
+    ValueError
+        For non-finite inputs or ``c <= 0``.
+
+    Examples
+    --------
+    >>> m = quadratic_1d_model()
+    >>> round(float(m.hessian([1.0])[0, 0]), 12)        # 4 m2 c with m2 = 7/6
+    4.666666666667
     """
     xs = _features(x, "x")
     c = positive_float(c, "c")

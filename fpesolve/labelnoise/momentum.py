@@ -52,6 +52,16 @@ def printed_momentum_regularizer(eigenvalues, eta: float, momentum: float) -> np
 
     Provided only to exhibit the sign slip; it equals ``-regularizer_from_eigenvalues(h, eta, momentum)``.
 
+    Returns
+    -------
+    ndarray
+        Negative for positive eigenvalues.
+
+    Raises
+    ------
+    ValueError
+        For an eigenvalue at or beyond :math:`2(1+\beta)/\eta`, ``eta <= 0`` or a bad ``momentum``.
+
     Examples
     --------
     >>> float(printed_momentum_regularizer([1.0, 2.0], 0.5, 0.0)) < 0

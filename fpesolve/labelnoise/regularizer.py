@@ -82,7 +82,6 @@ from ._params import (checked_eta_allow_zero, checked_label_noise_std, checked_l
 __all__ = [
     "regularization_strength", "regularizer_from_eigenvalues", "regularizer_derivative", "implicit_regularizer",
     "regularizer_weight_matrix", "regularizer_gradient", "regularized_loss", "regularized_gradient",
-    "hessian_derivative_fd", "fd_steps",
 ]
 
 HessianFunction = Callable[[np.ndarray], np.ndarray]
@@ -193,6 +192,13 @@ def regularizer_from_eigenvalues(eigenvalues, eta: float, momentum: float = 0.0,
     ValueError
         If some :math:`\rho h_i/2\ge1`, naming the eigenvalue and the edge
         :math:`2(1+\beta)/\eta`.
+
+    Examples
+    --------
+    >>> round(float(regularizer_from_eigenvalues([1.0, 2.0], 0.0)), 12)      # eta = 0: tr H / 4
+    0.75
+    >>> round(float(regularizer_from_eigenvalues([2.0], 0.5)), 12)           # -log(1/2) = log 2
+    0.69314718056
     """
     eta = checked_eta_allow_zero(eta)
     beta = checked_momentum(momentum)
@@ -209,8 +215,22 @@ def regularizer_derivative(eigenvalues, eta: float, momentum: float = 0.0) -> np
     r"""Elementwise :math:`r'(h)=\frac{1}{2(2-\rho h)}` (``1/4`` at :math:`\rho=0`).
 
     :math:`2\lambda r'(h)` is the stationary fluctuation variance of label-noise
-    SGD in an eigendirection of curvature :math:`h`.  Raises like
-    :func:`regularizer_from_eigenvalues` at the edge.
+    SGD in an eigendirection of curvature :math:`h`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``eigenvalues``.
+
+    Raises
+    ------
+    ValueError
+        Like :func:`regularizer_from_eigenvalues` at the edge.
+
+    Examples
+    --------
+    >>> regularizer_derivative([0.0, 2.0], 0.5).tolist()
+    [0.25, 0.5]
     """
     eta = checked_eta_allow_zero(eta)
     beta = checked_momentum(momentum)
@@ -235,6 +255,18 @@ def implicit_regularizer(hessian, eta: float, momentum: float = 0.0, *,
     -------
     ndarray or float
         :math:`R` for each matrix.
+
+    Raises
+    ------
+    ValueError
+        For a non-symmetric or non-finite matrix, or an eigenvalue at or
+        beyond the step-size edge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(implicit_regularizer(np.diag([1.0, 3.0]), 1e-9), 6)            # ~ tr H / 4
+    1.0
     """
     H = checked_symmetric(hessian)
     value = regularizer_from_eigenvalues(np.linalg.eigvalsh(H), eta, momentum,
@@ -246,6 +278,20 @@ def regularizer_weight_matrix(hessian, eta: float, momentum: float = 0.0) -> np.
     r""":math:`W=r'(H)=\tfrac12(2-\rho H)^{-1}`, so that :math:`\partial_kR=\operatorname{tr}[W\partial_kH]`.
 
     Computed from the eigen-decomposition of ``hessian`` (shape ``(d, d)``).
+
+    Returns
+    -------
+    ndarray, shape ``(d, d)``
+
+    Raises
+    ------
+    ValueError
+        As :func:`implicit_regularizer`.
+
+    Examples
+    --------
+    >>> regularizer_weight_matrix([[2.0, 0.0], [0.0, 0.0]], 0.5).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
     """
     H = checked_symmetric(hessian)
     h, V = np.linalg.eigh(H)
@@ -304,6 +350,19 @@ def regularizer_gradient(hessian: HessianFunction, theta, eta: float, momentum: 
     Returns
     -------
     ndarray, shape ``(d,)``
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes or a Hessian beyond the step-size edge.
+
+    Examples
+    --------
+    :math:`L=\theta^3/6` has :math:`H=\theta`, so :math:`\nabla R=r'(\theta)=1/(2(2-\eta\theta))`:
+
+    >>> import numpy as np
+    >>> round(float(regularizer_gradient(lambda t: np.array([[t[0]]]), [1.0], 0.5)[0]), 8)   # 1/3
+    0.33333333
     """
     theta = checked_theta(theta)
     W = regularizer_weight_matrix(_hessian_at(hessian, theta), eta, momentum)
@@ -322,6 +381,21 @@ def regularized_loss(loss: Callable[[np.ndarray], float], hessian: HessianFuncti
 
     ``eta`` sets the regulariser (``0`` for :math:`\operatorname{tr}H/4`);
     ``lam`` is :math:`\lambda\ge0` (see :func:`regularization_strength`).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        For ``lam < 0`` or a Hessian beyond the step-size edge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> regularized_loss(lambda t: 0.0, lambda t: np.eye(1), [0.0], 0.0, 0.1)   # 0 + 0.1 * 1/4
+    0.025
     """
     theta = checked_theta(theta)
     lam = checked_lam(lam)
@@ -334,6 +408,22 @@ def regularized_gradient(grad: Callable[[np.ndarray], np.ndarray], hessian: Hess
     r""":math:`\nabla\tilde L=\nabla L+\lambda\nabla R`.
 
     See :func:`regularizer_gradient` for how :math:`\nabla R` is computed.
+
+    Returns
+    -------
+    ndarray, shape ``(d,)``
+
+    Raises
+    ------
+    ValueError
+        As :func:`regularizer_gradient`, and for ``lam < 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = regularized_gradient(lambda t: t, lambda t: np.array([[t[0]]]), [1.0], 0.5, 0.3)
+    >>> round(float(g[0]), 8)                                                 # 1 + 0.3 / 3
+    1.1
     """
     theta = checked_theta(theta)
     lam = checked_lam(lam)

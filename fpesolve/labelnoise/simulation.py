@@ -32,7 +32,7 @@ from ._params import checked_label_noise_std, checked_momentum, checked_noise_ki
 from .models import SquaredLossModel
 from .regularizer import regularizer_from_eigenvalues
 
-__all__ = ["LabelNoiseSGDResult", "simulate_label_noise_sgd", "batch_draws", "record_schedule", "starts"]
+__all__ = ["LabelNoiseSGDResult", "simulate_label_noise_sgd"]
 
 
 # ---------------------------------------------------------------------------- shared pieces
