@@ -294,7 +294,7 @@ def simulate_cycling(eta: float = 0.2, n_iterations: Optional[int] = None, *, ba
 
     Examples
     --------
-    >>> res = simulate_cycling(0.2, 2000, n_walkers=100, rng=0)
+    >>> res = simulate_cycling(0.2, 1000, n_walkers=100, rng=0)
     >>> bool(abs(res.simulated_rate / res.predicted_rate - 1) < 0.1), bool(res.circulation > 0)
     (True, True)
     """

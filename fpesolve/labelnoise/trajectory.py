@@ -132,7 +132,7 @@ def regularized_trajectory(model: OutputModel, theta0, eta: float, lam: float, n
     the balanced minimiser :math:`|u|=|v|=1`:
 
     >>> from fpesolve.labelnoise import product_model
-    >>> path = regularized_trajectory(product_model(), [4.0, 0.25], 0.05, 0.03, 2000, record_every=1000)
+    >>> path = regularized_trajectory(product_model(), [4.0, 0.25], 0.05, 0.03, 500, record_every=250)
     >>> bool(path.trace_hessian[-1] < path.trace_hessian[0])
     True
     """

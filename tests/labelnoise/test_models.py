@@ -406,3 +406,19 @@ def test_exact_third_derivatives_of_quadratic_outputs_match_finite_differences()
                        np.array([model.regularized_grad(t, 0.2, 0.05) for t in batch]), rtol=1e-12, atol=1e-14)
     with pytest.raises(ValueError, match="quadratic_outputs"):
         SquaredLossModel(model.outputs, model.output_grads, model.labels, 2, quadratic_outputs=True)
+
+
+@pytest.mark.parametrize("name", ["plot_label_noise_coupling", "plot_label_noise_stationarity",
+                                  "plot_large_step_regularizer", "plot_label_flip", "plot_sgd_cycling",
+                                  "plot_momentum_sign"])
+def test_new_examples_run_as_scripts(name):
+    import pathlib
+    import runpy
+
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / f"{name}.py"
+    runpy.run_path(str(path), run_name="__main__")
+    assert plt.get_fignums()
+    plt.close("all")
