@@ -1,6 +1,6 @@
 """
 When does label-noise SGD reach an (epsilon, gamma)-stationary point? (Theorem 1)
-================================================================================
+=================================================================================
 
 Theorem 1: with :math:`\\lambda=\\tilde\\Theta(\\min(\\epsilon^{2/\\delta},\\gamma^2))`
 label-noise SGD hits a point within :math:`\\gamma` of some :math:`\\theta^*` with

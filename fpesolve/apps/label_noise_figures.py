@@ -55,7 +55,7 @@ def large_step_figure(limit, out: Optional[str], name: str = "ln_large_step.png"
 
 def coupling_figure(couplings: Sequence, lams: Sequence[float], out: Optional[str],
                     name: str = "ln_coupling.png") -> Optional[str]:
-    """Left: median max residual and |xi| against lambda.  Right: walker mean against the regularised paths."""
+    """Left: median max residual and norm of xi against lambda.  Right: walker mean against the regularised paths."""
     if out is None:
         return None
     fig, (a, b) = _figure(2)
@@ -82,7 +82,7 @@ def coupling_figure(couplings: Sequence, lams: Sequence[float], out: Optional[st
 
 
 def stationarity_figure(run, check, out: Optional[str], name: str = "ln_stationarity.png") -> Optional[str]:
-    """|grad f| at the best witness and its distance along the run, with the first stationary iteration."""
+    """Gradient norm of f at the best witness along the run, with the first stationary iteration."""
     if out is None:
         return None
     fig, (a, b) = _figure(2)
