@@ -335,8 +335,12 @@ def test_example_runs_as_a_script():
 def test_renamed_keywords_and_fields_warn_and_agree():
     model = product_model(XS, 1.0)
     new = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 20, n_walkers=3, rng=4, record_every=10)
-    with pytest.warns(FutureWarning, match="`sigma` was renamed `label_noise_std`"):
+    with pytest.warns(FutureWarning) as caught:
         old = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, sigma=0.3, steps=20, runs=3, seed=4, record_every=10)
+    messages = " ".join(str(w.message) for w in caught)
+    for old_name, new_name in [("sigma", "label_noise_std"), ("steps", "n_iterations"), ("runs", "n_walkers"),
+                               ("seed", "rng")]:
+        assert f"`{old_name}` was renamed `{new_name}`" in messages
     assert np.array_equal(new.theta, old.theta)
     with pytest.warns(FutureWarning, match="two-point"):
         rad = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 20, n_walkers=3, rng=4, record_every=10,
@@ -422,3 +426,21 @@ def test_new_examples_run_as_scripts(name):
     runpy.run_path(str(path), run_name="__main__")
     assert plt.get_fignums()
     plt.close("all")
+
+
+def test_results_are_result_objects_with_json():
+    from fpesolve._util.result import Result
+    from fpesolve.labelnoise import (couple_label_noise_sgd, covariance_regularized_trajectory, large_step_limit,
+                                     logistic_product_model, simulate_label_flip_sgd)
+
+    model = product_model(XS, 1.0)
+    objs = [model.stationary_point([1.0, 1.0], 0.1, 0.01),
+            simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 5, rng=0),
+            regularized_trajectory(model, [2.0, 0.5], 0.05, 0.01, 5),
+            covariance_regularized_trajectory(model, [2.0, 0.5], 0.05, 5, label_noise_std=0.3),
+            couple_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 5, n_walkers=2, rng=0),
+            large_step_limit([2.0, 1.0], [0.1]),
+            simulate_label_flip_sgd(logistic_product_model(), [1.0, 1.0], 0.1, 5, rng=0)]
+    for obj in objs:
+        assert isinstance(obj, Result)
+        assert "\n" not in repr(obj) and obj.summary() and obj.to_json()
