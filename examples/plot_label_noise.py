@@ -19,7 +19,7 @@ with its small-step limit :math:`\\operatorname{tr}H/4`.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from fpesolve.labelnoise.models import product_model, regularized_trajectory, simulate_label_noise_sgd
+from fpesolve.labelnoise import product_model, regularized_trajectory, simulate_label_noise_sgd
 from fpesolve.labelnoise.regularizer import regularization_strength
 
 x = np.array([0.5, 1.0, 1.5])
@@ -31,8 +31,8 @@ print(f"lambda = eta sigma^2 / B = {regularization_strength(eta, sigma, B):.4g}"
 steps = int(np.ceil(8.0 / (eta * lam * m2)))  # balance u^2 - v^2 decays at least like exp(-eta lam m2 k)
 start = np.array([4.0, 0.25])
 
-sgd = simulate_label_noise_sgd(model, start, eta, sigma, steps, batch_size=B, runs=8, seed=0, record_every=20)
-plain = simulate_label_noise_sgd(model, start, eta, 0.0, steps, batch_size=B, runs=1, seed=0, record_every=20)
+sgd = simulate_label_noise_sgd(model, start, eta, sigma, steps, batch_size=B, n_walkers=8, rng=0, record_every=20)
+plain = simulate_label_noise_sgd(model, start, eta, 0.0, steps, batch_size=B, n_walkers=1, rng=0, record_every=20)
 flow = regularized_trajectory(model, start, eta, lam, steps, record_every=20)
 flow0 = regularized_trajectory(model, start, eta, lam, steps, record_every=20, regularizer_eta=0.0)
 print(sgd.summary())
@@ -43,7 +43,7 @@ print("stationary point of L + lambda R:", model.stationary_point(np.array([1.0,
 fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(13, 4))
 u = np.linspace(0.2, 4.3, 400)
 ax1.plot(u, 1 / u, color="0.6", lw=1, label="minimisers $uv=1$")
-for j in range(sgd.n_runs):
+for j in range(sgd.n_walkers):
     ax1.plot(sgd.theta[:, j, 0], sgd.theta[:, j, 1], lw=0.4, alpha=0.6, color="C0",
              label="label-noise SGD" if j == 0 else None)
 ax1.plot(flow.theta[:, 0], flow.theta[:, 1], color="C3", lw=2, label=r"GD on $L+\lambda R_\eta$")

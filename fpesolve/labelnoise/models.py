@@ -1,4 +1,4 @@
-r"""Label-noise SGD (Algorithm 1 of Damian, Ma & Lee, and its heavy-ball variant) and worked models.
+r"""Squared-loss models of per-sample outputs (Damian, Ma & Lee, Section 2.1) and worked examples.
 
 A model is the squared loss of per-sample outputs :math:`f_i(\theta)`,
 :math:`\theta\in\mathbb R^d`,
@@ -17,8 +17,10 @@ probability as in the paper, or :math:`N(0,\sigma^2)`), and moves
         +\beta(\theta_k-\theta_{k-1}),\qquad \theta_{-1}=\theta_0 .
 
 With :math:`\sigma=0` this is plain minibatch SGD (heavy ball if
-:math:`\beta>0`).  Times here are always iterations :math:`k`.  See
-:mod:`fpesolve.labelnoise.regularizer` for :math:`R`, :math:`\lambda` and :math:`S`.
+:math:`\beta>0`); :func:`fpesolve.labelnoise.simulation.simulate_label_noise_sgd`
+runs it.  Times are always iterations :math:`k`.  See
+:mod:`fpesolve.labelnoise.regularizer` for :math:`R` and :math:`\lambda` and
+:mod:`fpesolve.labelnoise.fixed_point` for :math:`S` and :math:`R_S`.
 
 Model functions are vectorised over independent parameter vectors: they take
 ``theta`` of shape ``(m, d)`` and return outputs ``(m, n)``, output gradients
@@ -29,26 +31,33 @@ which suits the small models this module is for.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .._util.validation import positive_float, positive_int
 from ..core.landscape import Landscape
-from .regularizer import (RegularizedStationaryPoint, _lam, _momentum, _sigma, regularized_gradient,
-                          regularized_stationary_point, regularizer_from_eigenvalues,
-                          regularizer_weight_matrix,
-                          implicit_regularizer)
+from ._params import checked_label_noise_std, checked_theta
+from .base import CURVATURES, OutputModel
 
-__all__ = ["SquaredLossModel", "LabelNoiseSGDResult", "RegularizedTrajectory", "simulate_label_noise_sgd",
-           "regularized_trajectory", "product_model", "sparse_regression_model", "quadratic_1d_model"]
+__all__ = ["SquaredLossModel", "product_model", "sparse_regression_model", "quadratic_1d_model", "CURVATURES"]
 
-SeedLike = Union[None, int, np.random.Generator]
+#: names that moved to other modules in 0.2 (still importable from here)
+_MOVED = {"LabelNoiseSGDResult": "simulation", "simulate_label_noise_sgd": "simulation",
+          "RegularizedTrajectory": "trajectory", "regularized_trajectory": "trajectory"}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        import importlib
+        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, eq=False)
-class SquaredLossModel:
+class SquaredLossModel(OutputModel):
     r"""Squared loss :math:`L=\frac1n\sum_i\frac12(f_i(\theta)-y_i)^2` of per-sample outputs.
 
     Parameters
@@ -67,6 +76,12 @@ class SquaredLossModel:
         with the Gauss–Newton matrix :math:`G=\frac1n\sum_i\nabla f_i\nabla f_i^T`.
         Without it the Hessian is a central difference of :math:`\nabla L`.
     name : str
+    quadratic_outputs : bool
+        Declare every :math:`f_i` a quadratic polynomial of :math:`\theta`
+        (constant output Hessians; needs ``output_hessians``): third
+        derivatives of :math:`L` are then exact,
+        :math:`\partial_{kij}L=\frac1n\sum_s(\partial_{kj}f_s\partial_if_s+\partial_{ki}f_s\partial_jf_s+\partial_{ij}f_s\partial_kf_s)`,
+        instead of central differences.
     """
 
     outputs: Callable[[np.ndarray], np.ndarray]
@@ -75,6 +90,7 @@ class SquaredLossModel:
     dim: int
     output_hessians: Optional[Callable[[np.ndarray], np.ndarray]] = None
     name: str = "model"
+    quadratic_outputs: bool = False
 
     def __post_init__(self):
         y = np.atleast_1d(np.asarray(self.labels, dtype=float))
@@ -84,46 +100,31 @@ class SquaredLossModel:
         object.__setattr__(self, "dim", positive_int(self.dim, "dim"))
         if not (callable(self.outputs) and callable(self.output_grads)):
             raise TypeError("`outputs` and `output_grads` must be callables")
+        if self.quadratic_outputs and self.output_hessians is None:
+            raise ValueError("`quadratic_outputs=True` needs `output_hessians` (the constant output Hessians)")
 
-    @property
-    def n(self) -> int:
-        """Number of samples."""
-        return self.labels.size
+    def hessian_derivative(self, theta) -> np.ndarray:
+        r"""Third derivatives ``T[k, i, j]`` of :math:`L` at one ``theta``: exact for ``quadratic_outputs``, else central differences."""
+        if not self.quadratic_outputs:
+            return super().hessian_derivative(theta)
+        theta = checked_theta(theta, "theta", self.dim)
+        _, J = self.evaluate(theta)
+        Hf = self._checked(self.output_hessians(theta[None, :]), (1, self.n, self.dim, self.dim), "output_hessians",
+                           theta[None, :])[0]
+        J = J[0]
+        T = (np.einsum("skj,si->kij", Hf, J) + np.einsum("ski,sj->kij", Hf, J) + np.einsum("sij,sk->kij", Hf, J))
+        return T / self.n
 
-    def _thetas(self, theta) -> Tuple[np.ndarray, bool]:
-        arr = np.asarray(theta, dtype=float)
-        single = arr.ndim <= 1
-        arr = np.atleast_2d(arr.reshape(1, -1) if single else arr)
-        if arr.ndim != 2 or arr.shape[1] != self.dim:
-            raise ValueError(f"`theta` must have shape ({self.dim},) or (m, {self.dim}) for model {self.name!r}, "
-                             f"got {np.shape(theta)}")
-        return arr, single
-
-    def _checked(self, values, shape, what: str, theta: np.ndarray) -> np.ndarray:
-        out = np.asarray(values, dtype=float)
-        if out.shape != shape:
-            raise ValueError(f"model {self.name!r}: `{what}` must return shape {shape}, got {out.shape}")
-        bad = ~np.isfinite(out)
-        if bad.any():
-            run = int(np.unravel_index(int(np.flatnonzero(bad)[0]), out.shape)[0])
-            raise ValueError(f"model {self.name!r}: `{what}` returned a non-finite value at theta = "
-                             f"{np.array2string(theta[run], precision=6)}; the iterate may have diverged "
-                             f"(lower `eta`) or the model is undefined there")
-        return out
-
-    def evaluate(self, theta) -> Tuple[np.ndarray, np.ndarray]:
-        """Checked outputs ``(m, n)`` and output gradients ``(m, n, d)`` at ``theta`` of shape ``(m, d)``."""
-        arr, _ = self._thetas(theta)
-        m = arr.shape[0]
-        f = self._checked(self.outputs(arr), (m, self.n), "outputs", arr)
-        J = self._checked(self.output_grads(arr), (m, self.n, self.dim), "output_grads", arr)
-        return f, J
-
-    def _ret(self, value: np.ndarray, single: bool):
-        if single:
-            value = value[0]
-            return float(value) if np.ndim(value) == 0 else value
-        return value
+    def hessians_and_derivatives(self, X: np.ndarray):
+        """Hessians and third derivatives at the rows of ``X``: exact for ``quadratic_outputs``."""
+        if not self.quadratic_outputs:
+            return super().hessians_and_derivatives(X)
+        p, d = X.shape
+        _, J = self.evaluate(X)
+        Hf = self._checked(self.output_hessians(X), (p, self.n, d, d), "output_hessians", X)
+        T = (np.einsum("pskj,psi->pkij", Hf, J) + np.einsum("pski,psj->pkij", Hf, J)
+             + np.einsum("psij,psk->pkij", Hf, J)) / self.n
+        return np.atleast_3d(self.hessian(X)).reshape(p, d, d), T
 
     def loss(self, theta):
         r""":math:`L(\theta)`: float for ``(d,)`` input, shape ``(m,)`` for ``(m, d)``."""
@@ -136,14 +137,6 @@ class SquaredLossModel:
         arr, single = self._thetas(theta)
         f, J = self.evaluate(arr)
         return self._ret(np.einsum("mn,mnd->md", f - self.labels, J) / self.n, single)
-
-    def gauss_newton(self, theta):
-        r"""Gauss–Newton matrix :math:`G(\theta)=\frac1n\sum_i\nabla f_i\nabla f_i^T`.
-
-        :math:`\eta^2\sigma^2G/B` is the covariance of the label-noise part of one step."""
-        arr, single = self._thetas(theta)
-        _, J = self.evaluate(arr)
-        return self._ret(np.einsum("mni,mnj->mij", J, J) / self.n, single)
 
     def hessian(self, theta):
         r""":math:`\nabla^2L(\theta)`, shape ``(d, d)`` or ``(m, d, d)`` (exact if ``output_hessians`` is given)."""
@@ -162,57 +155,55 @@ class SquaredLossModel:
                 H[:, :, k] = (self.grad(arr + e) - self.grad(arr - e)) / (2.0 * steps[:, k:k + 1])
         return self._ret(0.5 * (H + np.swapaxes(H, 1, 2)), single)
 
-    # ------------------------------------------------------------ regularised loss
-    def regularizer(self, theta, eta: float, momentum: float = 0.0):
-        r""":math:`R(\theta)` of :mod:`fpesolve.labelnoise.regularizer` (``eta = 0``: :math:`\operatorname{tr}\nabla^2L/4`)."""
-        arr, single = self._thetas(theta)
-        return self._ret(np.atleast_1d(implicit_regularizer(self.hessian(arr), eta, momentum)), single)
+    def step_noise_covariance(self, theta, eta: float, label_noise_std: float = 0.0, batch_size: int = 1,
+                              replacement: bool = True) -> np.ndarray:
+        r"""Covariance :math:`Q` of the noise of one label-noise SGD step at ``theta`` (shape ``(d,)``).
 
-    def _hess1(self, t):
-        return self.hessian(np.asarray(t, dtype=float))
+        .. math:: Q=\frac{\eta^2}{B}\Big[c_B\Big(\frac1n\sum_ig_ig_i^T-\bar g\bar g^T\Big)+\sigma^2G\Big],
+                  \qquad g_i=(f_i-y_i)\nabla f_i,
 
-    def regularized_loss(self, theta, eta: float, lam: float, momentum: float = 0.0):
-        r""":math:`L+\lambda R` (vectorised like :meth:`loss`)."""
-        arr, single = self._thetas(theta)
-        return self._ret(self.loss(arr) + float(lam) * np.atleast_1d(self.regularizer(arr, eta, momentum)), single)
+        with :math:`c_B=1` for batches drawn with replacement and
+        :math:`(n-B)/(n-1)` without.  At a zero-loss point only the label-noise
+        part :math:`\eta\lambda G` (:math:`\lambda=\eta\sigma^2/B`) is left.
+        """
+        theta = checked_theta(theta, "theta", self.dim)
+        eta = positive_float(eta, "eta")
+        sigma = checked_label_noise_std(label_noise_std)
+        batch_size = positive_int(batch_size, "batch_size")
+        f, J = self.evaluate(theta)
+        g = (f[0] - self.labels)[:, None] * J[0]
+        gbar = g.mean(axis=0)
+        c_b = 1.0 if replacement else (self.n - batch_size) / max(self.n - 1, 1)
+        minibatch = g.T @ g / self.n - np.outer(gbar, gbar)
+        G = J[0].T @ J[0] / self.n
+        Q = eta ** 2 * (c_b * minibatch + sigma ** 2 * G) / batch_size
+        return 0.5 * (Q + Q.T)
 
-    def regularized_grad(self, theta, eta: float, lam: float, momentum: float = 0.0) -> np.ndarray:
-        r""":math:`\nabla(L+\lambda R)` at one ``theta`` of shape ``(d,)``; :math:`\nabla R` uses
-        central differences of the (exact) Hessian, see :func:`fpesolve.labelnoise.regularizer.regularizer_gradient`."""
-        theta = np.asarray(theta, dtype=float).reshape(-1)
-        if theta.size != self.dim or not np.all(np.isfinite(theta)):
-            raise ValueError(f"`theta` must be a finite vector of shape ({self.dim},), got {theta!r}")
-        lam = _lam(lam)
-        if lam == 0.0:
-            return regularized_gradient(self.grad, self._hess1, theta, eta, lam, momentum)
-        # one batched Hessian call for theta and theta +- h_k e_k (same central differences as
-        # fpesolve.labelnoise.regularizer.regularizer_gradient, step eps^(1/3) max(1, |theta_k|))
-        d = self.dim
-        steps = np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(theta))
-        shifts = np.diag(steps)
-        points = np.vstack((theta[None, :], theta + shifts, theta - shifts))
-        H = self.hessian(points)
-        T = (H[1:d + 1] - H[d + 1:]) / (2.0 * steps[:, None, None])
-        W = regularizer_weight_matrix(H[0], eta, momentum)
-        return self.grad(theta) + lam * np.einsum("kij,ij->k", T, W)
-
-    def stationary_point(self, theta0, eta: float, lam: float, momentum: float = 0.0,
-                         gtol: float = 1e-9) -> RegularizedStationaryPoint:
-        r"""The stationary point of :math:`L+\lambda R` near ``theta0`` (see
-        :func:`fpesolve.labelnoise.regularizer.regularized_stationary_point`)."""
-        return regularized_stationary_point(self.loss, self.grad, self._hess1, theta0, eta, lam, momentum, gtol=gtol)
-
-    def landscape(self, domain: Tuple[float, float], *, label_noise: float = 0.0, batch_size: int = 1,
-                  replacement: bool = True, name: Optional[str] = None) -> Landscape:
+    def landscape(self, domain: Tuple[float, float], *, label_noise_std: float = 0.0, batch_size: int = 1,
+                  replacement: bool = True, name: Optional[str] = None,
+                  label_noise: Optional[float] = None) -> Landscape:
         r"""The 1D :class:`~fpesolve.core.landscape.Landscape` of this model (``dim == 1`` only).
 
         Built with :meth:`Landscape.from_model`, whose gradient-noise variance is
         :math:`\Sigma=s^2_{\mathrm{minibatch}}+\sigma^2\frac1n\sum_if_i'^2/B`
-        (``label_noise`` is the variance :math:`\sigma^2`).  With
-        ``batch_size == n`` and ``replacement=False`` the minibatch part vanishes.
+        with :math:`\sigma` = ``label_noise_std``.  With ``batch_size == n`` and
+        ``replacement=False`` the minibatch part vanishes.  ``label_noise``
+        (the *variance* :math:`\sigma^2`, fpesolve 0.1) still works with a
+        ``FutureWarning``.
         """
         if self.dim != 1:
             raise ValueError(f"`landscape` needs a one-parameter model, {self.name!r} has dim = {self.dim}")
+        if label_noise is not None:
+            if label_noise_std:
+                raise TypeError("pass only `label_noise_std` (the standard deviation), not also `label_noise`")
+            warnings.warn("`label_noise` (the variance sigma^2) was replaced by `label_noise_std` (the standard "
+                          "deviation sigma) in fpesolve 0.2; pass label_noise_std=sqrt(label_noise)", FutureWarning,
+                          stacklevel=2)
+            variance = float(label_noise)
+            if not np.isfinite(variance) or variance < 0:
+                raise ValueError(f"`label_noise` (a variance) must be >= 0, got {label_noise!r}")
+        else:
+            variance = checked_label_noise_std(label_noise_std) ** 2
 
         def outputs(x):
             return self.outputs(np.asarray(x, dtype=float).reshape(-1, 1)).T
@@ -226,298 +217,8 @@ class SquaredLossModel:
                 return self.output_hessians(np.asarray(x, dtype=float).reshape(-1, 1))[:, :, 0, 0].T
 
         return Landscape.from_model(outputs, output_grads, self.labels, domain, output_hessians=hess,
-                                    label_noise=label_noise, batch_size=batch_size, replacement=replacement,
-                                    name=name or f"{self.name} (label noise {label_noise:g}, B={batch_size})")
-
-
-# ---------------------------------------------------------------------------- results
-def _record_curvature(model: SquaredLossModel, theta: np.ndarray, eta: float, beta: float):
-    """Loss, R (+inf beyond the step-size edge) and tr H for ``theta`` of shape ``(m, d)``."""
-    loss = model.loss(theta)
-    H = model.hessian(theta)
-    h = np.linalg.eigvalsh(H)
-    rho = eta / (1.0 + beta)
-    defined = np.all(0.5 * rho * h < 1.0, axis=1)
-    R = np.full(theta.shape[0], np.inf)
-    if defined.any():
-        R[defined] = regularizer_from_eigenvalues(h[defined], eta, beta)
-    return loss, R, h.sum(axis=1)
-
-
-@dataclass(frozen=True, eq=False)
-class LabelNoiseSGDResult:
-    r"""Recorded label-noise SGD paths of ``m`` independent runs.
-
-    Attributes
-    ----------
-    iterations : ndarray, shape ``(r,)``
-        Iteration numbers :math:`k` of the records (0 and the last step included).
-    theta : ndarray, shape ``(r, m, d)``
-    loss : ndarray, shape ``(r, m)``
-        Clean training loss :math:`L(\theta_k)`.
-    regularizer : ndarray, shape ``(r, m)``
-        :math:`R(\theta_k)` with the run's :math:`\eta,\beta`; ``+inf`` where
-        some Hessian eigenvalue is at or beyond :math:`2(1+\beta)/\eta`
-        (counted in ``n_beyond_edge``).
-    trace_hessian : ndarray, shape ``(r, m)``
-        :math:`\operatorname{tr}\nabla^2L(\theta_k)`.
-    eta, sigma, momentum, lam : float
-        Step, label-noise standard deviation, heavy-ball :math:`\beta`,
-        :math:`\lambda=\eta\sigma^2/(B(1-\beta))`.
-    batch_size : int
-    noise : str
-        ``"rademacher"`` or ``"gaussian"``.
-    replacement : bool
-    """
-
-    iterations: np.ndarray
-    theta: np.ndarray
-    loss: np.ndarray
-    regularizer: np.ndarray
-    trace_hessian: np.ndarray
-    eta: float
-    sigma: float
-    momentum: float
-    lam: float
-    batch_size: int
-    noise: str
-    replacement: bool
-    model_name: str = ""
-
-    @property
-    def final_theta(self) -> np.ndarray:
-        """:math:`\\theta` after the last step, shape ``(m, d)``."""
-        return self.theta[-1]
-
-    @property
-    def n_runs(self) -> int:
-        return self.theta.shape[1]
-
-    @property
-    def n_beyond_edge(self) -> int:
-        """Number of records where :math:`R` is undefined (``+inf``)."""
-        return int(np.sum(~np.isfinite(self.regularizer)))
-
-    def summary(self) -> str:
-        first, last = 0, -1
-        return (f"label-noise SGD on {self.model_name!r}: {self.n_runs} runs x {int(self.iterations[-1])} iterations, "
-                f"eta={self.eta:g}, sigma={self.sigma:g} ({self.noise}), B={self.batch_size}, beta={self.momentum:g}, "
-                f"lambda={self.lam:.4g}\n"
-                f"  mean loss  {np.mean(self.loss[first]):.4g} -> {np.mean(self.loss[last]):.4g}\n"
-                f"  mean tr H  {np.mean(self.trace_hessian[first]):.4g} -> {np.mean(self.trace_hessian[last]):.4g}\n"
-                f"  mean R     {np.mean(self.regularizer[first]):.4g} -> {np.mean(self.regularizer[last]):.4g}"
-                + (f"\n  R undefined (beyond the step-size edge) at {self.n_beyond_edge} records"
-                   if self.n_beyond_edge else ""))
-
-    __str__ = summary
-
-
-def _rng(seed: SeedLike) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"`seed` must be None, an int or a numpy Generator, got {seed!r}")
-    return np.random.default_rng(seed)
-
-
-def simulate_label_noise_sgd(model: SquaredLossModel, theta0, eta: float, sigma: float, steps: int, *,
-                             batch_size: int = 1, momentum: float = 0.0, runs: Optional[int] = None,
-                             noise: str = "rademacher", replacement: bool = True, record_every: int = 1,
-                             seed: SeedLike = None) -> LabelNoiseSGDResult:
-    r"""Run label-noise SGD (Algorithm 1; heavy ball if ``momentum > 0``) for ``m`` independent runs at once.
-
-    Parameters
-    ----------
-    model : SquaredLossModel
-    theta0 : array_like, shape ``(d,)`` or ``(m, d)``
-        Start(s); a single start is repeated ``runs`` times.
-    eta : float
-        Learning rate :math:`\eta>0`.
-    sigma : float
-        Label-noise standard deviation :math:`\sigma\ge0` (``0``: plain minibatch SGD).
-    steps : int
-        Number of iterations.
-    batch_size : int
-        :math:`B\ge1` (``<= n`` without replacement).
-    momentum : float
-        Heavy-ball :math:`\beta\in[0,1)`, with :math:`\theta_{-1}=\theta_0`.
-    runs : int, optional
-        Number of independent runs when ``theta0`` is a single vector (default 1).
-    noise : {"rademacher", "gaussian"}
-        :math:`\epsilon_i=\pm\sigma` (the paper) or :math:`N(0,\sigma^2)`.
-    replacement : bool
-        Minibatch indices drawn with replacement (the paper's
-        :math:`\mathcal B\subset[n]^B`) or without.
-    record_every : int
-        Record loss, :math:`R` and :math:`\operatorname{tr}H` every this many
-        iterations (plus the last); each record costs one Hessian per run.
-    seed : None, int or numpy.random.Generator
-
-    Returns
-    -------
-    LabelNoiseSGDResult
-
-    Raises
-    ------
-    ValueError
-        For ``eta <= 0``, ``batch_size < 1`` (or ``> n`` without replacement),
-        ``sigma < 0``, a bad ``momentum``, and for non-finite model outputs
-        or iterates (naming the iteration).
-    """
-    if not isinstance(model, SquaredLossModel):
-        raise TypeError(f"`model` must be a SquaredLossModel, got {type(model).__name__}")
-    eta = positive_float(eta, "eta", "the learning rate must be positive")
-    sigma = _sigma(sigma)
-    steps = positive_int(steps, "steps")
-    batch_size = positive_int(batch_size, "batch_size")
-    beta = _momentum(momentum)
-    record_every = positive_int(record_every, "record_every")
-    if noise not in ("rademacher", "gaussian"):
-        raise ValueError(f"`noise` must be 'rademacher' or 'gaussian', got {noise!r}")
-    n, d = model.n, model.dim
-    if not replacement and batch_size > n:
-        raise ValueError(f"`batch_size` = {batch_size} exceeds the number of samples n = {n} (without replacement)")
-    theta = np.asarray(theta0, dtype=float)
-    if theta.ndim <= 1:
-        theta = np.tile(theta.reshape(1, -1), (1 if runs is None else positive_int(runs, "runs"), 1))
-    elif runs is not None and positive_int(runs, "runs") != theta.shape[0]:
-        raise ValueError(f"`runs` = {runs} disagrees with the {theta.shape[0]} starts in `theta0`")
-    if theta.ndim != 2 or theta.shape[1] != d:
-        raise ValueError(f"`theta0` must have shape ({d},) or (m, {d}), got {np.shape(theta0)}")
-    if not np.all(np.isfinite(theta)):
-        raise ValueError("`theta0` must be finite")
-    theta = theta.copy()
-    m = theta.shape[0]
-    rng = _rng(seed)
-    lam = eta * sigma ** 2 / (batch_size * (1.0 - beta))
-
-    record_at = np.unique(np.concatenate((np.arange(0, steps + 1, record_every), [steps])))
-    thetas = np.empty((record_at.size, m, d))
-    losses = np.empty((record_at.size, m))
-    regs = np.empty((record_at.size, m))
-    traces = np.empty((record_at.size, m))
-    rows = np.arange(m)[:, None]
-    full_batch = (not replacement) and batch_size == n
-    previous = theta.copy()
-    r = 0
-    for k in range(steps + 1):
-        try:
-            if r < record_at.size and record_at[r] == k:
-                thetas[r] = theta
-                losses[r], regs[r], traces[r] = _record_curvature(model, theta, eta, beta)
-                r += 1
-            if k == steps:
-                break
-            f, J = model.evaluate(theta)
-        except ValueError as exc:
-            raise ValueError(f"at iteration {k}: {exc}") from None
-        if replacement:
-            idx = rng.integers(0, n, size=(m, batch_size))
-        elif full_batch:
-            idx = np.broadcast_to(np.arange(n), (m, n))
-        else:
-            idx = np.argsort(rng.random((m, n)), axis=1)[:, :batch_size]
-        residual = (f - model.labels)[rows, idx]
-        if sigma > 0.0:
-            if noise == "rademacher":
-                residual = residual - sigma * (2.0 * rng.integers(0, 2, size=(m, batch_size)) - 1.0)
-            else:
-                residual = residual - sigma * rng.standard_normal((m, batch_size))
-        g = np.einsum("mb,mbd->md", residual, J[rows, idx]) / batch_size
-        new = theta - eta * g
-        if beta > 0.0:
-            new += beta * (theta - previous)
-        if not np.all(np.isfinite(new)):
-            run = int(np.flatnonzero(~np.all(np.isfinite(new), axis=1))[0])
-            raise ValueError(f"label-noise SGD diverged at iteration {k + 1} (run {run}); lower `eta` below the "
-                             f"step-size edge 2(1+beta)/lambda_max of the Hessian")
-        previous, theta = theta, new
-    return LabelNoiseSGDResult(iterations=record_at, theta=thetas, loss=losses, regularizer=regs,
-                               trace_hessian=traces, eta=eta, sigma=sigma, momentum=beta, lam=lam,
-                               batch_size=batch_size, noise=noise, replacement=bool(replacement),
-                               model_name=model.name)
-
-
-@dataclass(frozen=True, eq=False)
-class RegularizedTrajectory:
-    r"""Gradient descent :math:`\Phi_k` on :math:`L+\lambda R` (Eq. (2), or Eq. (7) with momentum).
-
-    Attributes
-    ----------
-    iterations : ndarray, shape ``(r,)``
-    theta : ndarray, shape ``(r, d)``
-    loss, regularizer, trace_hessian : ndarray, shape ``(r,)``
-    eta, lam, momentum, regularizer_eta : float
-        ``regularizer_eta`` is the step inside :math:`R` (``0``: :math:`\operatorname{tr}H/4`).
-    """
-
-    iterations: np.ndarray
-    theta: np.ndarray
-    loss: np.ndarray
-    regularizer: np.ndarray
-    trace_hessian: np.ndarray
-    eta: float
-    lam: float
-    momentum: float
-    regularizer_eta: float
-
-    def summary(self) -> str:
-        return (f"GD on L + lambda R (eta={self.eta:g}, lambda={self.lam:.4g}, beta={self.momentum:g}, R with "
-                f"eta={self.regularizer_eta:g}): {int(self.iterations[-1])} iterations, theta "
-                f"{np.array2string(self.theta[0], precision=4)} -> {np.array2string(self.theta[-1], precision=6)}, "
-                f"tr H {self.trace_hessian[0]:.4g} -> {self.trace_hessian[-1]:.4g}")
-
-    __str__ = summary
-
-
-def regularized_trajectory(model: SquaredLossModel, theta0, eta: float, lam: float, steps: int, *,
-                           momentum: float = 0.0, regularizer_eta: Optional[float] = None,
-                           record_every: int = 1) -> RegularizedTrajectory:
-    r"""The paper's reference path :math:`\Phi_{k+1}=\Phi_k-\eta\nabla(L+\lambda R)(\Phi_k)+\beta(\Phi_k-\Phi_{k-1})`.
-
-    Parameters
-    ----------
-    model : SquaredLossModel
-    theta0 : array_like, shape ``(d,)``
-    eta, lam : float
-        Step and :math:`\lambda` (use :func:`~fpesolve.labelnoise.regularizer.regularization_strength`).
-    steps : int
-    momentum : float
-    regularizer_eta : float, optional
-        Step inside :math:`R` (default ``eta``; ``0`` gives the small-step
-        regulariser :math:`\operatorname{tr}H/4`).
-    record_every : int
-    """
-    eta = positive_float(eta, "eta")
-    steps = positive_int(steps, "steps")
-    beta = _momentum(momentum)
-    record_every = positive_int(record_every, "record_every")
-    r_eta = eta if regularizer_eta is None else float(regularizer_eta)
-    theta = np.asarray(theta0, dtype=float).reshape(-1).copy()
-    if theta.size != model.dim or not np.all(np.isfinite(theta)):
-        raise ValueError(f"`theta0` must be a finite vector of shape ({model.dim},), got {np.shape(theta0)}")
-    record_at = np.unique(np.concatenate((np.arange(0, steps + 1, record_every), [steps])))
-    out = np.empty((record_at.size, model.dim))
-    previous = theta.copy()
-    r = 0
-    for k in range(steps + 1):
-        if record_at[r] == k:
-            out[r] = theta
-            r += 1
-        if k == steps:
-            break
-        new = theta - eta * model.regularized_grad(theta, r_eta, lam, beta)
-        if beta > 0.0:
-            new += beta * (theta - previous)
-        if not np.all(np.isfinite(new)):
-            raise ValueError(f"gradient descent on L + lambda R diverged at iteration {k + 1}; lower `eta`")
-        previous, theta = theta, new
-    loss = model.loss(out)
-    H = model.hessian(out)
-    R = np.atleast_1d(implicit_regularizer(H, r_eta, beta))
-    return RegularizedTrajectory(iterations=record_at, theta=out, loss=loss, regularizer=R,
-                                 trace_hessian=np.trace(H, axis1=1, axis2=2), eta=eta, lam=float(lam),
-                                 momentum=beta, regularizer_eta=r_eta)
+                                    label_noise=variance, batch_size=batch_size, replacement=replacement,
+                                    name=name or f"{self.name} (label noise std {np.sqrt(variance):g}, B={batch_size})")
 
 
 # ---------------------------------------------------------------------------- worked models
@@ -539,6 +240,29 @@ def product_model(x: Sequence[float] = (0.5, 1.0, 1.5), c: float = 1.0) -> Squar
     :math:`u^2-v^2` and multiplies it by :math:`1-\eta^2g^2` (:math:`g` the
     batch's scalar residual-times-feature), so label noise shrinks it
     geometrically while noise-free SGD at a minimiser does not move.
+
+    Parameters
+    ----------
+    x : sequence of float
+        Inputs :math:`x_i`.
+    c : float
+        Labels :math:`y_i=cx_i`.
+
+    Returns
+    -------
+    SquaredLossModel
+
+    Raises
+    ------
+    ValueError
+        For non-finite inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = product_model()
+    >>> m.loss([2.0, 0.5]), np.round(np.linalg.eigvalsh(m.hessian([2.0, 0.5])), 6).tolist()
+    (0.0, [0.0, 4.958333])
     """
     xs = _features(x, "x")
     c = float(c)
@@ -555,7 +279,8 @@ def product_model(x: Sequence[float] = (0.5, 1.0, 1.5), c: float = 1.0) -> Squar
         H[:, :, 1, 0] = xs
         return H
 
-    return SquaredLossModel(outputs, output_grads, c * xs, 2, output_hessians, name=f"product u v x (c={c:g})")
+    return SquaredLossModel(outputs, output_grads, c * xs, 2, output_hessians, name=f"product u v x (c={c:g})",
+                            quadratic_outputs=True)
 
 
 def sparse_regression_model(features, beta_star) -> SquaredLossModel:
@@ -575,6 +300,22 @@ def sparse_regression_model(features, beta_star) -> SquaredLossModel:
     ----------
     features : array_like, shape ``(n, d)``
     beta_star : array_like, shape ``(d,)``, non-negative
+
+    Returns
+    -------
+    SquaredLossModel
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes, non-finite entries or a negative ``beta_star``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = sparse_regression_model(np.eye(2), [1.0, 0.0])
+    >>> m.loss([1.0, 0.0]), m.dim
+    (0.0, 2)
     """
     X = np.asarray(features, dtype=float)
     b = np.asarray(beta_star, dtype=float).reshape(-1)
@@ -598,7 +339,7 @@ def sparse_regression_model(features, beta_star) -> SquaredLossModel:
         return H
 
     return SquaredLossModel(outputs, output_grads, X @ b, d, output_hessians,
-                            name=f"quadratic sparse regression (n={n}, d={d})")
+                            name=f"quadratic sparse regression (n={n}, d={d})", quadratic_outputs=True)
 
 
 def quadratic_1d_model(x: Sequence[float] = (0.5, 1.0, 1.5), c: float = 1.0) -> SquaredLossModel:
@@ -609,6 +350,21 @@ def quadratic_1d_model(x: Sequence[float] = (0.5, 1.0, 1.5), c: float = 1.0) -> 
     variance :math:`\sigma^2\frac1n\sum_if_i'^2/B=4m_2\sigma^2\theta^2/B` is
     positive on :math:`\theta>0`.  Use :meth:`SquaredLossModel.landscape`
     for its Fokker–Planck landscape.
+
+    Returns
+    -------
+    SquaredLossModel
+
+    Raises
+    ------
+    ValueError
+        For non-finite inputs or ``c <= 0``.
+
+    Examples
+    --------
+    >>> m = quadratic_1d_model()
+    >>> round(float(m.hessian([1.0])[0, 0]), 12)        # 4 m2 c with m2 = 7/6
+    4.666666666667
     """
     xs = _features(x, "x")
     c = positive_float(c, "c")
@@ -622,4 +378,5 @@ def quadratic_1d_model(x: Sequence[float] = (0.5, 1.0, 1.5), c: float = 1.0) -> 
     def output_hessians(theta):
         return np.broadcast_to(2.0 * xs[None, :, None, None], (theta.shape[0], xs.size, 1, 1)).copy()
 
-    return SquaredLossModel(outputs, output_grads, c * xs, 1, output_hessians, name=f"x theta^2 (c={c:g})")
+    return SquaredLossModel(outputs, output_grads, c * xs, 1, output_hessians, name=f"x theta^2 (c={c:g})",
+                            quadratic_outputs=True)

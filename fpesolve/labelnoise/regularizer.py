@@ -36,8 +36,9 @@ Eq. (1).  For momentum the paper's Eq. (6) prints
 slip (it would be negative and *favour* sharp minima, and it does not reduce
 to Eq. (1) at :math:`\beta=0`); we use the minus sign derived above, i.e. the
 :math:`\beta=0` regulariser evaluated at the effective step
-:math:`\rho=\eta/(1+\beta)`.  The simulations in ``tests/test_label_noise.py``
-confirm it.
+:math:`\rho=\eta/(1+\beta)`.  :func:`fpesolve.labelnoise.momentum.momentum_sign_check`
+computes the counterexample (heavy-ball label-noise SGD moves the opposite way
+from what the printed sign predicts); see the docs page *The label-noise paper*.
 
 Domain of definition
 --------------------
@@ -69,55 +70,47 @@ step :math:`\epsilon^{1/3}\max(1,|\theta_k|)` (relative error
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
-from scipy import linalg, optimize
 
+from .._util.deprecation import renamed_keyword
 from .._util.validation import positive_float, positive_int
+from ._params import (checked_eta_allow_zero, checked_label_noise_std, checked_lam, checked_momentum,
+                      checked_symmetric, checked_theta)
 
 __all__ = [
     "regularization_strength", "regularizer_from_eigenvalues", "regularizer_derivative", "implicit_regularizer",
     "regularizer_weight_matrix", "regularizer_gradient", "regularized_loss", "regularized_gradient",
-    "regularized_stationary_point", "RegularizedStationaryPoint", "noise_fixed_point",
 ]
 
 HessianFunction = Callable[[np.ndarray], np.ndarray]
 
+#: names that moved to other modules in 0.2 (still importable from here)
+_MOVED = {"RegularizedStationaryPoint": "stationary", "regularized_stationary_point": "stationary",
+          "noise_fixed_point": "fixed_point"}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        import importlib
+        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # ---------------------------------------------------------------------------- parameters
-def _momentum(momentum) -> float:
-    try:
-        beta = float(momentum)
-    except (TypeError, ValueError):
-        raise TypeError(f"`momentum` must be a real number, got {momentum!r}") from None
-    if not (math.isfinite(beta) and 0.0 <= beta < 1.0):
-        raise ValueError(f"`momentum` (heavy-ball beta) must lie in [0, 1), got {momentum!r}")
-    return beta
-
-
-def _eta_allow_zero(eta) -> float:
-    try:
-        value = float(eta)
-    except (TypeError, ValueError):
-        raise TypeError(f"`eta` must be a real number, got {eta!r}") from None
-    if not math.isfinite(value) or value < 0.0:
-        raise ValueError(f"`eta` must be a finite number >= 0 (0 means the limit R = tr H / 4), got {eta!r}")
-    return value
-
-
-def regularization_strength(eta: float, sigma: float, batch_size: int, momentum: float = 0.0) -> float:
+@renamed_keyword("sigma", "label_noise_std")
+def regularization_strength(eta: float, label_noise_std: float, batch_size: int, momentum: float = 0.0) -> float:
     r"""The regularisation strength :math:`\lambda=\eta\sigma^2/(B(1-\beta))`.
 
     Parameters
     ----------
     eta : float
         Learning rate :math:`\eta>0`.
-    sigma : float
+    label_noise_std : float
         Label-noise standard deviation :math:`\sigma\ge0` (labels are
-        perturbed by :math:`\pm\sigma`, variance :math:`\sigma^2`).
+        perturbed by :math:`\pm\sigma`, variance :math:`\sigma^2`); the 0.1
+        keyword ``sigma=`` still works with a ``FutureWarning``.
     batch_size : int
         :math:`B\ge1`.
     momentum : float
@@ -129,22 +122,25 @@ def regularization_strength(eta: float, sigma: float, batch_size: int, momentum:
     float
         :math:`\lambda` (units of loss per unit of :math:`R`, i.e. of
         :math:`\theta^2`-scaled curvature).
+
+    Raises
+    ------
+    ValueError
+        For ``eta <= 0``, ``label_noise_std < 0``, ``batch_size < 1`` or
+        ``momentum`` outside [0, 1).
+
+    Examples
+    --------
+    >>> regularization_strength(0.1, 0.5, 4)
+    0.00625
+    >>> round(regularization_strength(0.1, 0.5, 4, momentum=0.9), 10)
+    0.0625
     """
     eta = positive_float(eta, "eta", "the learning rate must be positive")
-    sigma = _sigma(sigma)
+    sigma = checked_label_noise_std(label_noise_std)
     batch_size = positive_int(batch_size, "batch_size")
-    beta = _momentum(momentum)
+    beta = checked_momentum(momentum)
     return eta * sigma ** 2 / (batch_size * (1.0 - beta))
-
-
-def _sigma(sigma) -> float:
-    try:
-        value = float(sigma)
-    except (TypeError, ValueError):
-        raise TypeError(f"`sigma` must be a real number, got {sigma!r}") from None
-    if not math.isfinite(value) or value < 0.0:
-        raise ValueError(f"`sigma` (label-noise standard deviation) must be a finite number >= 0, got {sigma!r}")
-    return value
 
 
 # ---------------------------------------------------------------------------- R from eigenvalues
@@ -196,9 +192,16 @@ def regularizer_from_eigenvalues(eigenvalues, eta: float, momentum: float = 0.0,
     ValueError
         If some :math:`\rho h_i/2\ge1`, naming the eigenvalue and the edge
         :math:`2(1+\beta)/\eta`.
+
+    Examples
+    --------
+    >>> round(float(regularizer_from_eigenvalues([1.0, 2.0], 0.0)), 12)      # eta = 0: tr H / 4
+    0.75
+    >>> round(float(regularizer_from_eigenvalues([2.0], 0.5)), 12)           # -log(1/2) = log 2
+    0.69314718056
     """
-    eta = _eta_allow_zero(eta)
-    beta = _momentum(momentum)
+    eta = checked_eta_allow_zero(eta)
+    beta = checked_momentum(momentum)
     h, rho, x = _checked_half_rho_h(eigenvalues, eta, beta, negative_curvature)
     if rho == 0.0:
         return np.sum(h, axis=-1) / 4.0
@@ -212,26 +215,29 @@ def regularizer_derivative(eigenvalues, eta: float, momentum: float = 0.0) -> np
     r"""Elementwise :math:`r'(h)=\frac{1}{2(2-\rho h)}` (``1/4`` at :math:`\rho=0`).
 
     :math:`2\lambda r'(h)` is the stationary fluctuation variance of label-noise
-    SGD in an eigendirection of curvature :math:`h`.  Raises like
-    :func:`regularizer_from_eigenvalues` at the edge.
+    SGD in an eigendirection of curvature :math:`h`.
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``eigenvalues``.
+
+    Raises
+    ------
+    ValueError
+        Like :func:`regularizer_from_eigenvalues` at the edge.
+
+    Examples
+    --------
+    >>> regularizer_derivative([0.0, 2.0], 0.5).tolist()
+    [0.25, 0.5]
     """
-    eta = _eta_allow_zero(eta)
-    beta = _momentum(momentum)
+    eta = checked_eta_allow_zero(eta)
+    beta = checked_momentum(momentum)
     h, rho, _ = _checked_half_rho_h(eigenvalues, eta, beta, "continue")
     return 0.5 / (2.0 - rho * h)
 
 
-def _symmetric(hessian, name: str = "hessian") -> np.ndarray:
-    H = np.asarray(hessian, dtype=float)
-    if H.ndim < 2 or H.shape[-1] != H.shape[-2]:
-        raise ValueError(f"`{name}` must be a square matrix (or a stack of them), got shape {H.shape}")
-    if not np.all(np.isfinite(H)):
-        raise ValueError(f"`{name}` contains a non-finite entry")
-    scale = max(1.0, float(np.max(np.abs(H)))) if H.size else 1.0
-    asym = float(np.max(np.abs(H - np.swapaxes(H, -1, -2)))) if H.size else 0.0
-    if asym > 1e-8 * scale:
-        raise ValueError(f"`{name}` must be symmetric; max |H - H^T| = {asym:.3g}")
-    return 0.5 * (H + np.swapaxes(H, -1, -2))
 
 
 def implicit_regularizer(hessian, eta: float, momentum: float = 0.0, *,
@@ -249,8 +255,20 @@ def implicit_regularizer(hessian, eta: float, momentum: float = 0.0, *,
     -------
     ndarray or float
         :math:`R` for each matrix.
+
+    Raises
+    ------
+    ValueError
+        For a non-symmetric or non-finite matrix, or an eigenvalue at or
+        beyond the step-size edge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(implicit_regularizer(np.diag([1.0, 3.0]), 1e-9), 6)            # ~ tr H / 4
+    1.0
     """
-    H = _symmetric(hessian)
+    H = checked_symmetric(hessian)
     value = regularizer_from_eigenvalues(np.linalg.eigvalsh(H), eta, momentum,
                                          negative_curvature=negative_curvature)
     return float(value) if np.ndim(value) == 0 else value
@@ -260,21 +278,41 @@ def regularizer_weight_matrix(hessian, eta: float, momentum: float = 0.0) -> np.
     r""":math:`W=r'(H)=\tfrac12(2-\rho H)^{-1}`, so that :math:`\partial_kR=\operatorname{tr}[W\partial_kH]`.
 
     Computed from the eigen-decomposition of ``hessian`` (shape ``(d, d)``).
+
+    Returns
+    -------
+    ndarray, shape ``(d, d)``
+
+    Raises
+    ------
+    ValueError
+        As :func:`implicit_regularizer`.
+
+    Examples
+    --------
+    >>> regularizer_weight_matrix([[2.0, 0.0], [0.0, 0.0]], 0.5).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
     """
-    H = _symmetric(hessian)
+    H = checked_symmetric(hessian)
     h, V = np.linalg.eigh(H)
     w = regularizer_derivative(h, eta, momentum)
     return (V * w) @ V.T
 
 
-def _fd_steps(theta: np.ndarray) -> np.ndarray:
-    return np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(theta))
+def fd_steps(theta: np.ndarray) -> np.ndarray:
+    r"""Central-difference steps :math:`\epsilon^{1/3}\max(1,|\theta_k|)` for third derivatives from Hessians."""
+    return np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(np.asarray(theta, dtype=float)))
 
 
-def _hessian_derivative_fd(hessian: HessianFunction, theta: np.ndarray) -> np.ndarray:
-    """``T[k] = d H / d theta_k`` by central differences, shape ``(d, d, d)``."""
+def hessian_derivative_fd(hessian: HessianFunction, theta) -> np.ndarray:
+    r"""``T[k] =`` :math:`\partial\nabla^2L/\partial\theta_k` by central differences of ``hessian``, shape ``(d, d, d)``.
+
+    Step :func:`fd_steps`; with an exact Hessian the relative error is
+    :math:`O(\epsilon^{2/3})\approx10^{-10}` (truncation and rounding balanced).
+    """
+    theta = checked_theta(theta)
     d = theta.size
-    steps = _fd_steps(theta)
+    steps = fd_steps(theta)
     out = np.empty((d, d, d))
     for k in range(d):
         e = np.zeros(d)
@@ -285,17 +323,8 @@ def _hessian_derivative_fd(hessian: HessianFunction, theta: np.ndarray) -> np.nd
     return out
 
 
-def _theta(theta) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(theta, dtype=float))
-    if arr.ndim != 1:
-        raise ValueError(f"`theta` must be a vector of shape (d,), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"`theta` must be finite, got {arr!r}")
-    return arr
-
-
 def _hessian_at(hessian: HessianFunction, theta: np.ndarray) -> np.ndarray:
-    H = _symmetric(np.asarray(hessian(theta), dtype=float))
+    H = checked_symmetric(np.asarray(hessian(theta), dtype=float))
     if H.shape != (theta.size, theta.size):
         raise ValueError(f"`hessian` must return shape (d, d) = ({theta.size}, {theta.size}), got {H.shape}")
     return H
@@ -321,15 +350,28 @@ def regularizer_gradient(hessian: HessianFunction, theta, eta: float, momentum: 
     Returns
     -------
     ndarray, shape ``(d,)``
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes or a Hessian beyond the step-size edge.
+
+    Examples
+    --------
+    :math:`L=\theta^3/6` has :math:`H=\theta`, so :math:`\nabla R=r'(\theta)=1/(2(2-\eta\theta))`:
+
+    >>> import numpy as np
+    >>> round(float(regularizer_gradient(lambda t: np.array([[t[0]]]), [1.0], 0.5)[0]), 8)   # 1/3
+    0.33333333
     """
-    theta = _theta(theta)
+    theta = checked_theta(theta)
     W = regularizer_weight_matrix(_hessian_at(hessian, theta), eta, momentum)
     if hessian_derivative is not None:
         T = np.asarray(hessian_derivative(theta), dtype=float)
         if T.shape != (theta.size,) * 3:
             raise ValueError(f"`hessian_derivative` must return shape (d, d, d), got {T.shape}")
     else:
-        T = _hessian_derivative_fd(hessian, theta)
+        T = hessian_derivative_fd(hessian, theta)
     return np.einsum("kij,ij->k", T, W)
 
 
@@ -339,20 +381,25 @@ def regularized_loss(loss: Callable[[np.ndarray], float], hessian: HessianFuncti
 
     ``eta`` sets the regulariser (``0`` for :math:`\operatorname{tr}H/4`);
     ``lam`` is :math:`\lambda\ge0` (see :func:`regularization_strength`).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        For ``lam < 0`` or a Hessian beyond the step-size edge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> regularized_loss(lambda t: 0.0, lambda t: np.eye(1), [0.0], 0.0, 0.1)   # 0 + 0.1 * 1/4
+    0.025
     """
-    theta = _theta(theta)
-    lam = _lam(lam)
+    theta = checked_theta(theta)
+    lam = checked_lam(lam)
     return float(loss(theta)) + lam * float(implicit_regularizer(_hessian_at(hessian, theta), eta, momentum))
-
-
-def _lam(lam) -> float:
-    try:
-        value = float(lam)
-    except (TypeError, ValueError):
-        raise TypeError(f"`lam` must be a real number, got {lam!r}") from None
-    if not math.isfinite(value) or value < 0.0:
-        raise ValueError(f"`lam` (regularisation strength lambda) must be a finite number >= 0, got {lam!r}")
-    return value
 
 
 def regularized_gradient(grad: Callable[[np.ndarray], np.ndarray], hessian: HessianFunction, theta, eta: float,
@@ -361,206 +408,26 @@ def regularized_gradient(grad: Callable[[np.ndarray], np.ndarray], hessian: Hess
     r""":math:`\nabla\tilde L=\nabla L+\lambda\nabla R`.
 
     See :func:`regularizer_gradient` for how :math:`\nabla R` is computed.
+
+    Returns
+    -------
+    ndarray, shape ``(d,)``
+
+    Raises
+    ------
+    ValueError
+        As :func:`regularizer_gradient`, and for ``lam < 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = regularized_gradient(lambda t: t, lambda t: np.array([[t[0]]]), [1.0], 0.5, 0.3)
+    >>> round(float(g[0]), 8)                                                 # 1 + 0.3 / 3
+    1.1
     """
-    theta = _theta(theta)
-    lam = _lam(lam)
+    theta = checked_theta(theta)
+    lam = checked_lam(lam)
     g = np.asarray(grad(theta), dtype=float).reshape(theta.shape)
     if lam == 0.0:
         return g
     return g + lam * regularizer_gradient(hessian, theta, eta, momentum, hessian_derivative=hessian_derivative)
-
-
-# ---------------------------------------------------------------------------- stationary points
-@dataclass(frozen=True)
-class RegularizedStationaryPoint:
-    r"""A stationary point of :math:`\tilde L=L+\lambda R`.
-
-    Attributes
-    ----------
-    theta : ndarray, shape ``(d,)``
-    loss, regularizer, regularized_loss : float
-        :math:`L`, :math:`R`, :math:`L+\lambda R` at ``theta``.
-    gradient_norm : float
-        :math:`\|\nabla\tilde L(\theta)\|_2` (finite-difference third derivatives unless given).
-    hessian_eigenvalues : ndarray
-        Eigenvalues of :math:`\nabla^2L(\theta)`.
-    eta, lam, momentum : float
-        The parameters of :math:`\tilde L`.
-    converged : bool
-        Whether ``gradient_norm <= gtol``.
-    message : str
-    """
-
-    theta: np.ndarray
-    loss: float
-    regularizer: float
-    regularized_loss: float
-    gradient_norm: float
-    hessian_eigenvalues: np.ndarray
-    eta: float
-    lam: float
-    momentum: float
-    converged: bool
-    message: str
-
-    def summary(self) -> str:
-        theta = np.array2string(self.theta, precision=10)
-        return (f"stationary point of L + lambda R (eta={self.eta:g}, lambda={self.lam:g}, beta={self.momentum:g}): "
-                f"theta={theta}, L={self.loss:.6g}, R={self.regularizer:.6g}, L+lambda R={self.regularized_loss:.10g}, "
-                f"|grad|={self.gradient_norm:.2e}, converged={self.converged} ({self.message})")
-
-    __str__ = summary
-
-
-def regularized_stationary_point(loss: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
-                                 hessian: HessianFunction, theta0, eta: float, lam: float, momentum: float = 0.0, *,
-                                 hessian_derivative: Optional[Callable[[np.ndarray], np.ndarray]] = None,
-                                 gtol: float = 1e-9) -> RegularizedStationaryPoint:
-    r"""A stationary point of :math:`L+\lambda R` near ``theta0``.
-
-    Minimises :math:`\tilde L` by BFGS from ``theta0`` (infinite where
-    :math:`R` is undefined, so the search stays below the step-size edge),
-    then polishes :math:`\nabla\tilde L=0` with Powell's hybrid root finder.
-    Pass ``theta0`` at (or near) a minimiser of :math:`L`; the result is the
-    nearby minimum of :math:`\tilde L` (a saddle is only returned if the
-    polish step lands on one, which ``hessian_eigenvalues`` would show).
-
-    Parameters
-    ----------
-    loss, grad, hessian : callable
-        :math:`L`, :math:`\nabla L` (shape ``(d,)``), :math:`\nabla^2L` (shape ``(d, d)``).
-    theta0 : array_like, shape ``(d,)``
-    eta, lam, momentum
-        The regulariser's step (``0``: :math:`\operatorname{tr}H/4`),
-        :math:`\lambda`, :math:`\beta`.
-    hessian_derivative : callable, optional
-        Exact third derivatives (see :func:`regularizer_gradient`).
-    gtol : float
-        Tolerance on :math:`\|\nabla\tilde L\|` for ``converged``.
-    """
-    theta0 = _theta(theta0)
-    eta = _eta_allow_zero(eta)
-    lam = _lam(lam)
-    beta = _momentum(momentum)
-    gtol = positive_float(gtol, "gtol")
-
-    def f(t):
-        try:
-            return regularized_loss(loss, hessian, t, eta, lam, beta)
-        except ValueError:
-            return np.inf
-
-    def g(t):
-        return regularized_gradient(grad, hessian, t, eta, lam, beta, hessian_derivative=hessian_derivative)
-
-    res = optimize.minimize(f, theta0, jac=g, method="BFGS", options={"gtol": 0.1 * gtol, "maxiter": 2000})
-    theta = np.asarray(res.x, dtype=float)
-    message = f"BFGS: {res.message}"
-    gnorm = float(np.linalg.norm(g(theta)))
-    if not gnorm <= 0.1 * gtol:
-        root = optimize.root(g, theta, method="hybr", options={"xtol": 1e-14})
-        if np.all(np.isfinite(root.x)):
-            r_norm = float(np.linalg.norm(g(root.x)))
-            if r_norm < gnorm:
-                theta, gnorm = np.asarray(root.x, dtype=float), r_norm
-                message += f"; polished by root finding: {root.message}"
-    H = _hessian_at(hessian, theta)
-    R = float(implicit_regularizer(H, eta, beta))
-    L = float(loss(theta))
-    return RegularizedStationaryPoint(theta=theta, loss=L, regularizer=R, regularized_loss=L + lam * R,
-                                      gradient_norm=gnorm, hessian_eigenvalues=np.linalg.eigvalsh(H), eta=eta,
-                                      lam=lam, momentum=beta, converged=bool(gnorm <= gtol), message=message)
-
-
-# ---------------------------------------------------------------------------- fixed point S (Proposition 5)
-def noise_fixed_point(hessian, sigma, eta: float, lam: float, *, method: str = "eigen",
-                      rank_tol: Optional[float] = None, rtol: float = 1e-13, max_iter: int = 1_000_000) -> np.ndarray:
-    r"""The fixed point :math:`S` of :math:`S\leftarrow(I-\eta H)S(I-\eta H)+\eta\lambda\Sigma` on the span of :math:`H`.
-
-    This is the stationary covariance of :math:`\xi_{k+1}=(I-\eta H)\xi_k+\epsilon_k`,
-    :math:`\operatorname{Cov}\epsilon_k=\eta\lambda\Sigma` (Proposition 5).
-    Restricted to the span of :math:`H`: with :math:`P` the orthogonal
-    projector onto :math:`\operatorname{range}(H)`, ``S`` solves the equation
-    with :math:`\Sigma` replaced by :math:`P\Sigma P` and satisfies
-    :math:`S=PSP` (the paper assumes :math:`\Sigma\preceq CH`, so that
-    :math:`P\Sigma P=\Sigma`; any part of :math:`\Sigma` outside the span
-    would make the iteration grow without bound and is discarded).
-    For label noise at a zero-loss point :math:`\Sigma=H` and
-    :math:`S=\lambda P(2-\eta H)^{-1}=2\lambda\,r'(H)P`.
-
-    Parameters
-    ----------
-    hessian : array_like, shape ``(d, d)``
-        Symmetric :math:`H`; on its range every eigenvalue must satisfy
-        :math:`0<\eta h<2` (else no fixed point exists: ``ValueError``).
-    sigma : array_like, shape ``(d, d)``
-        Symmetric noise covariance :math:`\Sigma` (per unit :math:`\eta\lambda`).
-    eta : float
-        Step :math:`\eta>0`.
-    lam : float
-        :math:`\lambda\ge0`.
-    method : {"eigen", "lyapunov", "iteration"}
-        ``"eigen"``: in the eigenbasis of :math:`H`,
-        :math:`S_{ij}=\eta\lambda\Sigma_{ij}/(a_i+a_j-a_ia_j)` with
-        :math:`a_i=\eta h_i` (no cancellation).  ``"lyapunov"``:
-        ``scipy.linalg.solve_discrete_lyapunov`` on an orthonormal basis of
-        the range (``scipy.linalg.orth``).  ``"iteration"``: the fixed-point
-        iteration itself from :math:`S=0`, stopped when the update is below
-        ``rtol`` times :math:`\|S\|`; it contracts by
-        :math:`\max_i(1-\eta h_i)^2` per step.
-    rank_tol : float, optional
-        Eigenvalues with :math:`|h|\le` ``rank_tol`` count as zero; default
-        ``d * eps * max|h|``.
-    rtol, max_iter
-        Stopping rule of ``"iteration"`` (``RuntimeError`` if not met).
-
-    Returns
-    -------
-    ndarray, shape ``(d, d)``
-    """
-    H = _symmetric(hessian)
-    Sig = _symmetric(sigma, "sigma")
-    if H.ndim != 2 or Sig.shape != H.shape:
-        raise ValueError(f"`hessian` and `sigma` must be (d, d) matrices of one shape, got {H.shape} and {Sig.shape}")
-    eta = positive_float(eta, "eta")
-    lam = _lam(lam)
-    d = H.shape[0]
-    h, V = np.linalg.eigh(H)
-    scale = float(np.max(np.abs(h))) if d else 0.0
-    tol = d * np.finfo(float).eps * scale if rank_tol is None else float(rank_tol)
-    keep = np.abs(h) > tol
-    a = eta * h[keep]
-    if np.any((a <= 0.0) | (a >= 2.0)):
-        bad = float(h[keep][(a <= 0.0) | (a >= 2.0)][0])
-        raise ValueError(f"no fixed point: Hessian eigenvalue {bad!r} gives |1 - eta*h| = {abs(1.0 - eta * bad)!r} >= 1 "
-                         f"(need 0 < eta*h < 2 on the span of H, i.e. h in (0, {2.0 / eta!r}))")
-    U = V[:, keep]
-    if method == "eigen":
-        Sr = eta * lam * (U.T @ Sig @ U) / (a[:, None] + a[None, :] - a[:, None] * a[None, :])
-        S = U @ Sr @ U.T
-    elif method == "lyapunov":
-        Q = linalg.orth(H, rcond=tol / scale if scale > 0 else None) if keep.any() else np.zeros((d, 0))
-        if Q.shape[1] != int(keep.sum()):
-            Q = U
-        A = Q.T @ (np.eye(d) - eta * H) @ Q
-        Sr = linalg.solve_discrete_lyapunov(A, eta * lam * (Q.T @ Sig @ Q))
-        S = Q @ Sr @ Q.T
-    elif method == "iteration":
-        P = U @ U.T
-        A = np.eye(d) - eta * H
-        Q = eta * lam * (P @ Sig @ P)
-        S = np.zeros((d, d))
-        max_iter = positive_int(max_iter, "max_iter")
-        for _ in range(max_iter):
-            new = A @ S @ A + Q
-            if np.max(np.abs(new - S)) <= rtol * max(np.max(np.abs(new)), np.finfo(float).tiny):
-                S = new
-                break
-            S = new
-        else:
-            raise RuntimeError(f"the fixed-point iteration did not reach rtol={rtol:g} in {max_iter} steps "
-                               f"(contraction factor {float(np.max((1.0 - a) ** 2)):.6g} per step); use method='eigen'")
-        S = P @ S @ P
-    else:
-        raise ValueError(f"`method` must be 'eigen', 'lyapunov' or 'iteration', got {method!r}")
-    return 0.5 * (S + S.T)

@@ -1,4 +1,4 @@
-"""Tests of fpesolve.label_noise: the simulator, the worked models, and the regulariser's predictions.
+"""Tests of fpesolve.labelnoise.models, .simulation and .trajectory: the simulator, the worked models, and the regulariser's predictions.
 
 Times are SGD iterations.  Statistical tolerances are stated as multiples of a
 standard error computed from the same samples, plus the order of the
@@ -10,9 +10,11 @@ import pytest
 from scipy import integrate, optimize
 
 from fpesolve.core.fokker_planck import FokkerPlanck
-from fpesolve.labelnoise.models import (SquaredLossModel, product_model, quadratic_1d_model, regularized_trajectory,
-                                  simulate_label_noise_sgd, sparse_regression_model)
-from fpesolve.labelnoise.regularizer import noise_fixed_point, regularization_strength, regularizer_from_eigenvalues
+from fpesolve.labelnoise.fixed_point import noise_fixed_point
+from fpesolve.labelnoise.models import SquaredLossModel, product_model, quadratic_1d_model, sparse_regression_model
+from fpesolve.labelnoise.regularizer import regularization_strength, regularizer_from_eigenvalues
+from fpesolve.labelnoise.simulation import simulate_label_noise_sgd
+from fpesolve.labelnoise.trajectory import regularized_trajectory
 from fpesolve.core.stationary import stationary_density
 
 XS = np.array([0.5, 1.0, 1.5])
@@ -37,15 +39,15 @@ def test_model_derivatives_against_finite_differences():
     assert model.gauss_newton(theta) == pytest.approx(M2 * np.outer(theta[::-1], theta[::-1]))
 
 
-@pytest.mark.parametrize("replacement,noise", [(True, "rademacher"), (False, "gaussian")])
+@pytest.mark.parametrize("replacement,noise", [(True, "two-point"), (False, "gaussian")])
 def test_one_step_mean_and_covariance(replacement, noise):
     # One step from a fixed theta: E[d theta] = -eta grad L and
     # Cov = eta^2 [ c_B (mean g g^T - gbar gbar^T) / B + sigma^2 G / B ],  c_B = 1 (with) or (n-B)/(n-1) (without).
     model = product_model(XS, 1.0)
     theta = np.array([1.5, 0.9])
     eta, sigma, B, m = 0.1, 0.5, 2, 40000
-    res = simulate_label_noise_sgd(model, theta, eta, sigma, 1, batch_size=B, runs=m, noise=noise,
-                                   replacement=replacement, seed=7)
+    res = simulate_label_noise_sgd(model, theta, eta, sigma, 1, batch_size=B, n_walkers=m, noise=noise,
+                                   replacement=replacement, rng=7)
     step = res.theta[-1] - theta
     f, J = model.evaluate(theta)
     g = (f - model.labels)[0, :, None] * J[0]
@@ -79,10 +81,10 @@ def test_heavy_ball_matches_hand_recursion_and_records():
 
 def test_seeds_reproduce_and_regulariser_beyond_edge_is_recorded_as_inf():
     model = product_model(XS, 1.0)
-    a = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 50, runs=3, seed=11)
-    b = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 50, runs=3, seed=np.random.default_rng(11))
+    a = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 50, n_walkers=3, rng=11)
+    b = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 50, n_walkers=3, rng=np.random.default_rng(11))
     assert np.array_equal(a.theta, b.theta)
-    c = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 50, runs=3, seed=12)
+    c = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 50, n_walkers=3, rng=12)
     assert not np.array_equal(a.theta, c.theta)
     # at (4, 4) on u v = 16 the sharp eigenvalue m2 * 32 = 37.3 exceeds 2/eta = 20 (the start is still stationary)
     edge = simulate_label_noise_sgd(product_model(XS, 16.0), [4.0, 4.0], 0.1, 0.0, 2)
@@ -92,15 +94,15 @@ def test_seeds_reproduce_and_regulariser_beyond_edge_is_recorded_as_inf():
 def test_bad_input():
     model = product_model(XS, 1.0)
     for kwargs, match in [(dict(eta=0.0), "`eta`"), (dict(eta=-0.1), "`eta`"), (dict(batch_size=0), "`batch_size`"),
-                          (dict(sigma=-0.1), "`sigma`"), (dict(momentum=1.0), "`momentum`"),
+                          (dict(label_noise_std=-0.1), "`label_noise_std`"), (dict(momentum=1.0), "`momentum`"),
                           (dict(batch_size=4, replacement=False), "exceeds"), (dict(noise="uniform"), "`noise`"),
                           (dict(theta0=[1.0, 2.0, 3.0]), "`theta0`"), (dict(theta0=[np.nan, 1.0]), "finite")]:
-        args = dict(model=model, theta0=[1.0, 1.0], eta=0.1, sigma=0.1, steps=3)
+        args = dict(model=model, theta0=[1.0, 1.0], eta=0.1, label_noise_std=0.1, n_iterations=3)
         args.update(kwargs)
         with pytest.raises(ValueError, match=match):
             simulate_label_noise_sgd(**args)
-    with pytest.raises(TypeError, match="`seed`"):
-        simulate_label_noise_sgd(model, [1.0, 1.0], 0.1, 0.1, 3, seed=1.5)
+    with pytest.raises(TypeError, match="`rng`"):
+        simulate_label_noise_sgd(model, [1.0, 1.0], 0.1, 0.1, 3, rng=1.5)
 
     # a model undefined for theta < 0: non-finite outputs are reported with the iteration and theta
     def outputs(t):
@@ -126,7 +128,7 @@ def test_product_model_label_noise_balances_while_plain_sgd_stays_put():
     assert regularization_strength(eta, sigma, B) == pytest.approx(lam)
     theta0 = np.array([4.0, 0.25])  # on u v = 1, sharp: tr H = m2 * 16.06 vs m2 * 2 at |u| = |v| = 1
     K = int(np.ceil(8.0 / (eta * lam * M2)))
-    res = simulate_label_noise_sgd(model, theta0, eta, sigma, K, batch_size=B, runs=runs, seed=5, record_every=K)
+    res = simulate_label_noise_sgd(model, theta0, eta, sigma, K, batch_size=B, n_walkers=runs, rng=5, record_every=K)
     u, v = res.final_theta.T
     # Every step maps D = u^2 - v^2 to D (1 - eta^2 g^2) exactly (g = residual-minus-noise times x of the batch),
     # so |D_K| <= |D_0| exp(-eta^2 sum g_k^2) while eta |g| <= 1.  With B = 1 and +-sigma labels,
@@ -150,7 +152,7 @@ def test_product_model_label_noise_balances_while_plain_sgd_stays_put():
 
     # plain minibatch SGD (sigma = 0) at the same sharp minimiser: every per-sample gradient is
     # (u v - c) x^2 (v, u) = O(1e-16), so it does not move.
-    plain = simulate_label_noise_sgd(model, theta0, eta, 0.0, K, batch_size=B, runs=4, seed=5, record_every=K)
+    plain = simulate_label_noise_sgd(model, theta0, eta, 0.0, K, batch_size=B, n_walkers=4, rng=5, record_every=K)
     assert np.max(np.abs(plain.final_theta - theta0)) < 1e-12
 
 
@@ -201,7 +203,7 @@ def test_sparse_regression_recovers_ground_truth():
     assert model.loss(theta0) < 1e-25
     eta, lam, B, runs, K = 0.04, 0.02, 1, 32, 4000
     sigma = np.sqrt(lam * B / eta)
-    res = simulate_label_noise_sgd(model, theta0, eta, sigma, K, batch_size=B, runs=runs, seed=3, record_every=K)
+    res = simulate_label_noise_sgd(model, theta0, eta, sigma, K, batch_size=B, n_walkers=runs, rng=3, record_every=K)
     beta = res.final_theta ** 2
     # Off the support the small-eta drift is d theta_j / dk = -2 eta lam w_j theta_j (grad of lam sum w_j theta_j^2),
     # so beta_j ~ beta0_j exp(-4 eta lam k); with half that rate, 0.6 exp(-2 * 0.04 * 0.02 * 4000) = 1e-3.
@@ -214,7 +216,7 @@ def test_sparse_regression_recovers_ground_truth():
     assert abs(np.median(beta[:, 0]) - point.theta[0] ** 2) < 5 * se
     assert np.all(np.abs(point.theta[1:]) < 1e-6) and abs(point.theta[0] ** 2 - 1.0) < 5 * lam
     # plain SGD from the same dense interpolant does not move: it is a global minimiser.
-    plain = simulate_label_noise_sgd(model, theta0, eta, 0.0, K, batch_size=B, runs=2, seed=3, record_every=K)
+    plain = simulate_label_noise_sgd(model, theta0, eta, 0.0, K, batch_size=B, n_walkers=2, rng=3, record_every=K)
     assert np.allclose(plain.final_theta ** 2, beta0, atol=1e-12)
 
 
@@ -231,7 +233,7 @@ def fpe_mean_and_mode(lam, eta=0.05):
     model = quadratic_1d_model(XS, 1.0)
     B = XS.size
     sigma2 = lam * B / eta
-    land = model.landscape((0.3, 2.5), label_noise=sigma2, batch_size=B, replacement=False)
+    land = model.landscape((0.3, 2.5), label_noise_std=np.sqrt(sigma2), batch_size=B, replacement=False)
     sd = np.sqrt(lam / 2)
     # outside 9 (Gaussian) standard deviations the density is below ~e^-40 of its peak (both tails are
     # lighter than Gaussian here: the potential grows like -log(theta) toward 0 and like theta^2 / 2 beyond)
@@ -296,8 +298,8 @@ def test_1d_sgd_at_large_eta_follows_eta_dependent_regulariser(beta):
     eta = (1 + beta) / H
     sigma = np.sqrt(lam * B * (1 - beta) / eta)
     assert regularization_strength(eta, sigma, B, momentum=beta) == pytest.approx(lam)
-    res = simulate_label_noise_sgd(model, [1.0], eta, sigma, 4000, batch_size=B, replacement=False, runs=600,
-                                   momentum=beta, seed=21, record_every=5)
+    res = simulate_label_noise_sgd(model, [1.0], eta, sigma, 4000, batch_size=B, replacement=False, n_walkers=600,
+                                   momentum=beta, rng=21, record_every=5)
     tail = res.theta[40:, :, 0]  # after 200 iterations (relaxation time ~ 1 / (eta H) = 1 + beta iterations)
     run_means = tail.mean(axis=0)
     mean, se = run_means.mean(), run_means.std(ddof=1) / np.sqrt(run_means.size)
@@ -327,3 +329,118 @@ def test_example_runs_as_a_script():
     runpy.run_path(str(path), run_name="__main__")
     assert plt.get_fignums()
     plt.close("all")
+
+
+# ---------------------------------------------------------------------------- 0.1 names keep working
+def test_renamed_keywords_and_fields_warn_and_agree():
+    model = product_model(XS, 1.0)
+    new = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 20, n_walkers=3, rng=4, record_every=10)
+    with pytest.warns(FutureWarning) as caught:
+        old = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, sigma=0.3, steps=20, runs=3, seed=4, record_every=10)
+    messages = " ".join(str(w.message) for w in caught)
+    for old_name, new_name in [("sigma", "label_noise_std"), ("steps", "n_iterations"), ("runs", "n_walkers"),
+                               ("seed", "rng")]:
+        assert f"`{old_name}` was renamed `{new_name}`" in messages
+    assert np.array_equal(new.theta, old.theta)
+    with pytest.warns(FutureWarning, match="two-point"):
+        rad = simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 20, n_walkers=3, rng=4, record_every=10,
+                                       noise="rademacher")
+    assert np.array_equal(rad.theta, new.theta) and rad.noise == "two-point"
+    with pytest.warns(FutureWarning, match="n_walkers"):
+        assert new.n_runs == 3
+    with pytest.warns(FutureWarning, match="label_noise_std"):
+        assert new.sigma == 0.3
+    with pytest.raises(TypeError, match="both"):
+        simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, n_iterations=5, steps=5)
+    with pytest.warns(FutureWarning, match="n_iterations"):
+        path = regularized_trajectory(model, [2.0, 0.5], 0.05, 0.01, steps=5)
+    assert path.iterations[-1] == 5
+    with pytest.warns(FutureWarning, match="label_noise_std"):
+        assert regularization_strength(0.1, sigma=0.5, batch_size=4) == pytest.approx(0.1 * 0.25 / 4)
+    # the 0.1 landscape keyword was the variance; the new one is the standard deviation
+    one = quadratic_1d_model(XS, 1.0)
+    with pytest.warns(FutureWarning, match="variance"):
+        a = one.landscape((0.3, 2.5), label_noise=0.04, batch_size=3, replacement=False)
+    b = one.landscape((0.3, 2.5), label_noise_std=0.2, batch_size=3, replacement=False)
+    t = np.linspace(0.5, 2.0, 5)
+    assert np.allclose(a.sigma(t), b.sigma(t), rtol=1e-14)
+    # the old import paths
+    from fpesolve.label_noise import LabelNoiseSGDResult, simulate_label_noise_sgd as old_sim  # noqa: F401
+    from fpesolve.regularizer import noise_fixed_point as old_fp, regularized_stationary_point  # noqa: F401
+    assert old_sim is simulate_label_noise_sgd and old_fp is noise_fixed_point
+    # results are Result objects: one-line repr, JSON without NaN
+    assert "\n" not in repr(new) and new.to_json()
+    assert not new.theta.flags.writeable
+
+
+def test_step_noise_covariance_matches_one_step_monte_carlo():
+    # Independent: the empirical covariance of one simulated step (40000 walkers) against the model's formula,
+    # each entry within 5 of its own Monte Carlo standard errors.
+    model = product_model(XS, 1.0)
+    theta = np.array([1.5, 0.9])
+    eta, sigma, B, m = 0.1, 0.5, 2, 40000
+    res = simulate_label_noise_sgd(model, theta, eta, sigma, 1, batch_size=B, n_walkers=m, rng=9)
+    step = res.theta[-1] - theta
+    Q = model.step_noise_covariance(theta, eta, sigma, B)
+    centred = step - step.mean(axis=0)
+    prods = centred[:, :, None] * centred[:, None, :]
+    se = prods.std(axis=0) / np.sqrt(m)
+    assert np.all(np.abs(prods.mean(axis=0) - Q) < 5 * se)
+    # at a zero-loss point only eta lambda G is left (lambda = eta sigma^2 / B)
+    star = np.array([2.0, 0.5])
+    lam = eta * sigma ** 2 / B
+    assert np.allclose(model.step_noise_covariance(star, eta, sigma, B), eta * lam * model.gauss_newton(star),
+                       rtol=1e-12, atol=1e-16)
+
+
+def test_exact_third_derivatives_of_quadratic_outputs_match_finite_differences():
+    from fpesolve.labelnoise.base import OutputModel
+
+    model = product_model(XS, 1.0)
+    theta = np.array([1.3, -0.4])
+    exact = model.hessian_derivative(theta)
+    fd = OutputModel.hessian_derivative(model, theta)   # central differences of the exact Hessian
+    assert np.allclose(exact, fd, rtol=1e-8, atol=1e-9)
+    # closed form d/du, d/dv of m2 [[v^2, 2uv - c], [2uv - c, u^2]]
+    u, v = theta
+    closed = M2 * np.array([[[0, 2 * v], [2 * v, 2 * u]], [[2 * v, 2 * u], [2 * u, 0]]])
+    assert np.allclose(exact, closed, rtol=1e-14, atol=1e-14)
+    batch = np.array([[1.3, -0.4], [0.2, 2.0]])
+    assert np.allclose(model.regularized_grads(batch, 0.2, 0.05),
+                       np.array([model.regularized_grad(t, 0.2, 0.05) for t in batch]), rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="quadratic_outputs"):
+        SquaredLossModel(model.outputs, model.output_grads, model.labels, 2, quadratic_outputs=True)
+
+
+@pytest.mark.parametrize("name", ["plot_label_noise_coupling", "plot_label_noise_stationarity",
+                                  "plot_large_step_regularizer", "plot_label_flip", "plot_sgd_cycling",
+                                  "plot_momentum_sign"])
+def test_new_examples_run_as_scripts(name):
+    import pathlib
+    import runpy
+
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / f"{name}.py"
+    runpy.run_path(str(path), run_name="__main__")
+    assert plt.get_fignums()
+    plt.close("all")
+
+
+def test_results_are_result_objects_with_json():
+    from fpesolve._util.result import Result
+    from fpesolve.labelnoise import (couple_label_noise_sgd, covariance_regularized_trajectory, large_step_limit,
+                                     logistic_product_model, simulate_label_flip_sgd)
+
+    model = product_model(XS, 1.0)
+    objs = [model.stationary_point([1.0, 1.0], 0.1, 0.01),
+            simulate_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 5, rng=0),
+            regularized_trajectory(model, [2.0, 0.5], 0.05, 0.01, 5),
+            covariance_regularized_trajectory(model, [2.0, 0.5], 0.05, 5, label_noise_std=0.3),
+            couple_label_noise_sgd(model, [2.0, 0.5], 0.05, 0.3, 5, n_walkers=2, rng=0),
+            large_step_limit([2.0, 1.0], [0.1]),
+            simulate_label_flip_sgd(logistic_product_model(), [1.0, 1.0], 0.1, 5, rng=0)]
+    for obj in objs:
+        assert isinstance(obj, Result)
+        assert "\n" not in repr(obj) and obj.summary() and obj.to_json()

@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 from scipy import linalg, optimize
 
-from fpesolve.labelnoise.regularizer import (implicit_regularizer, noise_fixed_point, regularization_strength,
-                                  regularized_gradient, regularized_loss, regularized_stationary_point,
-                                  regularizer_derivative, regularizer_from_eigenvalues, regularizer_gradient,
-                                  regularizer_weight_matrix)
+from fpesolve.labelnoise.fixed_point import noise_fixed_point
+from fpesolve.labelnoise.regularizer import (implicit_regularizer, regularization_strength, regularized_gradient,
+                                             regularized_loss, regularizer_derivative, regularizer_from_eigenvalues,
+                                             regularizer_gradient, regularizer_weight_matrix)
+from fpesolve.labelnoise.stationary import regularized_stationary_point
 
 
 def r_mp(h, eta):
@@ -113,9 +114,9 @@ def test_momentum_variant_and_lambda():
                                                                        rel=1e-15)
     assert regularization_strength(0.1, 0.5, 4) == pytest.approx(0.1 * 0.25 / 4, rel=1e-15)
     assert regularization_strength(0.1, 0.5, 4, momentum=0.9) == pytest.approx(0.1 * 0.25 / 4 / 0.1, rel=1e-13)
-    for bad, kw in [("`eta`", dict(eta=0.0)), ("`eta`", dict(eta=-1.0)), ("`sigma`", dict(sigma=-0.1)),
+    for bad, kw in [("`eta`", dict(eta=0.0)), ("`eta`", dict(eta=-1.0)), ("`label_noise_std`", dict(label_noise_std=-0.1)),
                     ("`batch_size`", dict(batch_size=0)), ("`momentum`", dict(momentum=-0.1))]:
-        args = dict(eta=0.1, sigma=0.5, batch_size=2)
+        args = dict(eta=0.1, label_noise_std=0.5, batch_size=2)
         args.update(kw)
         with pytest.raises(ValueError, match=bad):
             regularization_strength(**args)
