@@ -18,7 +18,7 @@ import contextlib
 import glob
 import os
 import sys
-from typing import Iterator, Optional, Union
+from typing import Iterator, Union
 
 __all__ = ["set_progress", "get_progress", "progress_bar", "compile_notice", "AUTO_DELAY"]
 

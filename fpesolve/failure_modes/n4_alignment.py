@@ -7,7 +7,7 @@ The gaps come from the user, from a test loss, from exact leave-one-out refits
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import optimize

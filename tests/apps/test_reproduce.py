@@ -185,14 +185,13 @@ def test_main_json_only_f2(tmp_path, capsys):
     json.loads((tmp_path / "reproduce.json").read_text())
 
 
-def test_parts_and_a_missing_label_noise_module(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(R, "_label_noise", lambda: None)
+def test_parts_select_what_runs(tmp_path, capsys, monkeypatch):
+    def must_not_run():
+        raise AssertionError("the label-noise part ran although part='failure-modes'")
+
+    monkeypatch.setattr(R, "_label_noise", must_not_run)
     assert main(quick=True, out=str(tmp_path), as_json=True, only=["F2"], part="failure-modes") == 0
-    capsys.readouterr()
-    assert main(quick=True, out=str(tmp_path), as_json=True, part="label-noise") == 1   # nothing to run here
-    captured = capsys.readouterr()
-    assert "label-noise part skipped" in captured.err
-    assert json.loads(captured.out)["skipped"]
+    assert [i["name"] for i in json.loads(capsys.readouterr().out)["items"]] == ["F2"]
     with pytest.raises(ValueError, match="`part` must be one of failure-modes, label-noise, all"):
         main(quick=True, out=str(tmp_path), part="both")
 

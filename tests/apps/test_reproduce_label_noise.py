@@ -6,7 +6,7 @@ import math
 import pytest
 
 from fpesolve.apps.reproduce import Reproduction
-from fpesolve.apps.reproduce_label_noise import reproduce_label_noise
+from fpesolve.apps.reproduce.label_noise import reproduce_label_noise
 
 
 @pytest.fixture(scope="module")

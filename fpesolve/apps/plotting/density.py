@@ -2,7 +2,7 @@ r"""Densities and potentials: :math:`p(t,\\theta)`, :math:`L` and :math:`V_{\\ma
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 

@@ -2,7 +2,7 @@ r"""The N1–N4 phase diagram over the learning rate."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 

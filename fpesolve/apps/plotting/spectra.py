@@ -2,7 +2,7 @@ r"""Relaxation spectra and convergence studies on log axes."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Tuple
 
 import numpy as np
 

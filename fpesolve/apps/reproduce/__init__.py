@@ -71,7 +71,6 @@ ITEMS: Dict[str, Callable[..., Reproduction]] = {
 PARTS = ("failure-modes", "label-noise", "all")
 #: the label-noise part's item name and module
 LABEL_NOISE_ITEM = "label-noise"
-_LABEL_NOISE_MODULE = "fpesolve.apps.reproduce_label_noise"
 
 
 def _select(only: Optional[Sequence[str]]) -> List[str]:
@@ -131,14 +130,11 @@ def reproduce_all(quick: bool = True, out: Optional[str] = None, only: Optional[
     return tuple(results)
 
 
-def _label_noise() -> Optional[Callable[..., Reproduction]]:
-    """The label-noise part's entry point, or ``None`` when its module is not in this build."""
-    import importlib
-    import importlib.util
+def _label_noise() -> Callable[..., Reproduction]:
+    """The label-noise part's entry point (imported on demand)."""
+    from .label_noise import reproduce_label_noise
 
-    if importlib.util.find_spec(_LABEL_NOISE_MODULE) is None:
-        return None
-    return importlib.import_module(_LABEL_NOISE_MODULE).reproduce_label_noise
+    return reproduce_label_noise
 
 
 def main(quick: bool = False, out: Optional[str] = "fpesolve-output", as_json: bool = False,
@@ -203,15 +199,9 @@ def main(quick: bool = False, out: Optional[str] = "fpesolve-output", as_json: b
               f"value\n", flush=True)
     results = list(reproduce_all(quick=quick, out=out, only=items, progress=progress, callback=show)) if items else []
     if wants_ln:
-        run_ln = _label_noise()
-        if run_ln is None:
-            note = (f"label-noise part skipped: {_LABEL_NOISE_MODULE} is not in this build of fpesolve")
-            skipped.append(note)
-            print(f"fpesolve reproduce: {note}", file=sys.stderr, flush=True)
-        else:
-            rep = run_ln(quick=quick, out=out, progress=progress)
-            results.append(rep)
-            show(rep)
+        rep = _label_noise()(quick=quick, out=out, progress=progress)
+        results.append(rep)
+        show(rep)
     failed = [f"{r.name}: {c.description}" for r in results for c in r.checks if not c.passed]
     elapsed = time.perf_counter() - start
     n_checks = sum(len(r.checks) for r in results)

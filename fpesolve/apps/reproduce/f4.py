@@ -170,7 +170,7 @@ def reproduce_f4(quick: bool = True, out: Optional[str] = None, *,
                                           f"F4: exact exponent per profile at eta = {CHECK_ETA:g}", out,
                                           "f4_sensitivity.png"))
     verdict, violated, vchecks = verdict_checks([("f4", diag)], "N4")
-    verdict += (f"\nclaim 'tau_A/tau_B ~ exp(-19/eta)': holds on the faithful construction (exact "
+    verdict += ("\nclaim 'tau_A/tau_B ~ exp(-19/eta)': holds on the faithful construction (exact "
                 + ", ".join(f"{exponents[e]:+.2f} at eta = {e:g}" for e in EXPONENT_ETAS)
                 + "); on other profiles the rate is smaller but the reversal "
                 + ("holds on all" if reversal_all else "FAILS on some"))

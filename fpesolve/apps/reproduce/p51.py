@@ -19,7 +19,6 @@ stays in :math:`\varphi`.
 
 from __future__ import annotations
 
-import math
 import time
 from typing import List, Optional, Union
 

@@ -43,7 +43,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from .reproduce import Check, ClaimRow, Reproduction
+from .report import Check, ClaimRow, Reproduction
 
 __all__ = ["reproduce_label_noise"]
 
