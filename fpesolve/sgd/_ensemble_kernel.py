@@ -3,7 +3,8 @@ r"""The Monte Carlo SGD ensemble kernel (private): records in, histograms and ev
 The kernel takes four arguments: a gradient *source* (a record of
 :mod:`fpesolve.sgd._sources`), the run's settings (:class:`RunSpec`), the
 initial positions and the output arrays (:class:`Outputs`).  Each chunk of
-walkers keeps its lanes' state in one :class:`Lanes` record.  Everything is
+walkers keeps its lanes' state in a :class:`Lanes` record (what a step
+touches) and a :class:`Tracks` record (event bookkeeping).  Everything is
 ``@njit(cache=True)`` and compiled lazily on first use, once per source type
 (the user sources carry function pointers, so one compiled kernel serves
 every user function).
@@ -39,7 +40,7 @@ from numba import njit, prange
 from ._rng import LANES, seed_walker
 from ._sources import STATUS_OK, lane_gradient, needs_permutations
 
-__all__ = ["RunSpec", "Outputs", "Lanes", "ensemble_parallel", "ensemble_serial"]
+__all__ = ["RunSpec", "Outputs", "Lanes", "Tracks", "ensemble_parallel", "ensemble_serial"]
 
 
 class RunSpec(NamedTuple):
@@ -92,7 +93,7 @@ class Outputs(NamedTuple):
 
 
 class Lanes(NamedTuple):
-    """State and scratch of one block of ``LANES`` walkers (allocated per chunk)."""
+    """What a step touches in one block of ``LANES`` walkers: positions, random streams, scratch."""
 
     xs: np.ndarray
     s0: np.ndarray                # xoshiro256** state words
@@ -102,10 +103,6 @@ class Lanes(NamedTuple):
     running: np.ndarray
     lo: np.ndarray                # safe interval
     hi: np.ndarray
-    escaped: np.ndarray
-    basin0: np.ndarray
-    n_open: np.ndarray            # passage points not yet crossed
-    side: np.ndarray              # (LANES, max(P, 1)): started below passage point k
     idx: np.ndarray               # scratch of the gradient sources
     buf: np.ndarray               # (n_samples, LANES)
     tmp: np.ndarray
@@ -116,8 +113,17 @@ class Lanes(NamedTuple):
     perm: np.ndarray              # (n_samples, LANES) permutations, sampling without replacement
 
 
+class Tracks(NamedTuple):
+    """The event bookkeeping of one block of lanes (kept apart: every argument of the step costs time)."""
+
+    escaped: np.ndarray
+    basin0: np.ndarray
+    n_open: np.ndarray            # passage points not yet crossed
+    side: np.ndarray              # (LANES, max(P, 1)): started below passage point k
+
+
 @njit(cache=True)
-def _new_lanes(n_samples, n_pass, without_replacement):
+def _new_lanes(n_samples, without_replacement):
     perm = np.zeros((n_samples if without_replacement else 1, LANES), dtype=np.int64)
     if without_replacement:
         for i in range(n_samples):
@@ -125,17 +131,21 @@ def _new_lanes(n_samples, n_pass, without_replacement):
                 perm[i, j] = i
     return Lanes(np.zeros(LANES), np.zeros(LANES, dtype=np.uint64), np.zeros(LANES, dtype=np.uint64),
                  np.zeros(LANES, dtype=np.uint64), np.zeros(LANES, dtype=np.uint64),
-                 np.zeros(LANES, dtype=np.bool_), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES, dtype=np.bool_),
-                 np.zeros(LANES, dtype=np.int64), np.zeros(LANES, dtype=np.int64),
-                 np.zeros((LANES, max(n_pass, 1)), dtype=np.bool_), np.zeros(LANES, dtype=np.int64),
+                 np.zeros(LANES, dtype=np.bool_), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES, dtype=np.int64),
                  np.zeros((n_samples, LANES)), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES), np.zeros(LANES),
                  np.zeros(LANES), perm)
 
 
+@njit(cache=True)
+def _new_tracks(n_pass):
+    return Tracks(np.zeros(LANES, dtype=np.bool_), np.zeros(LANES, dtype=np.int64), np.zeros(LANES, dtype=np.int64),
+                  np.zeros((LANES, max(n_pass, 1)), dtype=np.bool_))
+
+
 @njit(cache=True, error_model="numpy", _nrt=False)
-def _advance(source, spec, eta, inv_b, noise_scale, L):
+def _advance(source, mode, batch_size, eta, inv_b, noise_scale, L):
     """One SGD step of every running lane: (status of the source, whether some lane left its safe interval)."""
-    status = lane_gradient(source, spec.mode, spec.batch_size, inv_b, noise_scale, L)
+    status = lane_gradient(source, mode, batch_size, inv_b, noise_scale, L)
     if status != STATUS_OK:
         return status, False
     inside = True
@@ -209,7 +219,7 @@ def _retire(c, r, j, w, reason, L, x_park, out):
 
 
 @njit(cache=True)
-def _handle_events(c, t, r, start, x_park, L, spec, out):
+def _handle_events(c, t, r, start, x_park, L, T, spec, out):
     """Process the lanes that left their safe interval at iteration ``t``; the number that stopped.
 
     The checks are those of a walker advanced on its own: divergence, then
@@ -227,22 +237,22 @@ def _handle_events(c, t, r, start, x_park, L, spec, out):
             _retire(c, r, j, w, 0, L, x_park, out)
             n_stopped += 1
             continue
-        if not L.escaped[j]:
+        if not T.escaped[j]:
             bsn = _basin(x, basin_edges)
-            if bsn != L.basin0[j]:
-                L.escaped[j] = True
+            if bsn != T.basin0[j]:
+                T.escaped[j] = True
                 out.escape_step[w] = t
                 out.escape_basin[w] = bsn
-        if L.n_open[j] > 0:
+        if T.n_open[j] > 0:
             for k in range(passage_points.size):
-                if passage_step[k, w] < 0 and (x < passage_points[k]) != L.side[j, k]:
+                if passage_step[k, w] < 0 and (x < passage_points[k]) != T.side[j, k]:
                     passage_step[k, w] = t
-                    L.n_open[j] -= 1
-            if L.n_open[j] == 0 and spec.stop_after_passage:
+                    T.n_open[j] -= 1
+            if T.n_open[j] == 0 and spec.stop_after_passage:
                 _retire(c, r, j, w, 1, L, x_park, out)
                 n_stopped += 1
                 continue
-        L.lo[j], L.hi[j] = _safe_interval(x, w, spec.bound, L.escaped[j], basin_edges, passage_points, L.side[j],
+        L.lo[j], L.hi[j] = _safe_interval(x, w, spec.bound, T.escaped[j], basin_edges, passage_points, T.side[j],
                                           passage_step)
     return n_stopped
 
@@ -263,7 +273,7 @@ def _record(c, r, L, spec, out):
 
 
 @njit(cache=True)
-def _start_block(start, width, x0, L, spec, out):
+def _start_block(start, width, x0, L, T, spec, out):
     """Seed and place the walkers ``start .. start + width - 1`` in the lanes; park the rest."""
     x_park = x0[start]
     n_pass = spec.passage_points.size
@@ -276,13 +286,13 @@ def _start_block(start, width, x0, L, spec, out):
         x = x0[w]
         L.xs[j] = x
         L.running[j] = True
-        L.basin0[j] = _basin(x, spec.basin_edges)
-        L.escaped[j] = spec.basin_edges.size == 0
+        T.basin0[j] = _basin(x, spec.basin_edges)
+        T.escaped[j] = spec.basin_edges.size == 0
         for k in range(n_pass):
-            L.side[j, k] = x < spec.passage_points[k]
-        L.n_open[j] = n_pass
-        L.lo[j], L.hi[j] = _safe_interval(x, w, spec.bound, L.escaped[j], spec.basin_edges, spec.passage_points,
-                                          L.side[j], out.passage_step)
+            T.side[j, k] = x < spec.passage_points[k]
+        T.n_open[j] = n_pass
+        L.lo[j], L.hi[j] = _safe_interval(x, w, spec.bound, T.escaped[j], spec.basin_edges, spec.passage_points,
+                                          T.side[j], out.passage_step)
     return x_park
 
 
@@ -295,14 +305,16 @@ def _chunk(c, source, spec, x0, out):
     n_iterations = spec.n_iterations
     etas = spec.etas
     constant_eta = etas.size == 1
-    inv_b = 1.0 / spec.batch_size
+    mode, batch_size = spec.mode, spec.batch_size
+    inv_b = 1.0 / batch_size
     noise_scale = math.sqrt(inv_b)
     first = (c * n_walkers) // n_chunks
     last = ((c + 1) * n_walkers) // n_chunks
-    L = _new_lanes(source.n, spec.passage_points.size, needs_permutations(source))
+    L = _new_lanes(source.n, needs_permutations(source))
+    T = _new_tracks(spec.passage_points.size)
     for start in range(first, last, LANES):
         width = min(LANES, last - start)
-        x_park = _start_block(start, width, x0, L, spec, out)
+        x_park = _start_block(start, width, x0, L, T, spec, out)
         n_running = width
         r = 0
         t = 0
@@ -317,7 +329,7 @@ def _chunk(c, source, spec, x0, out):
             while t < stop and n_running > 0:
                 t += 1
                 eta = etas[0] if constant_eta else etas[t - 1]
-                status, left = _advance(source, spec, eta, inv_b, noise_scale, L)
+                status, left = _advance(source, mode, batch_size, eta, inv_b, noise_scale, L)
                 if status != STATUS_OK:
                     out.status[c] = status
                     out.bad_t[c] = t
@@ -325,7 +337,7 @@ def _chunk(c, source, spec, x0, out):
                         out.bad_x[c, j] = L.xs[j] if L.running[j] else np.nan
                     return
                 if left:
-                    n_running -= _handle_events(c, t, r, start, x_park, L, spec, out)
+                    n_running -= _handle_events(c, t, r, start, x_park, L, T, spec, out)
         for j in range(width):
             if L.running[j]:
                 out.final_x[start + j] = L.xs[j]

@@ -51,7 +51,7 @@ def learning_rates(eta, n_iterations: int) -> Tuple[np.ndarray, object]:
     bad = ~(np.isfinite(arr) & (arr > 0))
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{source} must hold finite positive learning rates; entry {k} is {arr[k]!r}")
+        raise ValueError(f"{source} must hold finite positive learning rates; entry {k} is {float(arr[k])!r}")
     return arr, arr
 
 

@@ -124,32 +124,39 @@ def _add_noise(mode, n_samples, scale, L):
 
 # ----------------------------------------------------------------------------- built-in models
 @njit(cache=True, error_model="numpy", _nrt=False)
+def _builtin_minibatch(params, n, batch_size, inv_b, xs, s0, s1, s2, s3, idx, tmp, g):
+    """Minibatch gradient: the sum runs over the minibatch in draw order from 0.0 and is then multiplied by 1/B.
+
+    (The hot step functions take the lane arrays one by one: a call that passes the whole lane record
+    costs as much as the step when LLVM does not inline it.)
+    """
+    if batch_size == 1:
+        _draw_indices(s0, s1, s2, s3, n, idx)
+        builtin_lane_grads(xs, idx, params, g)
+        return
+    for j in range(LANES):
+        g[j] = 0.0
+    for _ in range(batch_size):
+        _draw_indices(s0, s1, s2, s3, n, idx)
+        builtin_lane_grads(xs, idx, params, tmp)
+        for j in range(LANES):
+            g[j] += tmp[j]
+    for j in range(LANES):
+        g[j] *= inv_b
+
+
 def _builtin_gradient(source, mode, batch_size, inv_b, noise_scale, L):
-    params, n = source.params, source.n
     if mode == NOISE_SAMPLES:
-        # The sum runs over the minibatch in draw order from 0.0 and is then multiplied by 1/B.
-        if batch_size == 1:
-            _draw_indices(L.s0, L.s1, L.s2, L.s3, n, L.idx)
-            builtin_lane_grads(L.xs, L.idx, params, L.g)
-            return 0
-        for j in range(LANES):
-            L.g[j] = 0.0
-        for _ in range(batch_size):
-            _draw_indices(L.s0, L.s1, L.s2, L.s3, n, L.idx)
-            builtin_lane_grads(L.xs, L.idx, params, L.tmp)
-            for j in range(LANES):
-                L.g[j] += L.tmp[j]
-        for j in range(LANES):
-            L.g[j] *= inv_b
-        return 0
-    builtin_all_lane_grads(L.xs, params, L.buf)
-    _mean_var(L.buf, n, L.mean, L.var)
-    _add_noise(mode, n, noise_scale, L)
+        _builtin_minibatch(source.params, source.n, batch_size, inv_b, L.xs, L.s0, L.s1, L.s2, L.s3, L.idx, L.tmp,
+                           L.g)
+    else:
+        builtin_all_lane_grads(L.xs, source.params, L.buf)
+        _mean_var(L.buf, source.n, L.mean, L.var)
+        _add_noise(mode, source.n, noise_scale, L)
     return 0
 
 
 # ----------------------------------------------------------------------------- a user's numba func(x, i, params)
-@njit(cache=True, error_model="numpy", _nrt=False)
 def _user_samples_gradient(source, mode, batch_size, inv_b, noise_scale, L):
     params, n = source.params, source.n
     if mode == NOISE_SAMPLES:
@@ -177,7 +184,6 @@ def _user_samples_gradient(source, mode, batch_size, inv_b, noise_scale, L):
 
 
 # ----------------------------------------------------------------------------- L' and Sigma of a landscape
-@njit(cache=True, error_model="numpy", _nrt=False)
 def _moments_gradient(source, mode, batch_size, inv_b, noise_scale, L):
     """``g = L' + sqrt(Sigma) xi``: Sigma is the landscape's per-step variance (not divided by B again)."""
     status = source.moments(L.xs, L.mean, L.var)
@@ -200,7 +206,6 @@ def _moments_gradient(source, mode, batch_size, inv_b, noise_scale, L):
 
 
 # ----------------------------------------------------------------------------- per-sample gradients (n, m)
-@njit(cache=True, error_model="numpy", _nrt=False)
 def _per_sample_gradient(source, mode, batch_size, inv_b, noise_scale, L):
     """Real minibatches from all ``n`` per-sample gradients at every lane (or L' + sqrt(Sigma) xi)."""
     n = source.n
@@ -240,20 +245,17 @@ def lane_gradient(source, mode, batch_size, inv_b, noise_scale, L):  # pragma: n
     raise NotImplementedError("lane_gradient runs inside numba kernels only")
 
 
+# Plain Python functions: numba compiles the chosen one as the overload's implementation and inlines it into
+# the caller (the kernel's step function, whose flags error_model="numpy" and _nrt=False then apply).
 _IMPLEMENTATIONS = {BuiltinSamples: _builtin_gradient, UserSamples: _user_samples_gradient,
                     Moments: _moments_gradient, PerSample: _per_sample_gradient}
 
 
-@overload(lane_gradient)
+@overload(lane_gradient, jit_options={"_nrt": False, "error_model": "numpy"}, inline="always")
 def _lane_gradient(source, mode, batch_size, inv_b, noise_scale, L):
     if not isinstance(source, types.BaseNamedTuple) or source.instance_class not in _IMPLEMENTATIONS:
         return None
-    impl = _IMPLEMENTATIONS[source.instance_class]
-
-    def call(source, mode, batch_size, inv_b, noise_scale, L):
-        return impl(source, mode, batch_size, inv_b, noise_scale, L)
-
-    return call
+    return _IMPLEMENTATIONS[source.instance_class]
 
 
 def needs_permutations(source):  # pragma: no cover - replaced in numba
