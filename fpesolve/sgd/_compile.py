@@ -29,6 +29,7 @@ from typing import Callable, Dict, Tuple
 import numpy as np
 from numba import cfunc, njit, types
 from numba.core.registry import CPUDispatcher
+from numba.extending import overload
 
 from ._rng import LANES
 from ._sources import Moments, PerSample, UserSamples
@@ -88,6 +89,52 @@ def _compile(adapter, signature, what: str):
         raise CompileFailure(f"numba could not compile {what}: {_first_line(exc)}") from None
 
 
+def copy_into(out, values):  # pragma: no cover - replaced in numba
+    """Copy a user function's result into a kernel buffer; 0, or 1 for a result of the wrong size (numba only)."""
+    raise NotImplementedError("copy_into runs inside numba only")
+
+
+@overload(copy_into)
+def _copy_into(out, values):
+    """The copies an adapter needs, chosen by the type of the user's result.
+
+    A number fills the buffer (``Landscape`` broadcasts a scalar result);
+    a 1-D array of the buffer's size, or of size 1, is copied (or
+    broadcast); a 2-D result must have the buffer's shape.  Explicit loops:
+    numba's broadcasting assignment inside ``try`` takes seconds to compile.
+    """
+    if isinstance(values, types.Number):
+        def fill(out, values):
+            v = float(values)
+            for j in range(out.size):
+                out.flat[j] = v
+            return 0
+        return fill
+    if isinstance(values, types.Array) and values.ndim == 1 and out.ndim == 1:
+        def copy1(out, values):
+            if values.size == out.size:
+                for j in range(out.size):
+                    out[j] = values[j]
+                return 0
+            if values.size == 1:
+                v = values[0]
+                for j in range(out.size):
+                    out[j] = v
+                return 0
+            return 1
+        return copy1
+    if isinstance(values, types.Array) and values.ndim == 2 and out.ndim == 2:
+        def copy2(out, values):
+            if values.shape[0] != out.shape[0] or values.shape[1] != out.shape[1]:
+                return 1
+            for i in range(out.shape[0]):
+                for j in range(out.shape[1]):
+                    out[i, j] = values[i, j]
+            return 0
+        return copy2
+    return None
+
+
 # ----------------------------------------------------------------------------- sources
 def user_samples_source(func, params: np.ndarray, n: int, fresh: bool = False) -> UserSamples:
     """A user's numba ``func(x, i, params)`` as the lane functions of :class:`UserSamples`."""
@@ -126,11 +173,11 @@ def moments_source(grad: Callable, sigma: Callable, fresh: bool = False) -> Mome
 
         def moments(xs, g, s):
             try:
-                g[:] = gj(xs)
-                s[:] = sj(xs)
+                if copy_into(g, gj(xs)) != 0:
+                    return 1
+                return copy_into(s, sj(xs))
             except Exception:
                 return 1
-            return 0
 
         return _compile(moments, MOMENTS_SIGNATURE, "the landscape's `grad` and `sigma`")
 
@@ -145,10 +192,9 @@ def per_sample_source(grads: Callable, n: int, factor: float, replacement: bool,
 
         def per_sample(xs, buf):
             try:
-                buf[:, :] = gj(xs)
+                return copy_into(buf, gj(xs))
             except Exception:
                 return 1
-            return 0
 
         return _compile(per_sample, PER_SAMPLE_SIGNATURE, "the per-sample `grads`")
 
@@ -181,7 +227,7 @@ def probe_moments(source: Moments, x: np.ndarray) -> Tuple[np.ndarray, np.ndarra
     for block, m in _blocks(x):
         g, s = np.empty(LANES), np.empty(LANES)
         if _probe_moments(source.moments, block, g, s) != 0:
-            raise CompileFailure("the numba-compiled `grad`/`sigma` raised an exception where numpy did not")
+            raise CompileFailure("the numba-compiled `grad`/`sigma` raised an exception, or returned an array of another shape, where numpy did not")
         g_all.append(g[:m])
         s_all.append(s[:m])
     return np.concatenate(g_all), np.concatenate(s_all)
@@ -193,7 +239,7 @@ def probe_per_sample(source: PerSample, x: np.ndarray) -> np.ndarray:
     for block, m in _blocks(x):
         buf = np.empty((source.n, LANES))
         if _probe_per_sample(source.grads, block, buf) != 0:
-            raise CompileFailure("the numba-compiled per-sample `grads` raised an exception where numpy did not")
+            raise CompileFailure("the numba-compiled per-sample `grads` raised an exception, or returned an array of another shape, where numpy did not")
         out.append(buf[:, :m])
     return np.concatenate(out, axis=1)
 

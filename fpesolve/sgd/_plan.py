@@ -176,7 +176,7 @@ def plan_run(landscape: Optional[Landscape], gradients: Optional[SampleGradients
         if method != "numpy":
             try:
                 source = _numba_per_sample(landscape, x0, 1.0, check_sigma=False)
-                return Plan("numba", nm, B, desc + " (compiled)", landscape, source=source, kind="per-sample")
+                return Plan("numba", nm, B, desc + ", compiled", landscape, source=source, kind="per-sample")
             except C.CompileFailure as exc:
                 warning = _fallback(method, [str(exc)], f"the per-sample gradients of {landscape.name!r}")
                 return Plan("numpy", nm, B, desc, landscape, numpy_gradient=numpy_gradient, kind="per-sample",
@@ -203,12 +203,12 @@ def plan_run(landscape: Optional[Landscape], gradients: Optional[SampleGradients
         try:
             source = _numba_per_sample(landscape, x0, factor, check_sigma=True)
             return Plan("numba", nm, B, f"L' and Sigma of {landscape.name!r} from its n = {samples.n} per-sample "
-                        f"gradients (compiled)", landscape, source=source, kind="per-sample")
+                        f"gradients, compiled", landscape, source=source, kind="per-sample")
         except C.CompileFailure as exc:
             reasons.append(str(exc))
     try:
         source = _numba_moments(landscape, x0)
-        return Plan("numba", nm, B, desc + " (compiled)", landscape, source=source, kind="moments")
+        return Plan("numba", nm, B, desc + ", compiled", landscape, source=source, kind="moments")
     except C.CompileFailure as exc:
         reasons.append(str(exc))
     warning = _fallback(method, reasons, f"the gradients of {landscape.name!r}")

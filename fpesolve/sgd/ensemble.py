@@ -73,7 +73,7 @@ MAX_BATCHES = 100
 #: cells of histogram and basin counts per chunk (bounds the chunks' memory)
 CHUNK_CELLS = 4_000_000
 #: first-call compile time of the ensemble kernels, for the notice (measured: benchmarks/bench_sgd.py)
-COMPILE_SECONDS = 15
+COMPILE_SECONDS = 20
 
 
 def _run_numba(plan: Plan, spec, x0: np.ndarray, parallel: bool, progress) -> tuple:
