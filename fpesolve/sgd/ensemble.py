@@ -33,7 +33,10 @@ Where the gradients come from (the result's ``source``), in this order:
 Sources 2 and 3 are compiled with numba when numba can compile the user's
 callables and the compiled code agrees with numpy at probe points
 (``method="numba"``); otherwise a vectorised numpy stepper runs
-(``method="numpy"``) with a :class:`~fpesolve.PerformanceWarning`.
+(``method="numpy"``) with a :class:`~fpesolve.PerformanceWarning`.  The
+kernels are compiled once and cached on disk (the first run prints a notice);
+user functions reach them as function pointers and cost only their own
+compilation, about a second once per process and function.
 
 Reproducibility (``rng``, SPEC 7): walker ``w`` of the numba kernels draws
 from its own xoshiro256** stream seeded from ``(seed, w)``, so results are

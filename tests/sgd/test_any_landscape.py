@@ -82,6 +82,18 @@ def test_plain_landscape_histogram_matches_fpe_stationary_density(noise):
     assert abs(np.corrcoef(run.initial_positions[stay], run.final_positions[stay])[0, 1]) < 0.03
 
 
+@pytest.mark.parametrize("noise", ["gaussian", "two-point"])
+def test_the_chi_square_test_detects_the_discretisation_bias_at_large_eta(noise):
+    # Power of the test above: at eta = 0.2 (20 relaxation times = 250 iterations, 1e5 walkers) SGD's invariant
+    # law is visibly not the FPE law (measured chi2 - 39 = 100 for Gaussian, 240 for two-point noise).
+    land = low_double_well()
+    eta = 0.2
+    run = simulate_sgd(land, eta, 250, 100_000, init="stationary", noise=noise, rng=11,
+                       bins=equal_mass_edges(land, eta, 40))
+    chi2, dof = chi_square_against_fpe(run, land, eta)
+    assert chi2 > stats.chi2.isf(1e-3, dof), chi2
+
+
 def test_from_samples_minibatches_match_fpe_stationary_density():
     # Landscape.from_samples with B = 2 drawn with replacement: real minibatches from the per-sample gradients,
     # 20000 walkers from a point (x0 = 1.5) for 4000 iterations = 20 relaxation times 1/(eta H) at eta = 0.005.
