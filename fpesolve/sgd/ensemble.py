@@ -98,9 +98,10 @@ def _run_numba(plan: Plan, spec, x0: np.ndarray, parallel: bool, progress) -> tu
     diverged_step = np.full(n_walkers, -1, dtype=np.int64)
 
     mode = get_progress() if progress is None else progress
+    off = mode is False or (isinstance(mode, str) and mode.strip().lower() in ("off", "false", "0"))
     work = n_walkers * spec.n_iterations
-    n_batches = 1 if mode is False else int(min(MAX_BATCHES, max(1, n_walkers // LANES),
-                                                max(1, math.ceil(work / WALKER_STEPS_PER_BATCH))))
+    n_batches = 1 if off else int(min(MAX_BATCHES, max(1, n_walkers // LANES),
+                                      max(1, math.ceil(work / WALKER_STEPS_PER_BATCH))))
     if progress is True:
         n_batches = max(n_batches, min(n_walkers, MAX_BATCHES))
     threads = _threads() if parallel else 1
