@@ -287,6 +287,16 @@ class Landscape:
         return _central_difference(self.sigma, np.asarray(x, dtype=float))
 
     @property
+    def grad_function(self) -> ArrayFunction:
+        """The vectorised :math:`L'` callable as given (no shape handling), e.g. to compile it with numba."""
+        return self._grad
+
+    @property
+    def sigma_function(self) -> ArrayFunction:
+        """The vectorised :math:`\\Sigma` callable as given (no shape handling), e.g. to compile it with numba."""
+        return self._sigma
+
+    @property
     def n_samples(self) -> Optional[int]:
         """Number of per-sample losses, or ``None`` when the landscape is not a finite sum."""
         return None if self.samples is None else self.samples.n

@@ -18,8 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ._kernels import MODEL_QUADRATIC, MODEL_TWO_WELL, MODEL_TWO_WELL_SWITCH, builtin_sample_grad
-from .ensemble import SampleGradients
+from ._models import MODEL_QUADRATIC, MODEL_TWO_WELL, MODEL_TWO_WELL_SWITCH, builtin_sample_grad
+from ..core.landscape import SampleGradients
 
 __all__ = ["two_well_gradients", "two_well_switch_gradients", "quadratic_gradients"]
 

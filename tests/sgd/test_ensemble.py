@@ -34,7 +34,7 @@ def test_histogram_matches_fpe_stationary_density():
     fine = np.linspace(a, b, 4001)
     cdf = np.concatenate(([0.0], np.cumsum(_bin_masses(land, eta, fine, order=10))))
     edges = np.concatenate(([a], np.interp(np.linspace(0, 1, 51)[1:-1], cdf, fine), [b]))
-    run = simulate_sgd(land, eta, 4000, n_walkers, "stationary", bins=edges, seed=3, record_at=[0, 4000])
+    run = simulate_sgd(land, eta, 4000, n_walkers, "stationary", bins=edges, rng=3, record_at=[0, 4000])
     assert run.underflow[-1] == run.overflow[-1] == 0 and not run.diverged.any()
     expected = n_walkers * _bin_masses(land, eta, edges)
     observed = run.counts[-1]
@@ -81,7 +81,7 @@ def test_mean_escape_iterations_match_exact_mfpt(noise):
     xA, xB = land.wells["A"], land.wells["B"]
     exact = _exact_mfpt(land, eta, xA, xB) / eta
     run = simulate_sgd(land, eta, int(15 * exact), 4000, "A", passage_points=[xB], stop_after_passage=True,
-                       noise=noise, seed=1)
+                       noise=noise, rng=1)
     mean, err, censored = run.mean_passage_steps(0)
     assert censored == 0
     assert abs(mean - exact) <= 4 * err + 2 * eta * 2.0 * exact, (mean, err, exact)
@@ -95,7 +95,7 @@ def test_one_step_mean_and_variance(noise, batch):
     # After one step from x0: mean x0 - eta L'(x0), variance eta^2 Sigma(x0) / B, for every noise model.
     c = construction("f4")
     x0, eta, n = -3.0, 0.1, 200_000
-    run = simulate_sgd(c, eta, 1, n, x0, noise=noise, batch_size=batch, seed=5)
+    run = simulate_sgd(c, eta, 1, n, x0, noise=noise, batch_size=batch, rng=5)
     x1 = run.final_positions
     g = c.grad(np.array([x0]))[0]
     var = eta ** 2 * c.sigma(np.array([x0]))[0] / batch
@@ -112,14 +112,14 @@ def test_one_step_mean_and_variance(noise, batch):
 
 def test_reproducible_regardless_of_threads_and_batching():
     c = construction("healthy")
-    kwargs = dict(record_at=[0, 50, 500], bins=30, seed=42)
+    kwargs = dict(record_at=[0, 50, 500], bins=30, rng=42)
     r1 = simulate_sgd(c, 0.1, 500, 3000, "A", parallel=True, **kwargs)
     r2 = simulate_sgd(c, 0.1, 500, 3000, "A", parallel=False, progress=True, **kwargs)
     np.testing.assert_array_equal(r1.final_positions, r2.final_positions)
     np.testing.assert_array_equal(r1.counts, r2.counts)
     np.testing.assert_array_equal(r1.escape_steps, r2.escape_steps)
     np.testing.assert_array_equal(r1.occupancy, r2.occupancy)
-    r3 = simulate_sgd(c, 0.1, 500, 3000, "A", parallel=True, record_at=[500], bins=30, seed=43)
+    r3 = simulate_sgd(c, 0.1, 500, 3000, "A", parallel=True, record_at=[500], bins=30, rng=43)
     assert not np.array_equal(r1.final_positions, r3.final_positions)
     # bookkeeping: every walker is counted exactly once per record
     assert np.all(r1.counts.sum(axis=1) + r1.underflow + r1.overflow + r1.diverged_by + r1.stopped_by == 3000)
@@ -135,10 +135,12 @@ def _user_quadratic(x, i, params):
 def test_user_numba_function_matches_builtin():
     f2 = construction("f2")
     user = SampleGradients(_user_quadratic, np.array([18.0, 2.0]), n=2)
-    kwargs = dict(bins=np.linspace(-1, 1, 11), seed=9, divergence_bound=1e250)
+    kwargs = dict(bins=np.linspace(-1, 1, 11), rng=9, divergence_bound=1e250)
     builtin = simulate_sgd(f2, 0.12, 300, 64, 0.5, **kwargs)
-    mine = simulate_sgd(user, 0.12, 300, 64, 0.5, parallel=False, **kwargs)
+    mine = simulate_sgd(user, 0.12, 300, 64, 0.5, parallel=False, batch_size=1, **kwargs)
     np.testing.assert_array_equal(builtin.final_positions, mine.final_positions)
+    assert builtin.method == mine.method == "numba"
+    assert "built-in model 'quadratic'" in builtin.source and "_user_quadratic" in mine.source
 
 
 def _plain_python(x, i, params):
@@ -152,7 +154,7 @@ def _uncompilable(x, i, params):
 
 def test_bad_input():
     c = construction("f4")
-    with pytest.raises(ValueError, match="n_steps"):
+    with pytest.raises(ValueError, match="n_iterations"):
         simulate_sgd(c, 0.1, 0, 10, "A")
     with pytest.raises(ValueError, match="eta"):
         simulate_sgd(c, -0.1, 10, 10, "A")
@@ -167,13 +169,11 @@ def test_bad_input():
     with pytest.raises(ValueError, match="record_at"):
         simulate_sgd(c, 0.1, 10, 10, "A", record_at=[11])
     with pytest.raises(TypeError, match="numba.njit"):
-        simulate_sgd(SampleGradients(_plain_python, np.zeros(1), n=2), 0.1, 10, 10, 0.0)
+        simulate_sgd(SampleGradients(_plain_python, np.zeros(1), n=2), 0.1, 10, 10, 0.0, batch_size=1)
     with pytest.raises(TypeError, match="numba could not compile"):
-        simulate_sgd(SampleGradients(_uncompilable, np.zeros(1), n=2), 0.1, 10, 10, 0.0)
-    plain = double_well(2.0, 2.0, 1.0, 1.0, 1.0)
-    plain.sample_gradients = None
-    with pytest.raises(ValueError, match="SampleGradients"):
-        simulate_sgd(plain, 0.1, 10, 10, 0.0)
+        simulate_sgd(SampleGradients(_uncompilable, np.zeros(1), n=2), 0.1, 10, 10, 0.0, batch_size=1)
+    with pytest.raises(ValueError, match=r"`batch_size` is needed .* bare SampleGradients carry none"):
+        simulate_sgd(SampleGradients(_user_quadratic, np.ones(2), n=2), 0.1, 10, 10, 0.0)
 
 
 @numba.njit
@@ -185,47 +185,7 @@ def test_user_gradient_is_only_evaluated_where_walkers_are():
     # 5 walkers fill a block of lanes only partly; idle lanes must not evaluate the gradient at x = 0
     user = SampleGradients(_singular_at_zero, np.array([0.5, 1.5]), n=2)
     res = simulate_sgd(user, 0.01, 200, 5, 1.2, parallel=False, bins=np.linspace(0.5, 2.0, 16), basin_edges=[],
-                       divergence_bound=10.0)
+                       divergence_bound=10.0, batch_size=1, rng=0)
     assert np.all(np.isfinite(res.final_positions)) and np.all(res.divergence_steps == -1)
     # the walkers fluctuate around the minimiser of L = x^2/2 - log x, x* = 1
     assert np.all(np.abs(res.final_positions - 1.0) < 0.2)
-
-
-def test_gaussian_noise_generator_is_standard_normal():
-    # The ziggurat of the Gaussian-noise mode (the same lane code as the kernel, 32 lanes seeded as walkers
-    # 0..31), 2**22 deviates.  Tests: Kolmogorov-Smirnov against N(0, 1), fail if p < 1e-3; mean, variance
-    # and excess kurtosis within 5 standard errors (1/sqrt(n), sqrt(2/n), sqrt(24/n)); the fractions beyond
-    # 3 and 4 sigma (the latter exercises the tail beyond R = 3.654) within 5 binomial standard errors of
-    # 2 Phi(-3), 2 Phi(-4), and the fraction beyond R separately; the lag-1 correlation within each
-    # lane's stream within 5/sqrt(n).
-    from fpesolve.sgd._kernels import LANES, ZIG_R, standard_normals
-
-    n = 2 ** 22
-    z = standard_normals(20261129, n)
-    assert z.shape == (n,) and np.all(np.isfinite(z))
-    assert stats.kstest(z, "norm").pvalue > 1e-3
-    assert abs(z.mean()) < 5 / math.sqrt(n)
-    assert abs(z.var() - 1.0) < 5 * math.sqrt(2.0 / n)
-    assert abs(stats.kurtosis(z)) < 5 * math.sqrt(24.0 / n)
-    for a in (3.0, 4.0, ZIG_R):
-        p = 2 * stats.norm.sf(a)
-        assert abs(np.mean(np.abs(z) > a) - p) < 5 * math.sqrt(p * (1 - p) / n), a
-    lanes = z.reshape(-1, LANES)            # column j = the deviates of lane j, in order
-    assert abs(np.mean(lanes[1:] * lanes[:-1])) < 5 / math.sqrt(n)
-    # symmetric, and reproducible from the seed; another seed gives other deviates
-    assert abs(np.mean(z > 0) - 0.5) < 5 * 0.5 / math.sqrt(n)
-    np.testing.assert_array_equal(standard_normals(20261129, 1000), z[:1000])
-    assert not np.array_equal(standard_normals(20261130, 1000), z[:1000])
-
-
-def test_ziggurat_tables_close():
-    # The layers have equal area V: the base strip (rectangle below f(R) plus the tail) and the top layer,
-    # which the recursion does not impose, agree with V to double precision (f(x) = exp(-x^2/2)).
-    from fpesolve.sgd._kernels import _ZIG_RATIO, _ZIG_X, ZIG_LAYERS, ZIG_R, ZIG_V
-
-    f = lambda x: math.exp(-0.5 * x * x)
-    base = ZIG_R * f(ZIG_R) + math.sqrt(math.pi / 2) * math.erfc(ZIG_R / math.sqrt(2))
-    assert abs(base / ZIG_V - 1) < 1e-12
-    top = _ZIG_X[ZIG_LAYERS - 1] * (1 - f(_ZIG_X[ZIG_LAYERS - 1]))
-    assert abs(top / ZIG_V - 1) < 1e-12
-    assert _ZIG_X[ZIG_LAYERS] == 0.0 and np.all(np.diff(_ZIG_X) < 0) and np.all(_ZIG_RATIO < 1)
