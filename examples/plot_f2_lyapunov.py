@@ -34,7 +34,7 @@ print(check_n2(construction("f2"), 0.12).summary())
 # ``|theta|`` exceeded 1e200 within 10^4 iterations.
 probe = np.array([0.10, 0.12, 0.15, 0.3, 0.45, 0.6])
 f2 = construction("f2")
-diverged = [simulate_sgd(f2, e, 10_000, 200, 1.0, divergence_bound=1e200, seed=1).fraction_diverged
+diverged = [simulate_sgd(f2, e, 10_000, 200, 1.0, divergence_bound=1e200, rng=1).fraction_diverged
             for e in probe]
 for e, frac in zip(probe, diverged):
     print(f"eta = {e:.2f}: Lambda = {lyapunov_exponent(hessians, e):+.4f}, diverged {frac:.0%}")

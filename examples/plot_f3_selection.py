@@ -48,7 +48,7 @@ for c in variants.values():
 
 # %%
 # SGD histograms over the exact stationary densities.
-ensembles = {key: simulate_sgd(c, c.eta, 3000, 10_000, "stationary", bins=40, seed=3)
+ensembles = {key: simulate_sgd(c, c.eta, 3000, 10_000, "stationary", bins=40, rng=3)
              for key, c in variants.items()}
 for key, ens in ensembles.items():
     print(f"{key}: SGD occupancy of A after 3000 iterations {ens.occupancy_fraction()[0]:.4f}")

@@ -57,7 +57,7 @@ print(check_n4(f4).summary())
 record = [0, 1000, 2000, 4000, 7000, 10_000]
 occupancy = {}
 for noise in ("samples", "gaussian"):
-    ens = simulate_sgd(f4, eta, record[-1], 2000, "A", record_at=record, noise=noise, seed=4)
+    ens = simulate_sgd(f4, eta, record[-1], 2000, "A", record_at=record, noise=noise, rng=4)
     occupancy[noise] = ens.occupancy[:, 0] / ens.n_walkers
 # metastable relaxation: the fraction in A decays like exp(-t / T_AB) with T_AB the exact mean
 # first-passage time in iterations (pi(A) ~ 1e-23 is negligible)

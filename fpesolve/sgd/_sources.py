@@ -32,7 +32,7 @@ from numba.extending import overload
 
 from ._models import builtin_all_lane_grads, builtin_lane_grads
 from ._rng import LANES, index_below, next_bits, normal_lanes, to_unit
-from .noise import NOISE_GAUSSIAN, NOISE_SAMPLES, NOISE_TWO_POINT
+from .noise import NOISE_SAMPLES, NOISE_TWO_POINT
 
 __all__ = ["BuiltinSamples", "UserSamples", "Moments", "PerSample", "lane_gradient", "needs_permutations", "STATUS_OK",
            "STATUS_RAISED", "STATUS_BAD_SIGMA"]

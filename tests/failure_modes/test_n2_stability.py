@@ -91,7 +91,7 @@ def test_simulated_sgd_diverges_exactly_where_lambda_positive(eta):
     # with Lambda >= 0.0869 crosses it after ~575 / Lambda < 7000 steps (fluctuations ~ sqrt(k var) << that).
     lam = lyapunov_exponent([18.0, 2.0], eta)
     f2 = construction("f2")
-    run = simulate_sgd(f2, eta, 20000, 256, 1.0, divergence_bound=1e250, seed=11)
+    run = simulate_sgd(f2, eta, 20000, 256, 1.0, divergence_bound=1e250, rng=11)
     if lam > 0:
         assert run.diverged.all()
         # the divergence rate matches Lambda: log(bound) / mean divergence step (relative spread ~ 2 %)

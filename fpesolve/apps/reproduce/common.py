@@ -82,25 +82,11 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> Tuple[float, float]:
     return lo, hi
 
 
-def stationary_cdf(landscape: Landscape, eta: float, n_panels: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Edges and the exact CDF of the FPE stationary density there (Gauss–Legendre masses per panel)."""
-    from scipy.special import logsumexp
-    from ...core.quadrature import gauss_legendre
-    from ...core.stationary import log_stationary_density
-    a, b = landscape.domain
-    edges = np.linspace(a, b, n_panels + 1)
-    nodes, weights = gauss_legendre(8)
-    h = np.diff(edges)
-    x = edges[:-1, None] + 0.5 * h[:, None] * (nodes[None, :] + 1.0)
-    logp = log_stationary_density(landscape, eta, x.ravel()).reshape(x.shape)
-    logm = logsumexp(logp + np.log(weights)[None, :], axis=1) + np.log(0.5 * h)
-    cdf = np.concatenate(([0.0], np.cumsum(np.exp(logm - logsumexp(logm)))))
-    return edges, cdf / cdf[-1]
-
-
 def ks(landscape: Landscape, eta: float, positions: np.ndarray, n_panels: int = 4096) -> Tuple[float, float]:
     """Kolmogorov–Smirnov statistic and p-value of SGD positions against the FPE stationary law."""
     from scipy.stats import kstest
+
+    from ...sgd.sampling import stationary_cdf
     edges, cdf = stationary_cdf(landscape, eta, n_panels)
     res = kstest(np.asarray(positions, dtype=float), lambda z: np.interp(z, edges, cdf))
     return float(res.statistic), float(res.pvalue)
@@ -110,7 +96,7 @@ def simulate(construction: Construction, eta: float, run: SGDRun, init: Union[st
              progress: Union[bool, str, None], **kwargs):
     """:func:`fpesolve.simulate_sgd` for the named run (its walkers, iterations and seed)."""
     from ...sgd.ensemble import simulate_sgd
-    return simulate_sgd(construction, eta, run.n_iterations, run.n_walkers, init, seed=run.seed,
+    return simulate_sgd(construction, eta, run.n_iterations, run.n_walkers, init, rng=run.seed,
                         progress=bool(progress), **kwargs)
 
 
