@@ -26,10 +26,12 @@ from typing import Tuple
 import numpy as np
 from scipy.special import logsumexp, roots_jacobi
 
-from .._util.validation import as_1d_float_array, positive_float
 from .._util.deprecation import renamed_keyword
+from .._util.errors import ConvergenceError, IllPosedError
+from .._util.validation import as_1d_float_array, real_array
 from .landscape import Landscape
 from .quadrature import gauss_legendre, graded_panels, interval_integrals
+from .wellposed import check_well_posed
 
 __all__ = ["drift_increments", "drift_integral", "log_normalizer", "stationary_density",
            "log_stationary_density", "effective_potential", "stationary_mass"]
@@ -156,13 +158,13 @@ def _end_tail(landscape: Landscape, eta: float, end: float, inner: float) -> flo
     basis = np.column_stack((np.ones(t.size), np.log(t), t, t * t, t ** 3))
     log_c, slope, c1, c2, c3 = np.linalg.solve(basis, g)
     if not slope > -1.0 + 1e-8:
-        raise ValueError(
+        raise IllPosedError(
             f"the stationary density of {landscape.name!r} at eta={eta!r} cannot be normalised: near the domain end "
             f"{end!r} it grows like |theta - end|^{slope:.6g}, which is not integrable. Where Sigma vanishes at an end "
             f"the drift must push away from it strongly enough; increase the drift or shrink the domain")
     if not abs(c1) + abs(c2) + abs(c3) < _TAIL_MAX_VARIATION:
-        raise ValueError(f"the end-point behaviour of the stationary density of {landscape.name!r} near {end!r} "
-                         f"is not resolved; use a finer domain end or check `grad` and `Sigma` there")
+        raise ConvergenceError(f"the end-point behaviour of the stationary density of {landscape.name!r} near {end!r} "
+                               f"is not resolved; use a finer domain end or check `grad` and `sigma` there")
     nodes, weights = roots_jacobi(_TAIL_ORDER, 0.0, slope)
     tt = 0.5 * (1.0 + nodes)
     inner_log = logsumexp(np.log(weights) + c1 * tt + c2 * tt * tt + c3 * tt ** 3)
@@ -265,16 +267,16 @@ def _converged_log_mass(landscape: Landscape, eta: float, lo: float, hi: float) 
     while True:
         value = _log_mass(landscape, eta, lo, hi, panels)
         if not math.isfinite(value):
-            raise ValueError(f"the stationary density of {landscape.name!r} at eta={eta!r} cannot be normalised "
-                             f"(log-mass {value!r}); check that `Sigma` > 0 and `grad` is finite on the domain")
+            raise IllPosedError(f"the stationary density of {landscape.name!r} at eta={eta!r} cannot be normalised "
+                                f"(log-mass {value!r}); check that `sigma` > 0 and `grad` is finite on the domain")
         if previous is not None:
             change = abs(value - previous)
             if change <= _LOG_MASS_RTOL + _ROUNDOFF_ULPS * np.finfo(float).eps * max(abs(value), abs(previous)):
                 return value
         if panels >= _MAX_PANELS:
-            raise ValueError(f"the stationary mass of {landscape.name!r} on [{lo!r}, {hi!r}] at eta={eta!r} did not "
-                             f"converge (last relative change {change:.3g}); the density may be too peaked for the "
-                             f"domain, shrink the domain")
+            raise ConvergenceError(f"the stationary mass of {landscape.name!r} on [{lo!r}, {hi!r}] at eta={eta!r} did "
+                                   f"not converge (last relative change {change:.3g}); the density may be too peaked "
+                                   f"for the domain, shrink the domain")
         previous, panels = value, panels * 2
 
 
@@ -284,11 +286,15 @@ def log_normalizer(landscape: Landscape, eta: float) -> float:
 
     Raises
     ------
+    IllPosedError
+        If :math:`\Sigma` vanishes inside the domain, ``grad`` has a pole, or
+        the density cannot be normalised at an end
+        (:func:`fpesolve.core.wellposed.check_well_posed`).
     ValueError
-        If ``tau`` is not positive, if :math:`\Sigma` is not positive or finite
-        somewhere on the domain, or if the density cannot be normalised.
+        If ``eta`` is not a positive normal float or too small for float64
+        exponents, or :math:`\Sigma` is not finite.
     """
-    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
+    eta = check_well_posed(landscape, eta).eta
     a, b = landscape.domain
     return _converged_log_mass(landscape, eta, a, b)
 
@@ -296,8 +302,8 @@ def log_normalizer(landscape: Landscape, eta: float) -> float:
 @renamed_keyword("tau", "eta")
 def log_stationary_density(landscape: Landscape, eta: float, x) -> np.ndarray:
     """Natural log of the normalised stationary density at ``x`` (see :func:`stationary_density`)."""
-    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
-    arr = np.asarray(x, dtype=float)
+    eta = check_well_posed(landscape, eta).eta
+    arr = real_array(x, "x")
     as_1d_float_array(arr.ravel(), "x")
     a, b = landscape.domain
     if np.any((arr < a) | (arr > b)):
@@ -329,6 +335,15 @@ def stationary_density(landscape: Landscape, eta: float, x, log: bool = False) -
         Density values (units 1/[theta]); the integral over the domain is 1 to
         ~1e-13 relative for smooth inputs.
 
+    Raises
+    ------
+    IllPosedError
+        Where no normalisable stationary density exists: :math:`\Sigma`
+        vanishing inside the domain, a pole of ``grad``, a non-integrable end
+        (see :func:`fpesolve.core.wellposed.check_well_posed`).
+    ValueError, TypeError
+        For a bad ``eta`` or ``x`` (outside the domain, not finite, not numbers).
+
     Examples
     --------
     Ornstein–Uhlenbeck: :math:`L = \theta^2`, :math:`\Sigma = 1`, :math:`\tau = 0.5`
@@ -354,7 +369,8 @@ def effective_potential(landscape: Landscape, eta: float, x) -> np.ndarray:
     :math:`p = e^{-2V_{\mathrm{eff}}/\tau}` exactly normalised.  Units of the
     loss divided by units of :math:`\Sigma`.
     """
-    return -0.5 * eta * log_stationary_density(landscape, eta, x)
+    logp = log_stationary_density(landscape, eta, x)
+    return -0.5 * check_well_posed(landscape, eta).eta * logp
 
 
 @renamed_keyword("tau", "eta")
@@ -365,7 +381,7 @@ def stationary_mass(landscape: Landscape, eta: float, lo: float, hi: float, log:
     full relative precision even when it is :math:`10^{-1000}`
     (``log=True`` returns its natural log).
     """
-    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
+    eta = check_well_posed(landscape, eta).eta
     lo = landscape.contains(lo, "lo")
     hi = landscape.contains(hi, "hi")
     if not hi > lo:
