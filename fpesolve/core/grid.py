@@ -174,7 +174,7 @@ class Grid:
         lo, hi = self.domain
         tol = 1e-12 * (b - a)
         if lo < a - tol or hi > b + tol:
-            raise ValueError(f"the grid [{lo!r}, {hi!r}] is not inside the domain [{a!r}, {b!r}] of {name}; "
+            raise ValueError(f"the `grid` [{lo!r}, {hi!r}] is not inside the domain [{a!r}, {b!r}] of {name}; "
                              f"build it with Grid.uniform({a!r}, {b!r}, n)")
 
     def __repr__(self) -> str:

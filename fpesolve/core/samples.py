@@ -174,7 +174,9 @@ def _sample_count(per: Dict[str, Optional[ArrayFunction]], domain: Tuple[float, 
         shapes[which] = arr.shape[0]
     counts = set(shapes.values())
     if len(counts) != 1:
-        raise ValueError(f"the per-sample functions disagree on the number of samples n: {shapes}")
+        names = " and ".join(f"`{k}`" for k in shapes)
+        raise ValueError(f"per-sample {names} disagree on the number of samples n (rows returned: {shapes}); each "
+                         f"must return one row per sample, shape (n, len(x))")
     return counts.pop()
 
 

@@ -43,6 +43,7 @@ _LOG_MASS_RTOL = 2e-13      # absolute change of log(mass) between refinements =
 _ROUNDOFF_ULPS = 64         # allowance for round-off in exponents of size |log mass|
 _GRADING_RATIO = 0.2        # geometric grading toward domain ends (as graded_panels)
 _GRADING_LEVELS = 40
+_REGULAR_GRADING_LIMIT = np.finfo(float).eps ** 0.5   # narrowest graded panel at a regular end, rel. to |end|
 _TAIL_WIDTH = np.finfo(float).eps ** 0.25   # tail panel at a singular nonzero domain end, relative to |end|
 _TAIL_ORDER = 24            # Gauss–Jacobi nodes for the fitted end tail
 _TAIL_MAX_VARIATION = 20.0  # larger variation of the fitted regular part over the tail: end not resolved
@@ -118,7 +119,12 @@ def _compensated_cumsum(values: np.ndarray) -> np.ndarray:
 
 
 def drift_integral(landscape: Landscape, x) -> np.ndarray:
-    r""":math:`I(x) = \int_{\theta_0}^{x} L'/\Sigma` with :math:`\theta_0` the domain midpoint."""
+    r""":math:`I(x) = \int_{\theta_0}^{x} L'/\Sigma` with :math:`\theta_0` the domain midpoint.
+
+    The increments are summed outward from :math:`\theta_0` (to the right and
+    to the left separately), so the rounding error at ``x`` is a few ulps of
+    :math:`I(x)` itself, not of the largest :math:`|I|` on the domain.
+    """
     x = np.asarray(x, dtype=float)
     flat = x.ravel()
     a, b = landscape.domain
@@ -126,10 +132,11 @@ def drift_integral(landscape: Landscape, x) -> np.ndarray:
     pts = np.concatenate(([mid], flat))
     order_idx = np.argsort(pts, kind="mergesort")
     sorted_pts = pts[order_idx]
-    cum = _compensated_cumsum(drift_increments(landscape, sorted_pts))
+    inc = drift_increments(landscape, sorted_pts)
     mid_pos = int(np.flatnonzero(order_idx == 0)[0])
+    cum = np.concatenate((-_compensated_cumsum(inc[:mid_pos][::-1])[::-1], _compensated_cumsum(inc[mid_pos:])[1:]))
     values = np.empty(pts.size)
-    values[order_idx] = cum - cum[mid_pos]
+    values[order_idx] = cum
     return values[1:].reshape(x.shape)
 
 
@@ -194,8 +201,11 @@ def _panel_edges(lo: float, hi: float, panels: int, domain: Tuple[float, float],
     Gauss nodes closer to ``end = 1`` than that would be rounded by a
     noticeable fraction of their distance to the end (floats near 1 are
     1.1e-16 apart); at ``end = 0`` there is no such limit and the tail is
-    ``5**-40`` of a panel.  Ends inside the domain, and regular domain ends,
-    are plain panel ends: Gauss–Legendre converges geometrically there.  When
+    ``5**-40`` of a panel.  At a regular domain end the panels are graded the
+    same way (no tail; down to ``sqrt(eps) max(|end|, hi - lo)``) so that the
+    boundary layer of a drift into the wall at small ``eta`` is resolved.
+    Ends of ``[lo, hi]`` inside the domain are graded the same way (a tail
+    mass at small ``eta`` falls off within ``eta Sigma/|L'|`` of its end).  When
     the domain end is closer to ``[lo, hi]`` than its width, points
     ``end + 5^k dist`` grade the panels toward that end just outside the
     interval, so that a nearby end-point singularity is resolved too.
@@ -210,6 +220,11 @@ def _panel_edges(lo: float, hi: float, panels: int, domain: Tuple[float, float],
         dist = abs(inward - end)
         if dist == 0.0:
             if not flag:
+                # a regular domain end can still carry a boundary layer of width ~ eta Sigma / |L'| (drift into a
+                # wall at small eta): grade toward it too, Gauss-Legendre on every panel down to the end
+                steps = h * fractions
+                steps = steps[steps > _REGULAR_GRADING_LIMIT * max(abs(end), width)]
+                edges.append(end + sign * steps)
                 continue
             tail = min(_TAIL_WIDTH * abs(end), 0.25 * width)
             steps = h * fractions
@@ -218,7 +233,13 @@ def _panel_edges(lo: float, hi: float, panels: int, domain: Tuple[float, float],
             if tail > 0:
                 # no uniform edge inside the tail panel
                 keep_lo, keep_hi = (end + tail, keep_hi) if sign > 0 else (keep_lo, end - tail)
-        elif dist < width:
+        else:
+            # an interval end inside the domain can sit in the steep flank of a peaked density (a tail mass at
+            # small eta falls off within ~eta Sigma/|L'| of it): grade toward it as toward a regular end
+            steps = h * fractions
+            steps = steps[steps > _REGULAR_GRADING_LIMIT * max(abs(inward), width)]
+            edges.append(inward + sign * steps)
+        if 0.0 < dist < width:
             levels = int(math.ceil((math.log(dist + h) - math.log(dist)) / -math.log(_GRADING_RATIO)))
             steps = dist * (1.0 / _GRADING_RATIO) ** np.arange(1, levels + 1)
             steps = steps[steps < dist + h]

@@ -63,12 +63,14 @@ SIGMA_ZERO_RTOL = 1e-12
 POLE_FACTOR = 1e6
 #: a density ~ u^s at a singular end is integrable when s > -1 + EXPONENT_MARGIN
 EXPONENT_MARGIN = 1e-6
-#: the local exponent counts as converged when two successive estimates differ by less than this
+#: the local exponent counts as converged when two successive (Richardson) estimates differ by less than this
 EXPONENT_RTOL = 1e-6
 #: halvings of the distance to a singular end (u = delta 2^-k, k = 0..END_HALVINGS)
 END_HALVINGS = 60
-#: the closest approach to a nonzero end, in units of the float spacing there (keeps u exact to 2^-20)
-END_MIN_SPACINGS = 2.0 ** 20
+#: at least this many halvings, even where END_MIN_SPACINGS would stop earlier (ends far from 0)
+END_MIN_HALVINGS = 12
+#: the closest approach to a nonzero end, in units of the float spacing there (Gauss nodes exact to ~2^-30 of u)
+END_MIN_SPACINGS = 2.0 ** 30
 #: first distance to a singular end, as a fraction of the interval
 END_FIRST_FRACTION = 2.0 ** -10
 #: largest exponent (2/eta)|int L'/Sigma| accepted: its rounding error eps * MAX_EXPONENT is ~2e-3
@@ -341,8 +343,8 @@ def _is_regular(landscape: Landscape, x: float, scan: _Scan) -> bool:
 def _local_exponent(landscape: Landscape, eta: float, end: float, sign: float, width: float,
                     scan: _Scan) -> float:
     """The exponent ``s`` of ``p ~ u^s`` at the singular end ``end`` (``sign`` = +1 at a left end, -1 at a right)."""
-    floor = max(END_MIN_SPACINGS * float(np.spacing(abs(end))), np.finfo(float).tiny)
     u = END_FIRST_FRACTION * width * 2.0 ** -np.arange(END_HALVINGS + 1)
+    floor = max(min(END_MIN_SPACINGS * float(np.spacing(abs(end))), u[END_MIN_HALVINGS]), np.finfo(float).tiny)
     x = end + sign * u[u >= floor]
     u = np.abs(x - end)                              # the exact float distances
     sigma = _evaluate(landscape, "sigma", x)
@@ -364,8 +366,10 @@ def _local_exponent(landscape: Landscape, eta: float, end: float, sign: float, w
                             f"end {end!r} could not be resolved (grad/Sigma not finite close to it); check `grad` and "
                             f"`sigma` there or move the end inward")
     s_last, s_prev, s_prev2 = slopes[-1], slopes[-2], slopes[-3]
-    if abs(s_last - s_prev) <= EXPONENT_RTOL * (1.0 + abs(s_last)):
-        return float(s_last)
+    # slopes s + c u_k with u halving: one Richardson step removes the O(u) term
+    r_last, r_prev = 2.0 * s_last - s_prev, 2.0 * s_prev - s_prev2
+    if abs(r_last - r_prev) <= EXPONENT_RTOL * (1.0 + abs(r_last)):
+        return float(r_last)
     if s_last > s_prev > s_prev2 and s_last > -1.0 + EXPONENT_MARGIN:
         return math.inf                      # faster than any power: integrable
     if s_last < s_prev < s_prev2 and s_last < -1.0 - EXPONENT_MARGIN:
@@ -381,6 +385,11 @@ def _end(landscape: Landscape, eta: float, end: float, side: str, boundary: str,
     if _is_regular(landscape, end, scan):
         return EndBehaviour(end=end, side=side, boundary=boundary, kind="regular", exponent=0.0)
     sigma, grad = _end_values(landscape, end)
+    if boundary == "absorbing" and role == "the passage target":
+        raise IllPosedError(
+            f"the passage `target` {end!r} needs Sigma > 0 and a finite grad there, but Sigma({end!r}) = {sigma!r}, "
+            f"grad({end!r}) = {grad!r} in landscape {landscape.name!r}: without noise at the target the passage "
+            f"time is not finite (or not defined); choose a `target` where Sigma > 0")
     if boundary == "absorbing":
         raise IllPosedError(
             f"{role} {end!r} needs Sigma > 0 and a finite grad there, but Sigma({end!r}) = {sigma!r}, "
