@@ -38,7 +38,9 @@ __all__ = ["drift_increments", "drift_integral", "log_normalizer", "stationary_d
 
 _BASE_PANELS = 256
 _FIRST_PANELS = 64          # first panel count of the refinement of a mass on [lo, hi]
-_MAX_PANELS = 2 ** 15
+_MAX_PANELS = 2 ** 17       # panels of the adaptive mass quadrature, at most
+_MAX_ROUNDS = 60            # rounds of panel splitting, at most
+_PANEL_ORDER = 20           # Gauss–Legendre nodes per panel
 _LOG_MASS_RTOL = 2e-13      # absolute change of log(mass) between refinements = relative change of the mass
 _ROUNDOFF_ULPS = 64         # allowance for round-off in exponents of size |log mass|
 _GRADING_RATIO = 0.2        # geometric grading toward domain ends (as graded_panels)
@@ -249,56 +251,78 @@ def _panel_edges(lo: float, hi: float, panels: int, domain: Tuple[float, float],
     return np.unique(np.concatenate(([lo, hi], allpts[inside])))
 
 
-def _log_mass(landscape: Landscape, eta: float, lo: float, hi: float, panels: int) -> float:
-    """log of the unnormalised mass on [lo, hi] with ``panels`` base panels of 20 Gauss nodes.
+def _panel_log_masses(landscape: Landscape, eta: float, edges: np.ndarray) -> np.ndarray:
+    """log of the unnormalised mass on each panel ``[edges[k], edges[k+1]]`` (20-point Gauss–Legendre)."""
+    nodes, weights = gauss_legendre(_PANEL_ORDER)
+    h = np.diff(edges)
+    x = (edges[:-1, None] + 0.5 * h[:, None] * (nodes[None, :] + 1.0)).ravel()
+    logw = np.log(0.5 * h)[:, None] + np.log(weights)[None, :]
+    values = _log_unnormalised(landscape, eta, x).reshape(logw.shape) + logw
+    return logsumexp(values, axis=1)
 
-    Only a domain end where the density is singular (``Sigma`` vanishing,
-    :func:`_singular_end`) gets the fitted end-point tail of
-    :func:`_end_tail`; everywhere else the panels run to the ends of
-    ``[lo, hi]`` and the rule converges geometrically.
+
+def _converged_log_mass(landscape: Landscape, eta: float, lo: float, hi: float) -> float:
+    """log of the unnormalised mass on [lo, hi] by adaptive composite Gauss–Legendre.
+
+    Start from ``_FIRST_PANELS`` panels graded toward both ends
+    (:func:`_panel_edges`); each round compares every panel's 20-point value
+    with the sum over its two halves, takes the halves as the answer and
+    splits the panels whose difference (relative to the *total* mass) is
+    above their share of the tolerance, until the summed differences fall
+    below ``_LOG_MASS_RTOL`` plus the round-off floor of the log-space sum,
+    a few ulps of ``|log mass|`` (the exponents are measured from the domain
+    midpoint and summed outward, :func:`drift_integral`).  Panels are only
+    added where the density has mass, so a peak of width ``1e-4`` of the
+    domain costs a few hundred panels.  A domain end where the density is
+    singular (``Sigma`` vanishing, :func:`_singular_end`) gets the fitted
+    end-point tail of :func:`_end_tail` beyond the graded panels.
     """
     a, b = landscape.domain
     tail_lo = lo == a and _singular_end(landscape, a)
     tail_hi = hi == b and _singular_end(landscape, b)
-    nodes, weights = gauss_legendre(20)
-    edges = _panel_edges(lo, hi, panels, (a, b), (tail_lo, tail_hi))
-    inner = edges[int(tail_lo):edges.size - int(tail_hi)]
-    h = np.diff(inner)
-    x = (inner[:-1, None] + 0.5 * h[:, None] * (nodes[None, :] + 1.0)).ravel()
-    logw = (np.log(0.5 * h)[:, None] + np.log(weights)[None, :]).ravel()
-    pieces = [_log_unnormalised(landscape, eta, x) + logw]
+    edges = _panel_edges(lo, hi, _FIRST_PANELS, (a, b), (tail_lo, tail_hi))
+    tails = []
     if tail_lo:
-        pieces.append([_end_tail(landscape, eta, lo, edges[1])])
+        tails.append(_end_tail(landscape, eta, lo, edges[1]))
     if tail_hi:
-        pieces.append([_end_tail(landscape, eta, hi, edges[-2])])
-    return float(logsumexp(np.concatenate(pieces)))
-
-
-def _converged_log_mass(landscape: Landscape, eta: float, lo: float, hi: float) -> float:
-    """log of the unnormalised mass on [lo, hi], refined until it stops changing.
-
-    The change between successive refinements is an *absolute* change of the
-    log, i.e. the relative change of the mass itself; it must fall below
-    ``_LOG_MASS_RTOL`` plus the round-off floor of the log-space sum, which
-    is a few ulps of the exponents summed (``|value|``; the exponents are
-    measured from the domain midpoint, so for small ``eta`` they are large
-    numbers whose last bits are noise).
-    """
-    panels, previous = _FIRST_PANELS, None
-    while True:
-        value = _log_mass(landscape, eta, lo, hi, panels)
-        if not math.isfinite(value):
+        tails.append(_end_tail(landscape, eta, hi, edges[-2]))
+    inner = edges[int(tail_lo):edges.size - int(tail_hi)]
+    coarse = _panel_log_masses(landscape, eta, inner)
+    for _ in range(_MAX_ROUNDS):
+        mids = 0.5 * (inner[:-1] + inner[1:])
+        split_edges = np.concatenate((np.column_stack((inner[:-1], mids)).ravel(), inner[-1:]))
+        halves = _panel_log_masses(landscape, eta, split_edges).reshape(-1, 2)
+        fine = np.logaddexp(halves[:, 0], halves[:, 1])
+        total = float(logsumexp(np.concatenate((fine, tails))))
+        if not math.isfinite(total):
             raise IllPosedError(f"the stationary density of {landscape.name!r} at eta={eta!r} cannot be normalised "
-                                f"(log-mass {value!r}); check that `sigma` > 0 and `grad` is finite on the domain")
-        if previous is not None:
-            change = abs(value - previous)
-            if change <= _LOG_MASS_RTOL + _ROUNDOFF_ULPS * np.finfo(float).eps * max(abs(value), abs(previous)):
-                return value
-        if panels >= _MAX_PANELS:
-            raise ConvergenceError(f"the stationary mass of {landscape.name!r} on [{lo!r}, {hi!r}] at eta={eta!r} did "
-                                   f"not converge (last relative change {change:.3g}); the density may be too peaked "
-                                   f"for the domain, shrink the domain")
-        previous, panels = value, panels * 2
+                                f"(log-mass {total!r}); check that `sigma` > 0 and `grad` is finite on the domain")
+        with np.errstate(under="ignore"):
+            err = np.abs(np.exp(coarse - total) - np.exp(fine - total))
+        tol = _LOG_MASS_RTOL + _ROUNDOFF_ULPS * np.finfo(float).eps * abs(total)
+        if err.sum() <= tol:
+            return total
+        if inner.size - 1 >= _MAX_PANELS:
+            break
+        split = err > tol / (4.0 * err.size)
+        keep = ~split
+        # the halves of a split panel become panels whose coarse value is already known
+        new_edges = np.unique(np.concatenate((inner, mids[split])))
+        coarse = _coarse_after_split(new_edges, inner, mids, split, keep, coarse, halves)
+        inner = new_edges
+    raise ConvergenceError(f"the stationary mass of {landscape.name!r} on [{lo!r}, {hi!r}] at eta={eta!r} did not "
+                           f"converge with {inner.size - 1} panels (remaining relative error {err.sum():.3g}); the "
+                           f"density may be too peaked for the domain: shrink the domain")
+
+
+def _coarse_after_split(new_edges, inner, mids, split, keep, coarse, halves) -> np.ndarray:
+    """Per-panel 20-point log-masses on ``new_edges``: kept panels keep theirs, split ones take their halves'."""
+    start = np.concatenate(([0], np.cumsum(1 + split[:-1].astype(np.int64))))
+    out = np.empty(new_edges.size - 1)
+    out[start[keep]] = coarse[keep]
+    out[start[split]] = halves[split, 0]
+    out[start[split] + 1] = halves[split, 1]
+    return out
 
 
 @renamed_keyword("tau", "eta")

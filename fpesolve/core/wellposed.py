@@ -36,9 +36,8 @@ landscape, the verdict per (landscape, eta, interval, ends).
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -47,20 +46,12 @@ from .._util.result import Result
 from .._util.validation import finite_float, learning_rate
 from .landscape import Landscape
 from .quadrature import interval_integrals
+from .scan import (POLE_FACTOR, SCAN_INTERVALS, SIGMA_ZERO_RTOL, LandscapeScan, cache_of, defect_error,
+                   evaluate_quietly, scan_landscape)
 
 __all__ = ["check_well_posed", "WellPosedness", "EndBehaviour", "SCAN_INTERVALS", "SIGMA_ZERO_RTOL",
            "POLE_FACTOR", "EXPONENT_MARGIN", "MAX_EXPONENT", "MAX_RATE"]
 
-#: equal brackets of the scan of Sigma and grad over the domain
-SCAN_INTERVALS = 4096
-#: golden-section steps per candidate bracket (0.618^90 ~ 1e-19 of a bracket: below float spacing)
-GOLDEN_STEPS = 90
-#: a golden-section minimum this close to a domain end (in brackets) belongs to the end analysis
-END_TOUCH = 1e-6
-#: Sigma at or below this fraction of its largest value on the domain counts as zero
-SIGMA_ZERO_RTOL = 1e-12
-#: |grad| this many times larger than at the scan points around it is a pole
-POLE_FACTOR = 1e6
 #: a density ~ u^s at a singular end is integrable when s > -1 + EXPONENT_MARGIN
 EXPONENT_MARGIN = 1e-6
 #: the local exponent counts as converged when two successive (Richardson) estimates differ by less than this
@@ -79,7 +70,6 @@ MAX_EXPONENT = 1e13
 MAX_RATE = 1e300
 #: verdicts kept per landscape
 _CACHE_PER_LANDSCAPE = 64
-_GOLDEN = 0.5 * (math.sqrt(5.0) - 1.0)
 _BOUNDARY_KINDS = ("reflecting", "absorbing")
 
 
@@ -159,195 +149,31 @@ class WellPosedness(Result):
         return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------------------------- the scan
-@dataclass(frozen=True)
-class _Defect:
-    x: float
-    what: str          # "sigma-nonfinite", "sigma-zero", "grad-nonfinite", "grad-pole"
-    value: float
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class _Scan:
-    xs: np.ndarray            # interior scan points
-    sigma: np.ndarray
-    grad: np.ndarray
-    sigma_max: float
-    minima: Tuple[Tuple[float, float], ...]   # refined interior local minima of Sigma (x, value)
-    defects: Tuple[_Defect, ...]
-    drift_integral: np.ndarray  # trapezoid int L'/Sigma from the midpoint at xs (magnitude only)
-
-
-_CACHE: "weakref.WeakKeyDictionary[Landscape, Dict]" = weakref.WeakKeyDictionary()
-
-
-def _evaluate(landscape: Landscape, which: str, x: np.ndarray) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        return getattr(landscape, which)(x)
-
-
-def _golden(func, lo: np.ndarray, hi: np.ndarray, a: float, b: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised golden-section minimisation on the brackets ``[lo, hi]``.
-
-    Returns the best point and value found on each bracket, and whether the
-    search ended within ``END_TOUCH`` brackets of a domain end (``a`` or
-    ``b``): a minimum *at* an end is left to the end analysis.  Non-finite values compare as ``-inf`` (they
-    are what is looked for).
-    """
-    def f(x):
-        v = func(x)
-        return np.where(np.isnan(v), -np.inf, v)
-
-    lo, hi = lo.astype(float).copy(), hi.astype(float).copy()
-    lo0, hi0 = lo.copy(), hi.copy()
-    c = hi - _GOLDEN * (hi - lo)
-    d = lo + _GOLDEN * (hi - lo)
-    fc, fd = f(c), f(d)
-    best_x = np.where(fc <= fd, c, d)
-    best_f = np.minimum(fc, fd)
-    for _ in range(GOLDEN_STEPS):
-        left = fc <= fd
-        hi = np.where(left, d, hi)
-        lo = np.where(left, lo, c)
-        new_x = np.where(left, hi - _GOLDEN * (hi - lo), lo + _GOLDEN * (hi - lo))
-        new_f = f(new_x)
-        c, d = np.where(left, new_x, d), np.where(left, c, new_x)
-        fc, fd = np.where(left, new_f, fd), np.where(left, fc, new_f)
-        better = new_f < best_f
-        best_x = np.where(better, new_x, best_x)
-        best_f = np.where(better, new_f, best_f)
-    width = hi0 - lo0
-    at_end = (best_x - a <= END_TOUCH * width) | (b - best_x <= END_TOUCH * width)
-    return best_x, best_f, at_end
-
-
-def _local_extrema(values: np.ndarray) -> np.ndarray:
-    """Indices ``j`` with ``values[j] <= both neighbours`` (one neighbour at the ends), not on a flat stretch."""
-    v = values
-    left = np.concatenate(([np.inf], v[:-1]))
-    right = np.concatenate((v[1:], [np.inf]))
-    flat = (v == left) & (v == right)
-    return np.flatnonzero((v <= left) & (v <= right) & ~flat)
-
-
-def _brackets(idx: np.ndarray, xs: np.ndarray, a: float, b: float) -> Tuple[np.ndarray, np.ndarray]:
-    ext = np.concatenate(([a], xs, [b]))
-    return ext[idx], ext[idx + 2]
-
-
-def _scan(landscape: Landscape) -> _Scan:
-    cache = _CACHE.setdefault(landscape, {})
-    if "scan" in cache:
-        return cache["scan"]
-    a, b = landscape.domain
-    xs = a + (b - a) * (np.arange(1, SCAN_INTERVALS) / SCAN_INTERVALS)
-    sigma = _evaluate(landscape, "sigma", xs)
-    grad = _evaluate(landscape, "grad", xs)
-    defects: List[_Defect] = []
-    for i in np.flatnonzero(~np.isfinite(sigma)):
-        defects.append(_Defect(float(xs[i]), "sigma-nonfinite", float(sigma[i])))
-    for i in np.flatnonzero(np.isfinite(sigma) & (sigma <= 0.0)):
-        defects.append(_Defect(float(xs[i]), "sigma-zero", float(sigma[i])))
-    for i in np.flatnonzero(~np.isfinite(grad)):
-        defects.append(_Defect(float(xs[i]), "grad-nonfinite", float(grad[i])))
-    good = np.isfinite(sigma) & (sigma > 0.0)
-    sigma_max = float(sigma[good].max()) if good.any() else 0.0
-
-    # zeros of Sigma between the scan points
-    minima: List[Tuple[float, float]] = []
-    idx = _local_extrema(np.where(np.isfinite(sigma), sigma, -np.inf))
-    if idx.size:
-        lo, hi = _brackets(idx, xs, a, b)
-        best_x, best_f, at_end = _golden(lambda x: _evaluate(landscape, "sigma", x), lo, hi, a, b)
-        for x, v, end in zip(best_x, best_f, at_end):
-            if end:
-                continue
-            minima.append((float(x), float(v)))
-            if not np.isfinite(v):  # the search maps NaN to -inf: report the value itself
-                defects.append(_Defect(float(x), "sigma-nonfinite", float(_evaluate(landscape, "sigma",
-                                                                                    np.array([x]))[0])))
-            elif v <= SIGMA_ZERO_RTOL * sigma_max:
-                defects.append(_Defect(float(x), "sigma-zero", float(v), "between scan points"))
-    # poles of grad between the scan points
-    mag = np.abs(grad)
-    idx = _local_extrema(np.where(np.isfinite(mag), -mag, -np.inf))
-    if idx.size:
-        lo, hi = _brackets(idx, xs, a, b)
-        best_x, best_f, at_end = _golden(lambda x: -np.abs(_evaluate(landscape, "grad", x)), lo, hi, a, b)
-        ext = np.concatenate(([0.0], mag, [0.0]))
-        around = np.maximum(ext[idx], ext[idx + 2])
-        scale = float(np.median(mag[np.isfinite(mag)])) if np.isfinite(mag).any() else 0.0
-        for x, v, end, ref in zip(best_x, -best_f, at_end, around):
-            if end:
-                continue
-            if not np.isfinite(v):
-                defects.append(_Defect(float(x), "grad-nonfinite", float(_evaluate(landscape, "grad",
-                                                                                   np.array([x]))[0])))
-            elif v > POLE_FACTOR * max(ref, scale, np.finfo(float).tiny):
-                defects.append(_Defect(float(x), "grad-pole", float(v), f"{ref:.3g} at the scan points around it"))
-    # magnitude of int L'/Sigma from the midpoint (trapezoid on the scan; only its size is used)
-    with np.errstate(all="ignore"):
-        ratio = np.where(good & np.isfinite(grad), grad / np.where(good, sigma, 1.0), 0.0)
-    cum = np.concatenate(([0.0], np.cumsum(0.5 * (ratio[1:] + ratio[:-1]) * np.diff(xs))))
-    cum -= np.interp(0.5 * (a + b), xs, cum)
-    scan = _Scan(xs=xs, sigma=sigma, grad=grad, sigma_max=sigma_max, minima=tuple(minima),
-                 defects=tuple(sorted(defects, key=lambda d: d.x)), drift_integral=cum)
-    cache["scan"] = scan
-    return scan
-
-
-# ---------------------------------------------------------------------------------------------- messages
-def _defect_error(landscape: Landscape, d: _Defect, interval: Tuple[float, float], scan: _Scan) -> Exception:
-    lo, hi = interval
-    where = f"inside [{lo!r}, {hi!r}] in landscape {landscape.name!r}"
-    if d.what == "sigma-nonfinite":
-        return ValueError(f"`sigma` is not finite {where}: Sigma({d.x:.17g}) = {d.value!r}; it must be a finite, "
-                          f"positive variance on the whole domain: fix it there or shrink the domain")
-    if d.what == "grad-nonfinite":
-        kind = "a pole" if np.isinf(d.value) else "undefined"
-        return IllPosedError(f"`grad` is not finite {where}: grad({d.x:.17g}) = {d.value!r} ({kind}); the drift must "
-                             f"be finite inside the domain: shrink the domain to one side of x = {d.x:.6g}")
-    if d.what == "grad-pole":
-        return IllPosedError(f"`grad` has a pole {where} near x = {d.x:.17g}: |grad| reaches {d.value:.3g} there "
-                             f"({d.detail}); the diffusion is not defined across a pole: shrink the domain to one "
-                             f"side of x = {d.x:.6g}")
-    rel = f" ({d.value / scan.sigma_max:.1e} of its largest value {scan.sigma_max:.3g})" if scan.sigma_max > 0 else ""
-    found = f", found {d.detail}" if d.detail else ""
-    sign = "negative" if d.value < 0 else "zero"
-    return IllPosedError(
-        f"`sigma` vanishes {where}: Sigma({d.x:.17g}) = {d.value:.3g}{rel}{found} ({sign}; Sigma at or below "
-        f"{SIGMA_ZERO_RTOL:g} of its largest value counts as zero). Where the noise vanishes the diffusion cannot "
-        f"cross (its law splits into pieces or collapses onto the point), so the Fokker-Planck problem has no "
-        f"answer: shrink the domain to one side of x = {d.x:.6g}, or add a noise floor (Sigma + c with c > 0). "
-        f"Discrete-time analyses (N2 stability, SGD simulation) do not need this")
-
-
 # ---------------------------------------------------------------------------------------------- ends
 def _end_values(landscape: Landscape, x: float) -> Tuple[float, float]:
     """``(Sigma, grad)`` at ``x``, NaN where the functions fail there."""
     out = []
     for which in ("sigma", "grad"):
         try:
-            out.append(float(_evaluate(landscape, which, np.array([x]))[0]))
+            out.append(float(evaluate_quietly(landscape, which, np.array([x]))[0]))
         except (ValueError, ArithmeticError):
             out.append(math.nan)
     return out[0], out[1]
 
 
-def _is_regular(landscape: Landscape, x: float, scan: _Scan) -> bool:
+def _is_regular(landscape: Landscape, x: float, scan: LandscapeScan) -> bool:
     sigma, grad = _end_values(landscape, x)
     return math.isfinite(sigma) and math.isfinite(grad) and sigma > SIGMA_ZERO_RTOL * scan.sigma_max
 
 
 def _local_exponent(landscape: Landscape, eta: float, end: float, sign: float, width: float,
-                    scan: _Scan) -> float:
+                    scan: LandscapeScan) -> float:
     """The exponent ``s`` of ``p ~ u^s`` at the singular end ``end`` (``sign`` = +1 at a left end, -1 at a right)."""
     u = END_FIRST_FRACTION * width * 2.0 ** -np.arange(END_HALVINGS + 1)
     floor = max(min(END_MIN_SPACINGS * float(np.spacing(abs(end))), u[END_MIN_HALVINGS]), np.finfo(float).tiny)
     x = end + sign * u[u >= floor]
     u = np.abs(x - end)                              # the exact float distances
-    sigma = _evaluate(landscape, "sigma", x)
+    sigma = evaluate_quietly(landscape, "sigma", x)
     bad = ~(np.isfinite(sigma) & (sigma > 0.0))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -356,7 +182,7 @@ def _local_exponent(landscape: Landscape, eta: float, end: float, sign: float, w
             f"the diffusion needs Sigma > 0 inside the domain: shrink the domain to exclude x = {x[i]:.6g}")
     lo, hi = np.minimum(x[:-1], x[1:]), np.maximum(x[:-1], x[1:])
     with np.errstate(all="ignore"):
-        inc = interval_integrals(lambda t: _evaluate(landscape, "grad", t) / _evaluate(landscape, "sigma", t),
+        inc = interval_integrals(lambda t: evaluate_quietly(landscape, "grad", t) / evaluate_quietly(landscape, "sigma", t),
                                  lo, hi, order=16)
         # g = -(2/eta) int^x L'/Sigma - ln Sigma; x_k moves toward the end as k grows
         dg = -(2.0 / eta) * sign * inc - (np.log(sigma[:-1]) - np.log(sigma[1:]))
@@ -380,7 +206,7 @@ def _local_exponent(landscape: Landscape, eta: float, end: float, sign: float, w
                         f"end inward (or give `sigma` a floor there)")
 
 
-def _end(landscape: Landscape, eta: float, end: float, side: str, boundary: str, width: float, scan: _Scan,
+def _end(landscape: Landscape, eta: float, end: float, side: str, boundary: str, width: float, scan: LandscapeScan,
          role: str) -> EndBehaviour:
     if _is_regular(landscape, end, scan):
         return EndBehaviour(end=end, side=side, boundary=boundary, kind="regular", exponent=0.0)
@@ -421,7 +247,7 @@ def _sides(boundary) -> Tuple[str, str]:
     return pair[0], pair[1]
 
 
-def _check_eta(landscape: Landscape, eta: float, interval: Tuple[float, float], scan: _Scan, grid) -> float:
+def _check_eta(landscape: Landscape, eta: float, interval: Tuple[float, float], scan: LandscapeScan, grid) -> float:
     lo, hi = interval
     inside = (scan.xs >= lo) & (scan.xs <= hi)
     cum = scan.drift_integral[inside]
@@ -510,7 +336,7 @@ def check_well_posed(landscape: Landscape, eta: float, *, boundary: Union[str, T
     if passage is not None:
         start, target = (landscape.contains(v, n) for v, n in zip(passage, ("start", "target")))
         if target == start:
-            return _record(landscape, eta, (start, start), _scan(landscape), (), 0.0)
+            return _record(landscape, eta, (start, start), scan_landscape(landscape), (), 0.0)
         lo, hi = (a, target) if target > start else (target, b)
         left, right = ("reflecting", "absorbing") if target > start else ("absorbing", "reflecting")
         roles = ("the passage target", "the passage target")
@@ -525,8 +351,8 @@ def check_well_posed(landscape: Landscape, eta: float, *, boundary: Union[str, T
             raise ValueError(f"`interval` = {interval!r} must satisfy {a!r} <= lo < hi <= {b!r} (the domain)")
     else:
         lo, hi = a, b
-    scan = _scan(landscape)
-    cache = _CACHE[landscape]
+    scan = scan_landscape(landscape)
+    cache = cache_of(landscape)
     key = (eta, lo, hi, left, right)
     verdict = cache.get(key)
     if verdict is None:
@@ -542,13 +368,13 @@ def check_well_posed(landscape: Landscape, eta: float, *, boundary: Union[str, T
 
 
 def _verdict(landscape: Landscape, eta: float, interval: Tuple[float, float], sides: Tuple[str, str],
-             roles: Tuple[str, str], scan: _Scan):
+             roles: Tuple[str, str], scan: LandscapeScan):
     """The WellPosedness record, or the exception to raise (cached either way: the same question, the same answer)."""
     lo, hi = interval
     try:
         for d in scan.defects:
             if lo < d.x < hi:
-                raise _defect_error(landscape, d, interval, scan)
+                raise defect_error(landscape, d, interval, scan)
         exponent = _check_eta(landscape, eta, interval, scan, None)
         ends = (_end(landscape, eta, lo, "left", sides[0], hi - lo, scan, roles[0]),
                 _end(landscape, eta, hi, "right", sides[1], hi - lo, scan, roles[1]))
@@ -557,7 +383,7 @@ def _verdict(landscape: Landscape, eta: float, interval: Tuple[float, float], si
     return _record(landscape, eta, interval, scan, ends, exponent)
 
 
-def _record(landscape, eta, interval, scan: _Scan, ends, exponent) -> WellPosedness:
+def _record(landscape, eta, interval, scan: LandscapeScan, ends, exponent) -> WellPosedness:
     lo, hi = interval
     inside = (scan.xs >= lo) & (scan.xs <= hi) & np.isfinite(scan.sigma)
     pts = [(float(x), float(v)) for x, v in zip(scan.xs[inside], scan.sigma[inside])]

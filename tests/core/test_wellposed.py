@@ -158,7 +158,7 @@ def test_absorbing_end_needs_noise():
 
 
 def test_passage_target_needs_noise():
-    with pytest.raises(IllPosedError, match="passage target 1.0 needs Sigma > 0"):
+    with pytest.raises(IllPosedError, match="passage `target` 1.0 needs Sigma > 0"):
         mean_first_passage_time(jacobi(1.0, 0.3, 0.5, 0.1), 0.1, 0.5, 1.0)
 
 
@@ -299,7 +299,7 @@ def _refuses_sigma_zero(data):
 
 
 def _refuses_pole(data):
-    (land, c), eta = data.draw(with_pole()), data.draw(_RATES)
+    (land, _pole), eta = data.draw(with_pole()), data.draw(_RATES)
     with pytest.raises(IllPosedError, match="`grad` (has a pole|is not finite)"):
         check_well_posed(land, eta)
 
