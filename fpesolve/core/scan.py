@@ -97,6 +97,8 @@ def _golden(func, lo: np.ndarray, hi: np.ndarray, a: float, b: float) -> Tuple[n
     best_x = np.where(fc <= fd, c, d)
     best_f = np.minimum(fc, fd)
     for _ in range(GOLDEN_STEPS):
+        if np.all(hi - lo <= 4.0 * np.spacing(np.maximum(np.abs(lo), np.abs(hi)))):
+            break                                   # every bracket is down to float spacing
         left = fc <= fd
         hi = np.where(left, d, hi)
         lo = np.where(left, lo, c)

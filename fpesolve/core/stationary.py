@@ -297,7 +297,7 @@ def _converged_log_mass(landscape: Landscape, eta: float, lo: float, hi: float) 
         if not math.isfinite(total):
             raise IllPosedError(f"the stationary density of {landscape.name!r} at eta={eta!r} cannot be normalised "
                                 f"(log-mass {total!r}); check that `sigma` > 0 and `grad` is finite on the domain")
-        with np.errstate(under="ignore"):
+        with np.errstate(under="ignore", over="ignore"):   # a coarse value far off: inf, split that panel
             err = np.abs(np.exp(coarse - total) - np.exp(fine - total))
         tol = _LOG_MASS_RTOL + _ROUNDOFF_ULPS * np.finfo(float).eps * abs(total)
         if err.sum() <= tol:

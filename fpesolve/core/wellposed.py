@@ -386,9 +386,10 @@ def _verdict(landscape: Landscape, eta: float, interval: Tuple[float, float], si
 def _record(landscape, eta, interval, scan: LandscapeScan, ends, exponent) -> WellPosedness:
     lo, hi = interval
     inside = (scan.xs >= lo) & (scan.xs <= hi) & np.isfinite(scan.sigma)
-    pts = [(float(x), float(v)) for x, v in zip(scan.xs[inside], scan.sigma[inside])]
-    pts += [(x, v) for x, v in scan.minima if lo <= x <= hi]
-    x_min, s_min = min(pts, key=lambda p: p[1]) if pts else (math.nan, math.nan)
+    xs = np.concatenate((scan.xs[inside], [x for x, _ in scan.minima if lo <= x <= hi]))
+    values = np.concatenate((scan.sigma[inside], [v for x, v in scan.minima if lo <= x <= hi]))
+    i = int(np.argmin(values)) if values.size else -1
+    x_min, s_min = (float(xs[i]), float(values[i])) if values.size else (math.nan, math.nan)
     return WellPosedness(landscape=landscape.name, eta=eta, interval=(float(lo), float(hi)), sigma_min=s_min,
                          sigma_min_at=x_min, sigma_max=scan.sigma_max, max_exponent=float(exponent), ends=tuple(ends),
                          method=f"scan of {SCAN_INTERVALS} brackets with golden-section refinement; local end "
