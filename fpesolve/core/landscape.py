@@ -48,7 +48,12 @@ class Landscape:
     Parameters
     ----------
     grad : callable
-        :math:`L'(\theta)`, vectorised: float array in, float array out.
+        :math:`L'(\theta)`, vectorised: it is always called with a 1D float
+        array and must return an array of the same shape (a scalar is taken
+        as a constant).  A function that is not vectorised, returns strings,
+        booleans, complex values, a column ``(n, 1)`` or raises is reported
+        with its name, the point and the fix (``TypeError``/``ValueError``),
+        at construction (three interior probe points) or when evaluated.
     sigma : callable
         :math:`\Sigma(\theta) > 0`, the variance of one stochastic gradient
         (per step, i.e. already divided by the batch size).
@@ -89,6 +94,17 @@ class Landscape:
         As given.
     n_samples : int or None
         Number of per-sample losses (``None`` without ``samples``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a missing or bad ``domain``, functions that are not callables or
+        fail the probe, ``batch_size`` not a positive integer, wells outside
+        the domain.  Whether the Fokker–Planck problem is well posed
+        (:math:`\Sigma > 0` inside, integrable ends) is checked by the
+        solvers, :func:`fpesolve.core.wellposed.check_well_posed`: a
+        landscape with :math:`\Sigma` vanishing somewhere (F2) is fine for
+        discrete-time analyses.
 
     Examples
     --------

@@ -25,7 +25,7 @@ from .._util.errors import IllPosedError
 from .landscape import Landscape
 
 __all__ = ["SCAN_INTERVALS", "SIGMA_ZERO_RTOL", "POLE_FACTOR", "Defect", "LandscapeScan", "scan_landscape",
-           "defect_error", "evaluate_quietly", "cache_of"]
+           "defect_error", "evaluate_quietly", "cache_of", "sigma_zeros"]
 
 #: equal brackets of the scan of Sigma and grad over the domain
 SCAN_INTERVALS = 4096
@@ -214,3 +214,23 @@ def defect_error(landscape: Landscape, d: Defect, interval: Tuple[float, float],
         f"cross (its law splits into pieces or collapses onto the point), so the Fokker-Planck problem has no "
         f"answer: shrink the domain to one side of x = {d.x:.6g}, or add a noise floor (Sigma + c with c > 0). "
         f"Discrete-time analyses (N2 stability, SGD simulation) do not need this")
+
+
+def sigma_zeros(landscape: Landscape) -> Tuple[float, ...]:
+    r"""Interior points where :math:`\Sigma \le` ``SIGMA_ZERO_RTOL`` :math:`\max\Sigma` or is not finite.
+
+    From the cached scan (zeros between scan points included); a stretch where
+    :math:`\Sigma < 0` is represented by its scan points.  Domain ends are not
+    interior points (a :math:`\Sigma` vanishing there is a singular end).
+    For the conditions that need a unique stationary law (they report "not
+    applicable" where this is not empty).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> land = Landscape(grad=lambda x: 10 * x, sigma=lambda x: 64 * (x - 0.3) ** 2, domain=(-1.0, 1.0))
+    >>> [round(x, 12) for x in sigma_zeros(land)]
+    [0.3]
+    """
+    scan = scan_landscape(landscape)
+    return tuple(d.x for d in scan.defects if d.what in ("sigma-zero", "sigma-nonfinite"))
