@@ -144,6 +144,13 @@ def test_cir_end_and_faster_than_any_power_end_are_accepted():
         check_well_posed(pushed_in, 0.5)
 
 
+def test_exponent_zero_at_a_nonzero_end():
+    # Sigma = x - 1 on (1, 2), L' = -1/2, eta = 1: s = -1 - 2 L'(1) / (eta Sigma'(1)) = 0 (p tends to a constant);
+    # u stops at 2^30 float spacings of 1.0 (~2.4e-7), the Richardson estimate is then good to ~1e-11
+    land = Landscape(grad=lambda x: np.full_like(x, -0.5), sigma=lambda x: x - 1.0, domain=(1.0, 2.0))
+    assert check_well_posed(land, 1.0).ends[0].exponent == pytest.approx(0.0, abs=1e-9)
+
+
 def test_borderline_exponent_minus_one_is_refused():
     # L'(0) = 0 with Sigma = x: p ~ 1/x exactly at the end (log-divergent mass)
     land = Landscape(grad=lambda x: x, sigma=lambda x: x, domain=(0.0, 3.0))
