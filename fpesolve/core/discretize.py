@@ -31,6 +31,7 @@ from .._util.deprecation import renamed_keyword
 from .grid import Grid
 from .landscape import Landscape
 from .stationary import drift_increments
+from .wellposed import check_well_posed
 
 __all__ = ["Discretization", "discretize", "parse_boundary"]
 
@@ -125,6 +126,7 @@ def discretize(landscape: Landscape, eta: float, grid: Grid, boundary: BoundaryS
     if not isinstance(grid, Grid):
         raise TypeError(f"`grid` must be a fpesolve.Grid, got {type(grid).__name__}")
     grid.check_inside(landscape.domain, repr(landscape.name))
+    check_well_posed(landscape, eta, boundary=boundary, grid=grid)
     sides = parse_boundary(boundary)
     x = grid.centres
     sigma = landscape.checked_sigma(x)

@@ -13,9 +13,37 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from .._util.validation import as_1d_float_array, positive_float, positive_int
+from .._util.errors import CostLimitError
+from .._util.validation import as_1d_float_array, finite_float, positive_float, positive_int
 
-__all__ = ["Grid"]
+__all__ = ["Grid", "MAX_CELLS"]
+
+#: largest number of cells a grid may have (a discretisation keeps ~15 arrays of this length: ~1.2 GB)
+MAX_CELLS = 10 ** 7
+#: fine points per cell on which the mesh density of :meth:`Grid.refined` is equidistributed
+_REFINE_OVERSAMPLING = 64
+#: at most this many fine points (beyond 4 per cell) for the equidistribution of :meth:`Grid.refined`
+_REFINE_MAX_FINE = 2 ** 22
+#: default refinement width of :meth:`Grid.refined`, as a fraction of the interval
+_REFINE_WIDTH_FRACTION = 1.0 / 20.0
+#: relative spread of the cell widths below which a grid counts as uniform
+_UNIFORM_RTOL = 1e-12
+
+
+def _cells(n, name: str = "n") -> int:
+    n = positive_int(n, name, minimum=2)
+    if n > MAX_CELLS:
+        raise CostLimitError(f"`{name}` = {n} cells is above the limit fpesolve.core.grid.MAX_CELLS = {MAX_CELLS} "
+                             f"(each array of the discretisation would take {8 * n / 1e9:.2g} GB); a 1D problem needs "
+                             f"far fewer cells: use a refined grid (Grid.refined) where the density varies fast")
+    return n
+
+
+def _interval(a, b) -> tuple:
+    a, b = finite_float(a, "a"), finite_float(b, "b")
+    if not b > a:
+        raise ValueError(f"a grid needs `a` < `b`, got a={a!r}, b={b!r}")
+    return a, b
 
 
 @dataclass(frozen=True)
@@ -39,8 +67,10 @@ class Grid:
 
     def __post_init__(self) -> None:
         edges = as_1d_float_array(self.edges, "edges")
+        if edges.size - 1 > MAX_CELLS:
+            _cells(edges.size - 1, "edges")
         if edges.size < 3:
-            raise ValueError(f"a grid needs at least 2 cells (3 edges), got {edges.size} edges")
+            raise ValueError(f"a grid needs at least 2 cells: `edges` must have 3 or more entries, got {edges.size}")
         widths = np.diff(edges)
         if np.any(widths <= 0):
             i = int(np.flatnonzero(widths <= 0)[0])
@@ -58,17 +88,23 @@ class Grid:
     # ----------------------------------------------------------------- constructors
     @classmethod
     def uniform(cls, a: float, b: float, n: int) -> "Grid":
-        """``n`` equal cells on ``[a, b]``."""
-        n = positive_int(n, "n", minimum=2)
-        a, b = float(a), float(b)
-        if not (np.isfinite(a) and np.isfinite(b)) or not b > a:
-            raise ValueError(f"need finite a < b for a grid, got a={a!r}, b={b!r}")
+        """``n`` equal cells on ``[a, b]``.
+
+        Examples
+        --------
+        >>> Grid.uniform(0.0, 1.0, 4).edges.tolist()
+        [0.0, 0.25, 0.5, 0.75, 1.0]
+        """
+        a, b = _interval(a, b)
+        n = _cells(n)
         return cls(np.linspace(a, b, n + 1))
 
     @classmethod
     def from_edges(cls, edges: Iterable[float]) -> "Grid":
         """A grid from explicit, strictly increasing edges."""
-        return cls(np.asarray(list(edges) if not isinstance(edges, np.ndarray) else edges, dtype=float))
+        if isinstance(edges, (str, bytes)) or not hasattr(edges, "__iter__"):
+            raise TypeError(f"`edges` must be an iterable of numbers, got {edges!r}")
+        return cls(as_1d_float_array(list(edges) if not isinstance(edges, np.ndarray) else edges, "edges"))
 
     @classmethod
     def refined(cls, a: float, b: float, n: int, points: Iterable[float], width: Optional[float] = None,
@@ -88,12 +124,17 @@ class Grid:
         strength : float
             Peak extra density ``s >= 0``.
         """
-        n = positive_int(n, "n", minimum=2)
-        pts = np.asarray(list(points), dtype=float)
-        width = positive_float(width if width is not None else (b - a) / 20.0, "width")
-        if strength < 0 or not np.isfinite(strength):
+        a, b = _interval(a, b)
+        n = _cells(n)
+        if isinstance(points, (str, bytes)) or not (np.ndim(points) == 0 or hasattr(points, "__iter__")):
+            raise TypeError(f"`points` must be numbers (positions to refine around), got {points!r}")
+        pts = as_1d_float_array(points if isinstance(points, np.ndarray) or np.ndim(points) == 0 else list(points),
+                                "points")
+        width = positive_float(width if width is not None else (b - a) * _REFINE_WIDTH_FRACTION, "width")
+        strength = finite_float(strength, "strength")
+        if strength < 0:
             raise ValueError(f"`strength` must be finite and >= 0, got {strength!r}")
-        fine = np.linspace(a, b, 64 * n + 1)
+        fine = np.linspace(a, b, min(_REFINE_OVERSAMPLING * n, max(4 * n, _REFINE_MAX_FINE)) + 1)
         density = np.ones_like(fine)
         for c in pts:
             density += strength * np.exp(-0.5 * ((fine - c) / width) ** 2)
@@ -117,10 +158,11 @@ class Grid:
     @property
     def is_uniform(self) -> bool:
         """Whether all cells have the same width (to 1e-12 relative)."""
-        return bool(np.ptp(self.widths) <= 1e-12 * self.widths.mean())
+        return bool(np.ptp(self.widths) <= _UNIFORM_RTOL * self.widths.mean())
 
     def cell_of(self, x: float) -> int:
         """Index of the cell containing ``x``."""
+        x = finite_float(x, "x")
         a, b = self.domain
         if not a <= x <= b:
             raise ValueError(f"`x` = {x!r} lies outside the grid [{a!r}, {b!r}]")
@@ -132,7 +174,7 @@ class Grid:
         lo, hi = self.domain
         tol = 1e-12 * (b - a)
         if lo < a - tol or hi > b + tol:
-            raise ValueError(f"the grid [{lo!r}, {hi!r}] is not inside the domain [{a!r}, {b!r}] of {name}; "
+            raise ValueError(f"the `grid` [{lo!r}, {hi!r}] is not inside the domain [{a!r}, {b!r}] of {name}; "
                              f"build it with Grid.uniform({a!r}, {b!r}, n)")
 
     def __repr__(self) -> str:

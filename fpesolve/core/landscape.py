@@ -18,128 +18,27 @@ All four are vectorised callables taking and returning float arrays.  The SDE
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
-from scipy import optimize
 
-from .._util.validation import finite_float, positive_int
+from .._util.validation import call_user_function, finite_float, positive_int
+from .critical_points import N_SCAN, CriticalPoint, find_critical_points
+from .samples import PerSampleLosses, SampleGradients, domain_pair, model_landscape_parts, sample_landscape_parts
 
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
 
 __all__ = ["Landscape", "CriticalPoint", "PerSampleLosses", "SampleGradients"]
 
-
-@dataclass(frozen=True)
-class CriticalPoint:
-    """A stationary point of the loss, :math:`L'(x) = 0`.
-
-    Attributes
-    ----------
-    x : float
-        Location :math:`\\theta^*`.
-    kind : str
-        ``"minimum"`` or ``"saddle"`` (in 1D a saddle between two basins is a
-        local maximum of :math:`L`).
-    loss, hess, sigma : float
-        :math:`L(\\theta^*)`, :math:`H = L''(\\theta^*)`, :math:`\\Sigma(\\theta^*)`.
-    """
-
-    x: float
-    kind: str
-    loss: float
-    hess: float
-    sigma: float
-
-    @property
-    def sigma_over_hess(self) -> float:
-        """Noise-to-curvature ratio :math:`\\Sigma/H` (inf where ``H == 0``)."""
-        return self.sigma / self.hess if self.hess != 0 else math.inf
-
-    def __str__(self) -> str:
-        return (f"{self.kind:8s} x={self.x:+.10g}  L={self.loss:.10g}  H={self.hess:.10g}  "
-                f"Sigma={self.sigma:.10g}  Sigma/H={self.sigma_over_hess:.10g}")
-
-
-@dataclass(frozen=True)
-class PerSampleLosses:
-    """The ``n`` per-sample losses behind a finite-sum landscape.
-
-    Each callable takes a float array ``x`` of shape ``(m,)`` and returns an
-    array of shape ``(n, m)`` (row ``i`` is sample ``i``).  ``hessians`` may
-    be ``None``.
-    """
-
-    losses: ArrayFunction
-    grads: ArrayFunction
-    hessians: Optional[ArrayFunction]
-    n: int
-
-    def evaluate(self, which: str, x: np.ndarray) -> np.ndarray:
-        """Evaluate ``losses``, ``grads`` or ``hessians`` with a shape check."""
-        func = getattr(self, which)
-        if func is None:
-            raise ValueError(f"per-sample `{which}` were not given")
-        values = np.asarray(func(x), dtype=float)
-        if values.shape != (self.n, x.size):
-            raise ValueError(
-                f"per-sample `{which}` must return shape (n, len(x)) = ({self.n}, {x.size}), got {values.shape}")
-        return values
-
-
-@dataclass(frozen=True)
-class SampleGradients:
-    """numba-compilable per-sample gradients, for Monte Carlo SGD (:func:`fpesolve.simulate_sgd`).
-
-    Attributes
-    ----------
-    func : numba dispatcher
-        ``func(x: float, i: int, params: float64[::1]) -> float``, the gradient
-        :math:`\\ell_i'(x)` of sample ``i`` (``0 <= i < n``); decorate it with
-        ``@numba.njit``.
-    params : ndarray
-        Float parameters passed to every call (use an empty array if none).
-    n : int
-        Number of samples.
-    description : str
-        A label for summaries.
-
-    Examples
-    --------
-    >>> import numba, numpy as np
-    >>> @numba.njit
-    ... def grad(x, i, p):
-    ...     return p[i] * x          # l_i = p_i x^2 / 2
-    >>> sg = SampleGradients(grad, np.array([18.0, 2.0]), n=2)
-    >>> sg.evaluate(1.0).tolist()
-    [18.0, 2.0]
-    """
-
-    func: Callable
-    params: np.ndarray
-    n: int
-    description: str = ""
-
-    def __post_init__(self):
-        if not callable(self.func):
-            raise TypeError(f"`func` must be a numba-compiled function func(x, i, params), got {self.func!r}")
-        params = np.ascontiguousarray(np.atleast_1d(np.asarray(self.params, dtype=float)))
-        if params.ndim != 1:
-            raise ValueError(f"`params` must be a 1D float array, got shape {params.shape}")
-        params.flags.writeable = False
-        object.__setattr__(self, "params", params)
-        object.__setattr__(self, "n", positive_int(self.n, "n"))
-
-    def evaluate(self, x: float) -> np.ndarray:
-        """All ``n`` per-sample gradients at ``x`` (compiles ``func`` if needed)."""
-        return np.array([self.func(float(x), i, self.params) for i in range(self.n)])
+#: relative step of the central differences for a missing ``hess`` or ``sigma_grad`` (about eps^(1/3))
+_FD_STEP = float(np.cbrt(np.finfo(float).eps))
+#: interior points at which the user's functions are probed when a landscape is built
+_N_PROBE = 3
 
 
 def _central_difference(func: ArrayFunction, x: np.ndarray) -> np.ndarray:
     """Second-order central difference of ``func`` with a step near the optimum."""
-    step = np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(x))
+    step = _FD_STEP * np.maximum(1.0, np.abs(x))
     return (np.asarray(func(x + step), dtype=float) - np.asarray(func(x - step), dtype=float)) / (2.0 * step)
 
 
@@ -149,7 +48,12 @@ class Landscape:
     Parameters
     ----------
     grad : callable
-        :math:`L'(\theta)`, vectorised: float array in, float array out.
+        :math:`L'(\theta)`, vectorised: it is always called with a 1D float
+        array and must return an array of the same shape (a scalar is taken
+        as a constant).  A function that is not vectorised, returns strings,
+        booleans, complex values, a column ``(n, 1)`` or raises is reported
+        with its name, the point and the fix (``TypeError``/``ValueError``),
+        at construction (three interior probe points) or when evaluated.
     sigma : callable
         :math:`\Sigma(\theta) > 0`, the variance of one stochastic gradient
         (per step, i.e. already divided by the batch size).
@@ -191,6 +95,17 @@ class Landscape:
     n_samples : int or None
         Number of per-sample losses (``None`` without ``samples``).
 
+    Raises
+    ------
+    TypeError, ValueError
+        For a missing or bad ``domain``, functions that are not callables or
+        fail the probe, ``batch_size`` not a positive integer, wells outside
+        the domain.  Whether the Fokker–Planck problem is well posed
+        (:math:`\Sigma > 0` inside, integrable ends) is checked by the
+        solvers, :func:`fpesolve.core.wellposed.check_well_posed`: a
+        landscape with :math:`\Sigma` vanishing somewhere (F2) is fine for
+        discrete-time analyses.
+
     Examples
     --------
     >>> import numpy as np
@@ -208,20 +123,15 @@ class Landscape:
                  samples: Optional[PerSampleLosses] = None, batch_size: Optional[int] = None,
                  replacement: Optional[bool] = None, sample_gradients: Optional[SampleGradients] = None,
                  wells: Optional[Mapping[str, float]] = None) -> None:
-        if not callable(grad):
-            raise TypeError(f"`grad` must be a callable, got {grad!r}")
-        if not callable(sigma):
-            raise TypeError(f"`sigma` must be a callable, got {sigma!r}")
-        try:
-            a, b = domain
-        except (TypeError, ValueError):
-            raise ValueError(f"`domain` must be a pair (a, b), got {domain!r}") from None
-        a = finite_float(a, "domain[0]")
-        b = finite_float(b, "domain[1]")
-        if not b > a:
-            raise ValueError(f"`domain` must have positive length (a < b), got ({a!r}, {b!r})")
-        self.domain: Tuple[float, float] = (a, b)
-        self.name = str(name)
+        for what, func, required in (("grad", grad, True), ("sigma", sigma, True), ("loss", loss, False),
+                                     ("hess", hess, False), ("sigma_grad", sigma_grad, False)):
+            if (required or func is not None) and not callable(func):
+                raise TypeError(f"`{what}` must be a callable (a vectorised function of a float array), got {func!r}")
+        if not isinstance(name, str):
+            raise TypeError(f"`name` must be a string, got {name!r}")
+        self.domain: Tuple[float, float] = domain_pair(domain)
+        a, b = self.domain
+        self.name = name
         self._grad = grad
         self._sigma = sigma
         self._loss = loss
@@ -233,27 +143,35 @@ class Landscape:
         self.batch_size: Optional[int] = None if batch_size is None else positive_int(batch_size, "batch_size")
         if self.batch_size is not None and samples is not None and self.batch_size > samples.n:
             raise ValueError(f"`batch_size` = {self.batch_size} exceeds the number of samples n = {samples.n}")
+        if replacement is not None and not isinstance(replacement, (bool, np.bool_)):
+            raise TypeError(f"`replacement` must be True, False or None, got {replacement!r}")
         self.replacement: Optional[bool] = None if replacement is None else bool(replacement)
         if sample_gradients is not None and not isinstance(sample_gradients, SampleGradients):
             raise TypeError(f"`sample_gradients` must be a fpesolve.SampleGradients, got "
                             f"{type(sample_gradients).__name__}")
         self.sample_gradients: Optional[SampleGradients] = sample_gradients
-        self.wells: Dict[str, float] = {str(k): finite_float(v, f"wells[{k!r}]") for k, v in (wells or {}).items()}
+        if wells is not None and not isinstance(wells, Mapping):
+            raise TypeError(f"`wells` must be a mapping of labels to positions, e.g. {{'A': -1.0}}, got {wells!r}")
+        self.wells: Dict[str, float] = {str(k): self.contains(v, f"wells[{k!r}]") for k, v in (wells or {}).items()}
         self.derivative_sources = {
             "loss": "closed form" if loss is not None else "quadrature of grad from the domain midpoint",
             "hess": "closed form" if hess is not None else "central finite differences of grad",
             "sigma_grad": "closed form" if sigma_grad is not None else "central finite differences of sigma",
         }
+        # fail early on a function that cannot be evaluated (not vectorised, strings, wrong shape, ...)
+        probe = a + (b - a) * np.arange(1, _N_PROBE + 1) / (_N_PROBE + 1)
+        with np.errstate(all="ignore"):
+            for what, func in (("grad", grad), ("sigma", sigma), ("loss", loss), ("hess", hess),
+                               ("sigma_grad", sigma_grad)):
+                if func is not None:
+                    self._call(func, probe, what)
 
     # ------------------------------------------------------------------ evaluation
     def _call(self, func: ArrayFunction, x, what: str) -> np.ndarray:
+        """``func`` at ``x`` (any shape): called on the flattened float array, checked, reshaped back."""
         arr = np.asarray(x, dtype=float)
-        out = np.asarray(func(arr), dtype=float)
-        if out.shape != arr.shape:
-            out = np.broadcast_to(out, arr.shape).copy() if out.size in (1, arr.size) else out
-            if out.shape != arr.shape:
-                raise ValueError(f"`{what}` must return an array shaped like its input {arr.shape}, got {out.shape}")
-        return out
+        out = call_user_function(func, arr.ravel(), what, f" of landscape {self.name!r}")
+        return out.reshape(arr.shape)
 
     def grad(self, x) -> np.ndarray:
         """:math:`L'(x)`."""
@@ -322,7 +240,7 @@ class Landscape:
         if bad.any():
             i = int(np.flatnonzero(bad.ravel())[0])
             raise ValueError(f"`grad` is not finite at x = {arr.ravel()[i]:.17g} (value {float(values.ravel()[i])!r}) "
-                             f"in landscape {self.name!r}")
+                             f"in landscape {self.name!r}; a pole? shrink the domain to exclude it")
         return values
 
     def contains(self, x, name: str = "x") -> float:
@@ -334,14 +252,15 @@ class Landscape:
         return value
 
     # ------------------------------------------------------------------ critical points
-    def critical_points(self, n_scan: int = 4001) -> Tuple[CriticalPoint, ...]:
+    def critical_points(self, n_scan: int = N_SCAN) -> Tuple[CriticalPoint, ...]:
         """Every minimum and saddle of :math:`L` strictly inside the domain.
 
         The gradient is sampled on ``n_scan`` equally spaced points; every sign
         change is refined with Brent's method to machine precision and
         classified by the direction of the sign change (``-`` to ``+`` is a
         minimum).  A critical point of even multiplicity (a touching zero) has
-        no sign change and is not reported.
+        no sign change and is not reported; a sign change through a pole is
+        refused (:class:`~fpesolve.IllPosedError`).
 
         Parameters
         ----------
@@ -354,31 +273,7 @@ class Landscape:
         tuple of CriticalPoint
             Sorted by position.
         """
-        n_scan = positive_int(n_scan, "n_scan", minimum=3)
-        a, b = self.domain
-        xs = np.linspace(a, b, n_scan)
-        g = self.checked_grad(xs)
-        points = []
-        sign = np.sign(g)
-        i = 0
-        while i < n_scan - 1:
-            if sign[i] == 0.0:
-                # exact zero at a scan point: classify by the neighbours
-                if 0 < i < n_scan - 1 and sign[i - 1] != 0 and sign[i + 1] != 0 and sign[i - 1] != sign[i + 1]:
-                    points.append((xs[i], "minimum" if sign[i - 1] < 0 else "saddle"))
-                i += 1
-                continue
-            if sign[i + 1] != 0.0 and sign[i + 1] != sign[i]:
-                root = optimize.brentq(lambda t: float(self.grad(np.array([t]))[0]), xs[i], xs[i + 1],
-                                       xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200)
-                points.append((root, "minimum" if sign[i] < 0 else "saddle"))
-            i += 1
-        out = []
-        for x, kind in points:
-            arr = np.array([x])
-            out.append(CriticalPoint(x=float(x), kind=kind, loss=float(self.loss(arr)[0]),
-                                     hess=float(self.hess(arr)[0]), sigma=float(self.sigma(arr)[0])))
-        return tuple(out)
+        return find_critical_points(self, n_scan)
 
     def minima(self) -> Tuple[CriticalPoint, ...]:
         """The local minima among :meth:`critical_points`."""
@@ -415,7 +310,7 @@ class Landscape:
         hessians : callable, optional
             Per-sample :math:`\ell_i''`; finite differences of ``L'`` otherwise.
         batch_size : int
-            Minibatch size ``B``.
+            Minibatch size ``B`` (kept as :attr:`batch_size`).
         replacement : bool
             Minibatches drawn with replacement (default): :math:`\Sigma = s^2/B`
             with :math:`s^2 = \frac1n\sum_i (\ell_i' - L')^2`.  Without
@@ -424,43 +319,29 @@ class Landscape:
         extra_sigma : callable, optional
             An additional independent noise variance added to :math:`\Sigma`
             (used for label noise).
+
+        Returns
+        -------
+        Landscape
+            With ``samples``, ``batch_size`` and ``replacement`` set.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a missing ``domain``, functions that do not return arrays of
+            shape ``(n, len(x))`` (ragged lists, strings, columns), functions
+            that disagree on ``n``, or ``batch_size > n``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> h = np.array([[18.0], [2.0]])
+        >>> land = Landscape.from_samples(lambda x: 0.5 * h * x**2, lambda x: h * x, (-1.0, 1.0), batch_size=2)
+        >>> land.n_samples, land.batch_size, float(land.sigma(np.array([0.5]))[0])   # 64 x^2 / 2
+        (2, 2, 8.0)
         """
-        if not (callable(losses) and callable(grads)):
-            raise TypeError("`losses` and `grads` must be callables returning arrays of shape (n, len(x))")
-        probe = np.asarray(grads(np.array([0.5 * (domain[0] + domain[1])])), dtype=float)
-        if probe.ndim != 2 or probe.shape[1] != 1:
-            raise ValueError(f"per-sample `grads` must return shape (n, len(x)); got {probe.shape} for len(x) = 1")
-        n = probe.shape[0]
-        batch_size = positive_int(batch_size, "batch_size")
-        if batch_size > n:
-            raise ValueError(f"`batch_size` = {batch_size} exceeds the number of samples n = {n}")
-        if not replacement and n == 1:
-            raise ValueError("sampling without replacement needs n >= 2 samples")
-        factor = 1.0 / batch_size
-        if not replacement:
-            factor *= (n - batch_size) / (n - 1)
-        per_sample = PerSampleLosses(losses=losses, grads=grads, hessians=hessians, n=n)
-
-        def loss(x):
-            return per_sample.evaluate("losses", np.atleast_1d(x).ravel()).mean(axis=0).reshape(np.shape(x))
-
-        def grad(x):
-            return per_sample.evaluate("grads", np.atleast_1d(x).ravel()).mean(axis=0).reshape(np.shape(x))
-
-        def sigma(x):
-            g = per_sample.evaluate("grads", np.atleast_1d(x).ravel())
-            var = np.mean((g - g.mean(axis=0)) ** 2, axis=0) * factor
-            if extra_sigma is not None:
-                var = var + np.asarray(extra_sigma(np.atleast_1d(x).ravel()), dtype=float)
-            return var.reshape(np.shape(x))
-
-        hess = None
-        if hessians is not None:
-            def hess(x):
-                return per_sample.evaluate("hessians", np.atleast_1d(x).ravel()).mean(axis=0).reshape(np.shape(x))
-
-        return cls(grad=grad, sigma=sigma, domain=domain, loss=loss, hess=hess, name=name, samples=per_sample,
-                   batch_size=batch_size, replacement=replacement)
+        return cls(**sample_landscape_parts(losses, grads, domain, hessians=hessians, batch_size=batch_size,
+                                            replacement=replacement, name=name, extra_sigma=extra_sigma))
 
     @classmethod
     def from_model(cls, outputs: ArrayFunction, output_grads: ArrayFunction, labels: Sequence[float],
@@ -487,36 +368,6 @@ class Landscape:
             :math:`f_i''`; gives the exact Hessian
             :math:`\ell_i'' = f_i'^2 + (f_i - y_i) f_i''`.
         """
-        y = np.asarray(labels, dtype=float).reshape(-1, 1)
-        if not np.all(np.isfinite(y)):
-            raise ValueError("`labels` must be finite")
-        noise = finite_float(label_noise, "label_noise")
-        if noise < 0.0:
-            raise ValueError(f"`label_noise` (the variance sigma^2) must be >= 0, got {label_noise!r}")
-        batch_size = positive_int(batch_size, "batch_size")
-
-        def f(x):
-            out = np.asarray(outputs(x), dtype=float)
-            if not np.all(np.isfinite(out)):
-                raise ValueError("model `outputs` returned a non-finite value")
-            return out
-
-        def losses(x):
-            return 0.5 * (f(x) - y) ** 2
-
-        def grads(x):
-            return (f(x) - y) * np.asarray(output_grads(x), dtype=float)
-
-        hessians = None
-        if output_hessians is not None:
-            def hessians(x):
-                return np.asarray(output_grads(x), dtype=float) ** 2 + (f(x) - y) * np.asarray(output_hessians(x),
-                                                                                                dtype=float)
-
-        extra = None
-        if noise > 0.0:
-            def extra(x):
-                return noise * np.mean(np.asarray(output_grads(x), dtype=float) ** 2, axis=0) / batch_size
-
-        return cls.from_samples(losses, grads, domain, hessians=hessians, batch_size=batch_size,
-                                replacement=replacement, name=name, extra_sigma=extra)
+        return cls(**model_landscape_parts(outputs, output_grads, labels, domain, output_hessians=output_hessians,
+                                           label_noise=label_noise, batch_size=batch_size, replacement=replacement,
+                                           name=name))

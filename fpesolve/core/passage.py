@@ -45,6 +45,7 @@ from .basins import basins
 from .landscape import CriticalPoint, Landscape
 from .quadrature import gauss_legendre, graded_panels
 from .stationary import drift_increments, stationary_mass
+from .wellposed import check_well_posed
 
 __all__ = ["FirstPassageTime", "KramersTime", "Escape", "EscapeTimes", "GridFirstPassage",
            "mean_first_passage_time", "kramers_time", "escape_times", "basin_probabilities", "mfpt_on_grid",
@@ -322,6 +323,7 @@ def mean_first_passage_time(landscape: Landscape, eta: float, start: float, targ
         raise TypeError(f"`landscape` must be a fpesolve.Landscape, got {type(landscape).__name__}")
     x0 = landscape.contains(start, "start")
     y1 = landscape.contains(target, "target")
+    check_well_posed(landscape, eta, passage=(x0, y1))
     variation = positive_float(panel_variation, "panel_variation")
     if y1 == x0:
         log_t = -math.inf

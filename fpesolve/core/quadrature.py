@@ -17,12 +17,21 @@ from typing import Callable, Tuple
 import numpy as np
 from scipy.special import logsumexp
 
-__all__ = ["gauss_legendre", "interval_integrals", "integrate_between", "log_integral_exp", "graded_panels"]
+from .._util.validation import positive_int
+
+__all__ = ["gauss_legendre", "interval_integrals", "integrate_between", "log_integral_exp", "graded_panels",
+           "MAX_ORDER"]
+
+#: largest Gauss-Legendre order accepted (numpy's nodes lose accuracy beyond ~100; panels are the way to go)
+MAX_ORDER = 100
 
 
 @lru_cache(maxsize=16)
 def gauss_legendre(order: int) -> Tuple[np.ndarray, np.ndarray]:
     """Nodes and weights of the ``order``-point Gauss–Legendre rule on [-1, 1]."""
+    order = positive_int(order, "order")
+    if order > MAX_ORDER:
+        raise ValueError(f"`order` = {order} Gauss-Legendre nodes is above {MAX_ORDER}; use more panels instead")
     nodes, weights = np.polynomial.legendre.leggauss(order)
     nodes.flags.writeable = False
     weights.flags.writeable = False

@@ -26,21 +26,26 @@ from typing import Tuple
 import numpy as np
 from scipy.special import logsumexp, roots_jacobi
 
-from .._util.validation import as_1d_float_array, positive_float
 from .._util.deprecation import renamed_keyword
+from .._util.errors import ConvergenceError, IllPosedError
+from .._util.validation import as_1d_float_array, real_array
 from .landscape import Landscape
 from .quadrature import gauss_legendre, graded_panels, interval_integrals
+from .wellposed import check_well_posed
 
 __all__ = ["drift_increments", "drift_integral", "log_normalizer", "stationary_density",
            "log_stationary_density", "effective_potential", "stationary_mass"]
 
 _BASE_PANELS = 256
 _FIRST_PANELS = 64          # first panel count of the refinement of a mass on [lo, hi]
-_MAX_PANELS = 2 ** 15
+_MAX_PANELS = 2 ** 17       # panels of the adaptive mass quadrature, at most
+_MAX_ROUNDS = 60            # rounds of panel splitting, at most
+_PANEL_ORDER = 20           # Gauss–Legendre nodes per panel
 _LOG_MASS_RTOL = 2e-13      # absolute change of log(mass) between refinements = relative change of the mass
 _ROUNDOFF_ULPS = 64         # allowance for round-off in exponents of size |log mass|
 _GRADING_RATIO = 0.2        # geometric grading toward domain ends (as graded_panels)
 _GRADING_LEVELS = 40
+_REGULAR_GRADING_LIMIT = np.finfo(float).eps ** 0.5   # narrowest graded panel at a regular end, rel. to |end|
 _TAIL_WIDTH = np.finfo(float).eps ** 0.25   # tail panel at a singular nonzero domain end, relative to |end|
 _TAIL_ORDER = 24            # Gauss–Jacobi nodes for the fitted end tail
 _TAIL_MAX_VARIATION = 20.0  # larger variation of the fitted regular part over the tail: end not resolved
@@ -116,7 +121,12 @@ def _compensated_cumsum(values: np.ndarray) -> np.ndarray:
 
 
 def drift_integral(landscape: Landscape, x) -> np.ndarray:
-    r""":math:`I(x) = \int_{\theta_0}^{x} L'/\Sigma` with :math:`\theta_0` the domain midpoint."""
+    r""":math:`I(x) = \int_{\theta_0}^{x} L'/\Sigma` with :math:`\theta_0` the domain midpoint.
+
+    The increments are summed outward from :math:`\theta_0` (to the right and
+    to the left separately), so the rounding error at ``x`` is a few ulps of
+    :math:`I(x)` itself, not of the largest :math:`|I|` on the domain.
+    """
     x = np.asarray(x, dtype=float)
     flat = x.ravel()
     a, b = landscape.domain
@@ -124,10 +134,11 @@ def drift_integral(landscape: Landscape, x) -> np.ndarray:
     pts = np.concatenate(([mid], flat))
     order_idx = np.argsort(pts, kind="mergesort")
     sorted_pts = pts[order_idx]
-    cum = _compensated_cumsum(drift_increments(landscape, sorted_pts))
+    inc = drift_increments(landscape, sorted_pts)
     mid_pos = int(np.flatnonzero(order_idx == 0)[0])
+    cum = np.concatenate((-_compensated_cumsum(inc[:mid_pos][::-1])[::-1], _compensated_cumsum(inc[mid_pos:])[1:]))
     values = np.empty(pts.size)
-    values[order_idx] = cum - cum[mid_pos]
+    values[order_idx] = cum
     return values[1:].reshape(x.shape)
 
 
@@ -156,13 +167,13 @@ def _end_tail(landscape: Landscape, eta: float, end: float, inner: float) -> flo
     basis = np.column_stack((np.ones(t.size), np.log(t), t, t * t, t ** 3))
     log_c, slope, c1, c2, c3 = np.linalg.solve(basis, g)
     if not slope > -1.0 + 1e-8:
-        raise ValueError(
+        raise IllPosedError(
             f"the stationary density of {landscape.name!r} at eta={eta!r} cannot be normalised: near the domain end "
             f"{end!r} it grows like |theta - end|^{slope:.6g}, which is not integrable. Where Sigma vanishes at an end "
             f"the drift must push away from it strongly enough; increase the drift or shrink the domain")
     if not abs(c1) + abs(c2) + abs(c3) < _TAIL_MAX_VARIATION:
-        raise ValueError(f"the end-point behaviour of the stationary density of {landscape.name!r} near {end!r} "
-                         f"is not resolved; use a finer domain end or check `grad` and `Sigma` there")
+        raise ConvergenceError(f"the end-point behaviour of the stationary density of {landscape.name!r} near {end!r} "
+                               f"is not resolved; use a finer domain end or check `grad` and `sigma` there")
     nodes, weights = roots_jacobi(_TAIL_ORDER, 0.0, slope)
     tt = 0.5 * (1.0 + nodes)
     inner_log = logsumexp(np.log(weights) + c1 * tt + c2 * tt * tt + c3 * tt ** 3)
@@ -192,8 +203,11 @@ def _panel_edges(lo: float, hi: float, panels: int, domain: Tuple[float, float],
     Gauss nodes closer to ``end = 1`` than that would be rounded by a
     noticeable fraction of their distance to the end (floats near 1 are
     1.1e-16 apart); at ``end = 0`` there is no such limit and the tail is
-    ``5**-40`` of a panel.  Ends inside the domain, and regular domain ends,
-    are plain panel ends: Gauss–Legendre converges geometrically there.  When
+    ``5**-40`` of a panel.  At a regular domain end the panels are graded the
+    same way (no tail; down to ``sqrt(eps) max(|end|, hi - lo)``) so that the
+    boundary layer of a drift into the wall at small ``eta`` is resolved.
+    Ends of ``[lo, hi]`` inside the domain are graded the same way (a tail
+    mass at small ``eta`` falls off within ``eta Sigma/|L'|`` of its end).  When
     the domain end is closer to ``[lo, hi]`` than its width, points
     ``end + 5^k dist`` grade the panels toward that end just outside the
     interval, so that a nearby end-point singularity is resolved too.
@@ -208,6 +222,11 @@ def _panel_edges(lo: float, hi: float, panels: int, domain: Tuple[float, float],
         dist = abs(inward - end)
         if dist == 0.0:
             if not flag:
+                # a regular domain end can still carry a boundary layer of width ~ eta Sigma / |L'| (drift into a
+                # wall at small eta): grade toward it too, Gauss-Legendre on every panel down to the end
+                steps = h * fractions
+                steps = steps[steps > _REGULAR_GRADING_LIMIT * max(abs(end), width)]
+                edges.append(end + sign * steps)
                 continue
             tail = min(_TAIL_WIDTH * abs(end), 0.25 * width)
             steps = h * fractions
@@ -216,7 +235,13 @@ def _panel_edges(lo: float, hi: float, panels: int, domain: Tuple[float, float],
             if tail > 0:
                 # no uniform edge inside the tail panel
                 keep_lo, keep_hi = (end + tail, keep_hi) if sign > 0 else (keep_lo, end - tail)
-        elif dist < width:
+        else:
+            # an interval end inside the domain can sit in the steep flank of a peaked density (a tail mass at
+            # small eta falls off within ~eta Sigma/|L'| of it): grade toward it as toward a regular end
+            steps = h * fractions
+            steps = steps[steps > _REGULAR_GRADING_LIMIT * max(abs(inward), width)]
+            edges.append(inward + sign * steps)
+        if 0.0 < dist < width:
             levels = int(math.ceil((math.log(dist + h) - math.log(dist)) / -math.log(_GRADING_RATIO)))
             steps = dist * (1.0 / _GRADING_RATIO) ** np.arange(1, levels + 1)
             steps = steps[steps < dist + h]
@@ -226,56 +251,78 @@ def _panel_edges(lo: float, hi: float, panels: int, domain: Tuple[float, float],
     return np.unique(np.concatenate(([lo, hi], allpts[inside])))
 
 
-def _log_mass(landscape: Landscape, eta: float, lo: float, hi: float, panels: int) -> float:
-    """log of the unnormalised mass on [lo, hi] with ``panels`` base panels of 20 Gauss nodes.
+def _panel_log_masses(landscape: Landscape, eta: float, edges: np.ndarray) -> np.ndarray:
+    """log of the unnormalised mass on each panel ``[edges[k], edges[k+1]]`` (20-point Gauss–Legendre)."""
+    nodes, weights = gauss_legendre(_PANEL_ORDER)
+    h = np.diff(edges)
+    x = (edges[:-1, None] + 0.5 * h[:, None] * (nodes[None, :] + 1.0)).ravel()
+    logw = np.log(0.5 * h)[:, None] + np.log(weights)[None, :]
+    values = _log_unnormalised(landscape, eta, x).reshape(logw.shape) + logw
+    return logsumexp(values, axis=1)
 
-    Only a domain end where the density is singular (``Sigma`` vanishing,
-    :func:`_singular_end`) gets the fitted end-point tail of
-    :func:`_end_tail`; everywhere else the panels run to the ends of
-    ``[lo, hi]`` and the rule converges geometrically.
+
+def _converged_log_mass(landscape: Landscape, eta: float, lo: float, hi: float) -> float:
+    """log of the unnormalised mass on [lo, hi] by adaptive composite Gauss–Legendre.
+
+    Start from ``_FIRST_PANELS`` panels graded toward both ends
+    (:func:`_panel_edges`); each round compares every panel's 20-point value
+    with the sum over its two halves, takes the halves as the answer and
+    splits the panels whose difference (relative to the *total* mass) is
+    above their share of the tolerance, until the summed differences fall
+    below ``_LOG_MASS_RTOL`` plus the round-off floor of the log-space sum,
+    a few ulps of ``|log mass|`` (the exponents are measured from the domain
+    midpoint and summed outward, :func:`drift_integral`).  Panels are only
+    added where the density has mass, so a peak of width ``1e-4`` of the
+    domain costs a few hundred panels.  A domain end where the density is
+    singular (``Sigma`` vanishing, :func:`_singular_end`) gets the fitted
+    end-point tail of :func:`_end_tail` beyond the graded panels.
     """
     a, b = landscape.domain
     tail_lo = lo == a and _singular_end(landscape, a)
     tail_hi = hi == b and _singular_end(landscape, b)
-    nodes, weights = gauss_legendre(20)
-    edges = _panel_edges(lo, hi, panels, (a, b), (tail_lo, tail_hi))
-    inner = edges[int(tail_lo):edges.size - int(tail_hi)]
-    h = np.diff(inner)
-    x = (inner[:-1, None] + 0.5 * h[:, None] * (nodes[None, :] + 1.0)).ravel()
-    logw = (np.log(0.5 * h)[:, None] + np.log(weights)[None, :]).ravel()
-    pieces = [_log_unnormalised(landscape, eta, x) + logw]
+    edges = _panel_edges(lo, hi, _FIRST_PANELS, (a, b), (tail_lo, tail_hi))
+    tails = []
     if tail_lo:
-        pieces.append([_end_tail(landscape, eta, lo, edges[1])])
+        tails.append(_end_tail(landscape, eta, lo, edges[1]))
     if tail_hi:
-        pieces.append([_end_tail(landscape, eta, hi, edges[-2])])
-    return float(logsumexp(np.concatenate(pieces)))
+        tails.append(_end_tail(landscape, eta, hi, edges[-2]))
+    inner = edges[int(tail_lo):edges.size - int(tail_hi)]
+    coarse = _panel_log_masses(landscape, eta, inner)
+    for _ in range(_MAX_ROUNDS):
+        mids = 0.5 * (inner[:-1] + inner[1:])
+        split_edges = np.concatenate((np.column_stack((inner[:-1], mids)).ravel(), inner[-1:]))
+        halves = _panel_log_masses(landscape, eta, split_edges).reshape(-1, 2)
+        fine = np.logaddexp(halves[:, 0], halves[:, 1])
+        total = float(logsumexp(np.concatenate((fine, tails))))
+        if not math.isfinite(total):
+            raise IllPosedError(f"the stationary density of {landscape.name!r} at eta={eta!r} cannot be normalised "
+                                f"(log-mass {total!r}); check that `sigma` > 0 and `grad` is finite on the domain")
+        with np.errstate(under="ignore", over="ignore"):   # a coarse value far off: inf, split that panel
+            err = np.abs(np.exp(coarse - total) - np.exp(fine - total))
+        tol = _LOG_MASS_RTOL + _ROUNDOFF_ULPS * np.finfo(float).eps * abs(total)
+        if err.sum() <= tol:
+            return total
+        if inner.size - 1 >= _MAX_PANELS:
+            break
+        split = err > tol / (4.0 * err.size)
+        keep = ~split
+        # the halves of a split panel become panels whose coarse value is already known
+        new_edges = np.unique(np.concatenate((inner, mids[split])))
+        coarse = _coarse_after_split(new_edges, inner, mids, split, keep, coarse, halves)
+        inner = new_edges
+    raise ConvergenceError(f"the stationary mass of {landscape.name!r} on [{lo!r}, {hi!r}] at eta={eta!r} did not "
+                           f"converge with {inner.size - 1} panels (remaining relative error {err.sum():.3g}); the "
+                           f"density may be too peaked for the domain: shrink the domain")
 
 
-def _converged_log_mass(landscape: Landscape, eta: float, lo: float, hi: float) -> float:
-    """log of the unnormalised mass on [lo, hi], refined until it stops changing.
-
-    The change between successive refinements is an *absolute* change of the
-    log, i.e. the relative change of the mass itself; it must fall below
-    ``_LOG_MASS_RTOL`` plus the round-off floor of the log-space sum, which
-    is a few ulps of the exponents summed (``|value|``; the exponents are
-    measured from the domain midpoint, so for small ``eta`` they are large
-    numbers whose last bits are noise).
-    """
-    panels, previous = _FIRST_PANELS, None
-    while True:
-        value = _log_mass(landscape, eta, lo, hi, panels)
-        if not math.isfinite(value):
-            raise ValueError(f"the stationary density of {landscape.name!r} at eta={eta!r} cannot be normalised "
-                             f"(log-mass {value!r}); check that `Sigma` > 0 and `grad` is finite on the domain")
-        if previous is not None:
-            change = abs(value - previous)
-            if change <= _LOG_MASS_RTOL + _ROUNDOFF_ULPS * np.finfo(float).eps * max(abs(value), abs(previous)):
-                return value
-        if panels >= _MAX_PANELS:
-            raise ValueError(f"the stationary mass of {landscape.name!r} on [{lo!r}, {hi!r}] at eta={eta!r} did not "
-                             f"converge (last relative change {change:.3g}); the density may be too peaked for the "
-                             f"domain, shrink the domain")
-        previous, panels = value, panels * 2
+def _coarse_after_split(new_edges, inner, mids, split, keep, coarse, halves) -> np.ndarray:
+    """Per-panel 20-point log-masses on ``new_edges``: kept panels keep theirs, split ones take their halves'."""
+    start = np.concatenate(([0], np.cumsum(1 + split[:-1].astype(np.int64))))
+    out = np.empty(new_edges.size - 1)
+    out[start[keep]] = coarse[keep]
+    out[start[split]] = halves[split, 0]
+    out[start[split] + 1] = halves[split, 1]
+    return out
 
 
 @renamed_keyword("tau", "eta")
@@ -284,11 +331,15 @@ def log_normalizer(landscape: Landscape, eta: float) -> float:
 
     Raises
     ------
+    IllPosedError
+        If :math:`\Sigma` vanishes inside the domain, ``grad`` has a pole, or
+        the density cannot be normalised at an end
+        (:func:`fpesolve.core.wellposed.check_well_posed`).
     ValueError
-        If ``tau`` is not positive, if :math:`\Sigma` is not positive or finite
-        somewhere on the domain, or if the density cannot be normalised.
+        If ``eta`` is not a positive normal float or too small for float64
+        exponents, or :math:`\Sigma` is not finite.
     """
-    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
+    eta = check_well_posed(landscape, eta).eta
     a, b = landscape.domain
     return _converged_log_mass(landscape, eta, a, b)
 
@@ -296,8 +347,8 @@ def log_normalizer(landscape: Landscape, eta: float) -> float:
 @renamed_keyword("tau", "eta")
 def log_stationary_density(landscape: Landscape, eta: float, x) -> np.ndarray:
     """Natural log of the normalised stationary density at ``x`` (see :func:`stationary_density`)."""
-    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
-    arr = np.asarray(x, dtype=float)
+    eta = check_well_posed(landscape, eta).eta
+    arr = real_array(x, "x")
     as_1d_float_array(arr.ravel(), "x")
     a, b = landscape.domain
     if np.any((arr < a) | (arr > b)):
@@ -329,6 +380,15 @@ def stationary_density(landscape: Landscape, eta: float, x, log: bool = False) -
         Density values (units 1/[theta]); the integral over the domain is 1 to
         ~1e-13 relative for smooth inputs.
 
+    Raises
+    ------
+    IllPosedError
+        Where no normalisable stationary density exists: :math:`\Sigma`
+        vanishing inside the domain, a pole of ``grad``, a non-integrable end
+        (see :func:`fpesolve.core.wellposed.check_well_posed`).
+    ValueError, TypeError
+        For a bad ``eta`` or ``x`` (outside the domain, not finite, not numbers).
+
     Examples
     --------
     Ornstein–Uhlenbeck: :math:`L = \theta^2`, :math:`\Sigma = 1`, :math:`\tau = 0.5`
@@ -354,7 +414,8 @@ def effective_potential(landscape: Landscape, eta: float, x) -> np.ndarray:
     :math:`p = e^{-2V_{\mathrm{eff}}/\tau}` exactly normalised.  Units of the
     loss divided by units of :math:`\Sigma`.
     """
-    return -0.5 * eta * log_stationary_density(landscape, eta, x)
+    logp = log_stationary_density(landscape, eta, x)
+    return -0.5 * check_well_posed(landscape, eta).eta * logp
 
 
 @renamed_keyword("tau", "eta")
@@ -365,7 +426,7 @@ def stationary_mass(landscape: Landscape, eta: float, lo: float, hi: float, log:
     full relative precision even when it is :math:`10^{-1000}`
     (``log=True`` returns its natural log).
     """
-    eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
+    eta = check_well_posed(landscape, eta).eta
     lo = landscape.contains(lo, "lo")
     hi = landscape.contains(hi, "hi")
     if not hi > lo:

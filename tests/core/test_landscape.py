@@ -97,3 +97,70 @@ def test_grid_constructors_and_errors():
         Grid.from_edges([0, 1, 1, 2])
     with pytest.raises(ValueError, match="not inside the domain"):
         Grid.uniform(-3, 3, 10).check_inside((-2.5, 2.5))
+
+
+# ----------------------------------------------------------------- results and user functions
+def test_critical_point_is_a_result_with_the_documented_fields():
+    import json
+
+    cp = double_well().minima()[0]
+    assert list(json.loads(cp.to_json())) == ["x", "kind", "loss", "hess", "sigma"]
+    assert repr(cp).startswith("CriticalPoint(x=-1, kind='minimum'") and "\n" not in repr(cp)
+    assert str(cp).startswith("minimum  x=-1")
+    assert cp.sigma_over_hess == pytest.approx(cp.sigma / cp.hess, rel=1e-15)
+
+
+def test_sign_change_through_a_pole_is_not_a_critical_point():
+    from fpesolve import IllPosedError
+
+    land = Landscape(grad=lambda x: 1.0 / (x - 0.30001), sigma=lambda x: np.ones_like(x), domain=(-1, 1))
+    with pytest.raises(IllPosedError, match="`grad` .*pole near x = 0.3000"):
+        land.critical_points()
+
+
+def test_user_functions_only_ever_see_flat_float_arrays():
+    seen = []
+
+    def sigma(x):
+        seen.append((x.ndim, x.dtype))
+        return 1.0 + 0.0 * x
+
+    land = Landscape(grad=lambda x: x, sigma=sigma, domain=(-1, 1))
+    out = land.sigma(np.zeros((3, 4), dtype=int))
+    assert out.shape == (3, 4) and set(seen) == {(1, np.dtype(float))}
+
+
+def test_constant_returned_as_a_scalar_is_broadcast():
+    land = Landscape(grad=lambda x: x, sigma=lambda x: 2.0, domain=(-1, 1))
+    np.testing.assert_array_equal(land.sigma(np.array([0.1, 0.2, 0.3])), [2.0, 2.0, 2.0])
+
+
+def test_complex_values_with_zero_imaginary_part_are_accepted():
+    land = Landscape(grad=lambda x: x + 0j, sigma=lambda x: np.ones_like(x), domain=(-1, 1))
+    np.testing.assert_array_equal(land.grad(np.array([0.5])), [0.5])
+
+
+def test_a_function_failing_at_one_point_is_reported_there():
+    def grad(x):
+        if np.any(x > 0.7):
+            raise ZeroDivisionError("boom")
+        return x
+
+    land = Landscape(grad=grad, sigma=lambda x: np.ones_like(x), domain=(-1, 1))    # probes -0.5, 0, 0.5 pass
+    with pytest.raises(ValueError, match=r"`grad` of landscape 'landscape' raised ZeroDivisionError: boom at x = 0\.8"):
+        land.grad(np.array([0.1, 0.2, 0.8, 0.9]))
+
+
+def test_from_samples_carries_what_later_computations_need():
+    shifts = np.array([-1.0, 0.5, 2.0])
+
+    def grads(x):
+        return x[None, :] - shifts[:, None]
+
+    land = Landscape.from_samples(lambda x: 0.5 * grads(x) ** 2, grads, (-3, 3), batch_size=2, replacement=False)
+    assert (land.batch_size, land.replacement, land.n_samples) == (2, False, 3)
+    assert land.samples.evaluate("grads", np.array([0.0])).shape == (3, 1)
+    with pytest.raises(ValueError, match="per-sample `hessians` were not given"):
+        land.samples.evaluate("hessians", np.array([0.0]))
+    plain = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-1, 1))
+    assert (plain.batch_size, plain.replacement, plain.n_samples, plain.samples) == (None, None, None, None)
