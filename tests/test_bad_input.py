@@ -216,7 +216,7 @@ CASES = [
     ("mfpt_on_grid target outside", lambda: mfpt_on_grid(fp(), 9.0), E, "`target`"),
     # ------------------------------------------------------------ conditions
     ("check_n1 eta 0", lambda: check_n1(dw(), 0.0, 100), E, "`eta`"),
-    ("check_n1 n_steps 0", lambda: check_n1(dw(), 0.1, 0), E, "`n_steps`"),
+    ("check_n1 n_iterations 0", lambda: check_n1(dw(), 0.1, 0), E, "`n_iterations`"),
     ("check_n2 empty hessians", lambda: check_n2([], 0.1), E, "`hessians`"),
     ("check_n2 landscape without Hessians", lambda: check_n2(dw(), 0.1), E, "`hessians`"),
     ("check_n2 batch_size > n", lambda: check_n2([18.0, 2.0], 0.1, batch_size=3), E, "`batch_size`"),
@@ -230,8 +230,8 @@ CASES = [
     # ------------------------------------------------------------ SGD
     ("simulate_sgd eta 0", lambda: simulate_sgd(one_minimum_with_samples(), 0.0, 10, 4, 0.5), E, "`eta`"),
     ("simulate_sgd n_walkers 0", lambda: simulate_sgd(one_minimum_with_samples(), 0.1, 10, 0, 0.5), E, "`n_walkers`"),
-    ("simulate_sgd n_steps negative", lambda: simulate_sgd(one_minimum_with_samples(), 0.1, -1, 4, 0.5), E,
-     "`n_steps`"),
+    ("simulate_sgd n_iterations negative", lambda: simulate_sgd(one_minimum_with_samples(), 0.1, -1, 4, 0.5), E,
+     "`n_iterations`"),
     ("simulate_sgd unknown noise", lambda: simulate_sgd(one_minimum_with_samples(), 0.1, 10, 4, 0.5, noise="pink"),
      E, "`noise`"),
     ("simulate_sgd init unknown label", lambda: simulate_sgd(one_minimum_with_samples(), 0.1, 10, 4, "nowhere"), E,

@@ -142,9 +142,10 @@ def test_user_function_raising_names_the_function_the_exception_and_x(tmp_path, 
                                 "landscape = Landscape(grad=grad, sigma=sigma, domain=(-1.0, 0.25 + 1e-4), name='mine')\n")
     assert main(["stationary", path]) == EXIT_INPUT
     line = _one_error_line(capsys.readouterr().err)
-    assert "your function `sigma` raised ZeroDivisionError: sigma has a pole" in line
-    assert re.search(r"at x = an array of \d+ points in \[-0\.99\d*, 0\.250\d*\] \(the functions of a landscape are "
-                     r"called with arrays and must be vectorised\) \(mine\.py:8\)$", line)
+    # fpesolve finds the point where the user's function raised and names it; the CLI adds the file and line
+    match = re.search(r"`sigma` of landscape 'mine' raised ZeroDivisionError: sigma has a pole at x = (\S+);.*"
+                      r"\(mine\.py:8\)$", line)
+    assert match and abs(float(match.group(1)) - 0.25) < 1e-3
 
 
 def test_user_lambda_that_is_not_vectorised(tmp_path):
@@ -153,8 +154,7 @@ def test_user_lambda_that_is_not_vectorised(tmp_path):
     proc = _run_module("spectrum", path, "--n", "50")
     assert proc.returncode == EXIT_INPUT
     line = _one_error_line(proc.stderr)
-    assert "your function `<lambda>` (the landscape's `sigma`) raised TypeError" in line
-    assert "an array of" in line and "must be vectorised" in line
+    assert "TypeError" in line and "`sigma`" in line and "not vectorised" in line and "np.vectorize" in line
 
 
 def test_user_function_raising_at_a_scalar_point_reports_that_point(tmp_path, capsys):
@@ -166,7 +166,8 @@ def test_user_function_raising_at_a_scalar_point_reports_that_point(tmp_path, ca
                                 "landscape = Landscape(grad=grad, sigma=lambda x: 1.0 + 0.0 * x, domain=(-2.0, 2.0))\n")
     assert main(["mfpt", path, "--to", "1.0"]) == EXIT_INPUT
     line = _one_error_line(capsys.readouterr().err)
-    match = re.search(r"your function `grad` raised RuntimeError: refusing x near 0 at x = (\S+) \(mine\.py:6\)", line)
+    match = re.search(r"`grad` of landscape '\w+' raised RuntimeError: refusing x near 0 at x = ([^;]+);.*\(mine\.py:6\)$",
+                      line)
     assert match and abs(float(match.group(1))) < 0.01
 
 

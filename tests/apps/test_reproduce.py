@@ -7,13 +7,12 @@ The reproductions run in quick mode once per module (about 10 s together with a 
 import json
 import math
 
-import numpy as np
 import pytest
 
 from fpesolve import cli
 from fpesolve.apps import reproduce as R
 from fpesolve.apps.reproduce import (ITEMS, SETTINGS, Check, ClaimRow, Reproduction, main, reproduce_all,
-                                     reproduce_f1, reproduce_f2, reproduce_f3, reproduce_f4, reproduce_healthy)
+                                     reproduce_f1, reproduce_f2, reproduce_healthy)
 from fpesolve.failure_modes.constructions import construction
 from tests.failure_modes.independent import basin_probabilities, log10_mfpt_iterations, mp_barrier
 

@@ -9,7 +9,6 @@ from scipy.sparse.linalg import spsolve
 
 from fpesolve.core.convergence import richardson
 from fpesolve.core.fokker_planck import FokkerPlanck
-from fpesolve.core.grid import Grid
 from fpesolve.core.landscape import Landscape
 from fpesolve.core.passage import (basin_probabilities, escape_times, kramers_time, mean_first_passage_time,
                               mfpt_on_grid)

@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import pytest
-from scipy import integrate
 
 from fpesolve import Landscape
 from fpesolve.apps.cli import main as cli_main

@@ -114,11 +114,24 @@ def _user_function_error(exc: BaseException) -> Optional[str]:
     return f"your function {name} raised {type(exc).__name__}: {text} {where} ({place})"
 
 
+def _user_place(exc: BaseException) -> Optional[str]:
+    """``file:line`` of the innermost frame of a user file in ``exc``'s traceback, if any."""
+    frames = [tb for tb in _frames(exc.__traceback__)
+              if os.path.abspath(tb.tb_frame.f_code.co_filename) in _USER_FILES]
+    if not frames or frames[0].tb_frame.f_code.co_name == "<module>":
+        return None
+    return f"{os.path.basename(frames[-1].tb_frame.f_code.co_filename)}:{frames[-1].tb_lineno}"
+
+
 def classify(exc: BaseException) -> Tuple[int, Optional[str]]:
     """The exit status for ``exc`` and its one-line message (``None``: print the traceback, it is a bug)."""
     user = _user_function_error(exc)
     if user is not None:
         return EXIT_INPUT, user
+    cause = exc.__cause__
+    if isinstance(exc, (ValueError, TypeError)) and cause is not None and _user_place(cause) is not None:
+        # fpesolve caught the user's exception and said which function raised what, where: add the file and line
+        return EXIT_INPUT, f"{one_line(exc)} ({_user_place(cause)})"
     if isinstance(exc, (InputError, CostLimitError, OSError)):
         return EXIT_INPUT, one_line(exc)
     if isinstance(exc, ConvergenceError):
