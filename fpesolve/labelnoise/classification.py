@@ -158,9 +158,7 @@ class LabelFlipModel(OutputModel):
     labels : ndarray, shape ``(n,)``
         The clean labels as floats.
     targets : ndarray, shape ``(n,)``
-        :math:`\bar y_i=(1-2p)y_i+p`.
-    n : int
-        The number of samples.
+        :math:`\bar y_i=(1-2p)y_i+p` (``n`` samples, :attr:`OutputModel.n`).
 
     Raises
     ------

@@ -91,9 +91,7 @@ class SquaredLossModel(OutputModel):
     labels : ndarray, shape ``(n,)``
         The labels as a float array.
     dim : int
-        :math:`d`.
-    n : int
-        The number of samples.
+        :math:`d` (the number of samples is ``n``, from :class:`~fpesolve.labelnoise.base.OutputModel`).
 
     Raises
     ------
