@@ -230,34 +230,7 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> Tuple[float, float]:
 
 
 def stationary_cdf(landscape: Landscape, eta: float, n_panels: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Edges and the exact CDF of the FPE stationary density there (Gauss–Legendre masses per panel).
-
-    Parameters
-    ----------
-    landscape : Landscape
-        With :math:`\\Sigma > 0` on the domain.
-    eta : float
-        The learning rate (temperature of the stationary law).
-    n_panels : int
-        Equal panels over the domain; 8-point Gauss–Legendre in each (log space).
-
-    Returns
-    -------
-    edges : ndarray, shape ``(n_panels + 1,)``
-        The panel edges.
-    cdf : ndarray, shape ``(n_panels + 1,)``
-        The stationary CDF at the edges, 0 to 1.
-
-    Examples
-    --------
-    The healthy construction at :math:`\\eta = 0.1`: the basin of A (left of
-    the saddle at 0) holds 98.75 % of the mass:
-
-    >>> from fpesolve.failure_modes import construction
-    >>> edges, cdf = stationary_cdf(construction("healthy"), 0.1, 64)
-    >>> float(edges[32]), round(float(cdf[32]), 4)
-    (0.0, 0.9875)
-    """
+    """Edges and the exact CDF of the FPE stationary density there (Gauss–Legendre masses per panel)."""
     from scipy.special import logsumexp
     from ...core.quadrature import gauss_legendre
     from ...core.stationary import log_stationary_density
@@ -293,16 +266,19 @@ def ks(landscape: Landscape, eta: float, positions: np.ndarray, n_panels: int = 
 
     Examples
     --------
-    Exact samples of the stationary law (inverse-CDF sampling) pass; samples
-    crowded into well A fail:
+    Ornstein–Uhlenbeck, :math:`L = \\theta^2`, :math:`\\Sigma = 1`: at
+    :math:`\\eta = 0.5` the stationary law :math:`\\propto e^{-2L/(\\eta\\Sigma)}`
+    is :math:`N(0, 1/8)`.  Samples of it pass, samples twice as wide fail:
 
     >>> import numpy as np
-    >>> from fpesolve.failure_modes import construction
-    >>> c = construction("healthy")
-    >>> edges, cdf = stationary_cdf(c, 0.1, 4096)
-    >>> exact = np.interp(np.random.default_rng(0).random(2000), cdf, edges)
-    >>> ks(c, 0.1, exact)[1] > 0.05, ks(c, 0.1, np.random.default_rng(0).normal(-1.0, 0.2, 2000))[1] < 1e-10
-    (True, True)
+    >>> from fpesolve import Landscape
+    >>> ou = Landscape(grad=lambda x: 2.0 * x, sigma=lambda x: np.ones_like(x), domain=(-5.0, 5.0),
+    ...                loss=lambda x: x**2)
+    >>> rng = np.random.default_rng(0)
+    >>> bool(ks(ou, 0.5, rng.normal(0.0, np.sqrt(1 / 8), 2000))[1] > 0.05)
+    True
+    >>> bool(ks(ou, 0.5, rng.normal(0.0, 0.5, 2000))[1] < 1e-10)
+    True
     """
     from scipy.stats import kstest
     edges, cdf = stationary_cdf(landscape, eta, n_panels)
