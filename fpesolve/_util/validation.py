@@ -38,8 +38,8 @@ def positive_float(value: Any, name: str, hint: str = "") -> float:
 
     Examples
     --------
-    >>> positive_float("0.1", "eta")
-    0.1
+    >>> positive_float(1, "eta")
+    1.0
     >>> positive_float(-0.1, "eta", "eta is the SGD learning rate")
     Traceback (most recent call last):
     ...

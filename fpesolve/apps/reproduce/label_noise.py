@@ -85,8 +85,8 @@ def _ratio(a, b):
 def _regularizer_claims(c: _Collect) -> None:
     import mpmath
 
-    from ..labelnoise import implicit_regularizer, product_model
-    from ..labelnoise.sharpness import large_step_limit
+    from ...labelnoise import implicit_regularizer, product_model
+    from ...labelnoise.sharpness import large_step_limit
 
     # Eq. (1): Taylor coefficients of r(h) = -(1/(2 eta)) log(1 - eta h/2) in eta h (mpmath, 30 digits)
     with mpmath.workdps(30):
@@ -158,8 +158,8 @@ def _figures():
 
 # ---------------------------------------------------------------------------------------------- Prop 1, 3.1, Prop 2
 def _local_claims(c: _Collect) -> None:
-    from ..labelnoise import product_model, regularizer_gradient
-    from ..labelnoise.coupling import couple_label_noise_sgd
+    from ...labelnoise import product_model, regularizer_gradient
+    from ...labelnoise.coupling import couple_label_noise_sgd
 
     # Proposition 1: |E(theta)| <= sqrt(2 rho_f L(theta)) as extracted; rho_f = max |grad^2 f_i| = max |x_i|
     x = np.array([5.0, 5.0, 5.0])
@@ -210,8 +210,8 @@ def _local_claims(c: _Collect) -> None:
 
 # ---------------------------------------------------------------------------------------------- coupling
 def _coupling_claims(c: _Collect) -> None:
-    from ..labelnoise import product_model, regularized_trajectory
-    from ..labelnoise.coupling import couple_label_noise_sgd
+    from ...labelnoise import product_model, regularized_trajectory
+    from ...labelnoise.coupling import couple_label_noise_sgd
 
     model = product_model()
     eta, start = 0.05, np.array([2.0, 0.5])
@@ -259,8 +259,8 @@ def _coupling_claims(c: _Collect) -> None:
 
 # ---------------------------------------------------------------------------------------------- Sec. 4, Theorem 1
 def _escape_and_stationarity(c: _Collect) -> None:
-    from ..labelnoise import product_model, simulate_label_noise_sgd
-    from ..labelnoise.stationarity import check_stationarity
+    from ...labelnoise import product_model, simulate_label_noise_sgd
+    from ...labelnoise.stationarity import check_stationarity
 
     model = product_model()
     m2 = float(np.mean(np.array([0.5, 1.0, 1.5]) ** 2))
@@ -323,8 +323,8 @@ def _escape_and_stationarity(c: _Collect) -> None:
 
 # ---------------------------------------------------------------------------------------------- momentum
 def _momentum_claims(c: _Collect) -> None:
-    from ..labelnoise import quadratic_1d_model, simulate_label_noise_sgd
-    from ..labelnoise.momentum import momentum_sign_check
+    from ...labelnoise import quadratic_1d_model, simulate_label_noise_sgd
+    from ...labelnoise.momentum import momentum_sign_check
 
     res = momentum_sign_check(n_walkers=c.pick(200, 600), n_iterations=c.pick(1500, 4000))
     c.row("Eq. (6): sign of R with momentum (SGD mean shift beta = 0.5)", float(res.printed_shift[0]),
@@ -355,9 +355,9 @@ def _momentum_claims(c: _Collect) -> None:
 
 # ---------------------------------------------------------------------------------------------- appendices
 def _appendix_claims(c: _Collect) -> None:
-    from ..labelnoise import regularized_trajectory
-    from ..labelnoise.classification import flip_minimizer_logit, logistic_product_model, simulate_label_flip_sgd
-    from ..labelnoise.cycling import simulate_cycling
+    from ...labelnoise import regularized_trajectory
+    from ...labelnoise.classification import flip_minimizer_logit, logistic_product_model, simulate_label_flip_sgd
+    from ...labelnoise.cycling import simulate_cycling
 
     p = 0.2
     model = logistic_product_model(p)
