@@ -21,7 +21,23 @@ DEFAULT_DIGITS = 6
 
 
 def float_from_log10(log10_value: float) -> float:
-    """``10**log10_value``, ``inf`` above the float64 range and ``0`` below it (no OverflowError)."""
+    """``10**log10_value``, ``inf`` above the float64 range and ``0`` below it (no OverflowError).
+
+    Parameters
+    ----------
+    log10_value : float
+        The base-10 logarithm of the number (``-inf`` for 0).
+
+    Returns
+    -------
+    float
+        ``inf`` for ``log10_value > 308.2``, ``0.0`` below ``-340``.
+
+    Examples
+    --------
+    >>> float_from_log10(2.0), float_from_log10(1087.6), float_from_log10(-400.0)
+    (100.0, inf, 0.0)
+    """
     if log10_value == -math.inf or log10_value < -340.0:
         return 0.0
     if log10_value > 308.2:
@@ -33,6 +49,24 @@ def format_log10(log10_value: float, plain_digits: int = 10, mantissa_digits: in
                  plain_below: float = 15.0) -> str:
     """Text for ``10**log10_value``: a plain number when ``|log10_value| < plain_below``, else ``m.mmmme+N``.
 
+    Parameters
+    ----------
+    log10_value : float
+        The base-10 logarithm of the number.
+    plain_digits : int
+        Significant digits of a plain number.
+    mantissa_digits : int
+        Digits after the point of the mantissa in the ``m.mmmme+N`` form.
+    plain_below : float
+        Numbers with ``|log10_value|`` below this are printed plainly.
+
+    Returns
+    -------
+    str
+        ``"inf"`` or ``"0"`` for an infinite ``log10_value``.
+
+    Examples
+    --------
     >>> format_log10(2.0), format_log10(1194.48, mantissa_digits=3)
     ('100', '3.020e+1194')
     """
@@ -125,7 +159,28 @@ def format_with_error(value: float, error: Optional[float] = None, default: int 
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Plain JSON types: dataclasses and objects become dicts, arrays lists, non-finite floats None."""
+    """Plain JSON types: dataclasses and objects become dicts, arrays lists, non-finite floats None.
+
+    Parameters
+    ----------
+    obj : object
+        Anything: numbers, strings, arrays, containers, results (through
+        their ``to_dict()``), dataclasses; other objects become ``str(obj)``.
+
+    Returns
+    -------
+    object
+        ``None``, ``bool``, ``int``, ``float``, ``str``, ``list`` or ``dict``
+        (keys made strings), nested.  Dataclass fields holding matrices
+        (``ndim >= 2``), callables or objects whose class sets
+        ``_skip_in_json = True`` (landscapes, grids) are left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_jsonable({"t": np.float64(np.inf), "x": np.arange(3), 1: (np.int64(2), np.bool_(True))})
+    {'t': None, 'x': [0, 1, 2], '1': [2, True]}
+    """
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, (int, np.integer)) and not isinstance(obj, (bool, np.bool_)):

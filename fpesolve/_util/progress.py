@@ -31,7 +31,35 @@ _announced = set()
 
 
 def set_progress(mode: Union[bool, str, None]) -> None:
-    """Set the package-wide default of every ``progress=None`` argument: ``True``, ``False`` or ``"auto"``."""
+    """Set the package-wide default of every ``progress=None`` argument: ``True``, ``False`` or ``"auto"``.
+
+    Parameters
+    ----------
+    mode : bool, str or None
+        ``True`` (``"on"``): always show a bar; ``False`` (``"off"``): never;
+        ``"auto"`` or ``None``: show one once the work has taken more than
+        :data:`AUTO_DELAY` seconds.  Strings are case-insensitive (also
+        ``"true"``, ``"false"``, ``"1"``, ``"0"``, as for the environment
+        variable ``FPESOLVE_PROGRESS``).
+
+    Raises
+    ------
+    ValueError
+        For any other string.
+    TypeError
+        For a value that is neither a bool, a string nor ``None``.
+
+    Examples
+    --------
+    >>> before = get_progress()
+    >>> set_progress("off")
+    >>> get_progress()
+    False
+    >>> set_progress(None)          # None means "auto"
+    >>> get_progress()
+    'auto'
+    >>> set_progress(before)
+    """
     global _default
     if mode is None:
         mode = "auto"
@@ -46,7 +74,18 @@ def set_progress(mode: Union[bool, str, None]) -> None:
 
 
 def get_progress() -> Union[bool, str]:
-    """The current package default (``True``, ``False`` or ``"auto"``)."""
+    """The current package default (``True``, ``False`` or ``"auto"``).
+
+    Returns
+    -------
+    bool or str
+        What a ``progress=None`` argument means now (see :func:`set_progress`).
+
+    Examples
+    --------
+    >>> get_progress() in (True, False, "auto")
+    True
+    """
     return _default
 
 
@@ -63,7 +102,34 @@ class _NoBar:
 
 @contextlib.contextmanager
 def progress_bar(progress: Union[bool, str, None], total: float, desc: str, unit: str = "it") -> Iterator:
-    """A tqdm bar (or a do-nothing stand-in) following the ``progress`` argument and the package default."""
+    """A tqdm bar (or a do-nothing stand-in) following the ``progress`` argument and the package default.
+
+    Parameters
+    ----------
+    progress : bool, str or None
+        The caller's ``progress`` argument: ``None`` for the package default
+        (:func:`get_progress`), ``True``, ``False`` or ``"auto"``.
+    total : float
+        The amount of work, in ``unit``.
+    desc : str
+        The label in front of the bar.
+    unit : str
+        The unit of ``total`` (``"it"`` for iterations).
+
+    Yields
+    ------
+    bar
+        An object with ``update(n)``, ``set_postfix_str(text)`` and
+        ``close()``: a ``tqdm`` bar on stderr (``leave=False``; delayed by
+        :data:`AUTO_DELAY` seconds in ``"auto"`` mode), or a stand-in that
+        does nothing when the bar is off.
+
+    Examples
+    --------
+    >>> with progress_bar(False, 100, "work") as bar:
+    ...     for _ in range(100):
+    ...         bar.update(1)
+    """
     mode = _default if progress is None else progress
     if isinstance(mode, str):
         mode = _MODES.get(mode.strip().lower(), "auto")
@@ -91,7 +157,28 @@ def compile_notice(group: str, module_file: str, seconds: float, stream=None) ->
     """Tell the user, once per process, that numba is about to compile ``group`` (about ``seconds`` s).
 
     Nothing is printed when numba's disk cache already has kernels of
-    ``module_file`` or the notice for ``group`` was given before.
+    ``module_file`` (a ``<module>.*.nbi`` index in its ``__pycache__``), the
+    notice for ``group`` was given before, or ``NUMBA_DISABLE_JIT=1``.
+
+    Parameters
+    ----------
+    group : str
+        The kernels' name in the message (e.g. ``"the Fokker-Planck solver"``).
+    module_file : str
+        The ``__file__`` of the module that holds the ``@njit(cache=True)`` kernels.
+    seconds : float
+        The typical compile time, printed rounded to a whole second.
+    stream : file-like, optional
+        Where to print (default ``sys.stderr``).
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> compile_notice("a demo group", "/nonexistent/kernels.py", 12.3, stream=out)
+    >>> compile_notice("a demo group", "/nonexistent/kernels.py", 12.3, stream=out)   # once per process
+    >>> out.getvalue().count("a demo group") <= 1
+    True
     """
     if group in _announced:
         return

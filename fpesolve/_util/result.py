@@ -53,7 +53,25 @@ def _short(value: Any) -> Optional[str]:
 
 
 class Result:
-    """Mixin of the result dataclasses (see the module docstring)."""
+    """Mixin of the result dataclasses (see the module docstring).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> import numpy as np
+    >>> @dataclasses.dataclass(frozen=True, repr=False)
+    ... class Gap(Result):
+    ...     value: float
+    ...     method: str
+    ...     vector: np.ndarray
+    >>> g = Gap(value=6.2056807e-3, method="dense", vector=np.array([1.0, np.inf]))
+    >>> g
+    Gap(value=0.00620568, method='dense', vector=<array 2>)
+    >>> g.to_json()
+    '{"value": 0.0062056807, "method": "dense", "vector": [1.0, null]}'
+    >>> g.vector.flags.writeable
+    False
+    """
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
@@ -65,7 +83,13 @@ class Result:
 
     # ------------------------------------------------------------------ text
     def summary(self) -> str:
-        """A few lines for people; subclasses say more."""
+        """A few lines for people; subclasses say more.
+
+        Returns
+        -------
+        str
+            Here the one-line ``repr``; ``str(result)`` is this text.
+        """
         return repr(self)
 
     def __str__(self) -> str:
@@ -90,16 +114,41 @@ class Result:
 
     # ------------------------------------------------------------------ data
     def to_dict(self) -> Dict[str, Any]:
-        """JSON-ready values of the fields (non-finite floats become ``None``)."""
+        """JSON-ready values of the fields (non-finite floats become ``None``).
+
+        Returns
+        -------
+        dict
+            Field name to plain JSON value (:func:`to_jsonable_fields`);
+            matrices, landscapes, grids and callables are left out.
+        """
         out = to_jsonable_fields(self)
         return out
 
     def to_json(self, **kwargs: Any) -> str:
-        """:meth:`to_dict` as a JSON string (keyword arguments go to :func:`json.dumps`)."""
+        """:meth:`to_dict` as a JSON string (keyword arguments go to :func:`json.dumps`).
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :func:`json.dumps` (e.g. ``indent=2``).
+
+        Returns
+        -------
+        str
+            Strict JSON (``allow_nan=False``: no NaN or Infinity tokens).
+        """
         return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
 
     def table(self) -> Optional[Tuple[Sequence[str], Sequence[Sequence[Any]]]]:
-        """``(headers, rows)`` of the result's main table, or ``None`` (subclasses with a table override it)."""
+        """``(headers, rows)`` of the result's main table, or ``None`` (subclasses with a table override it).
+
+        Returns
+        -------
+        tuple or None
+            ``(headers, rows)``: column titles and one sequence of cells per
+            row (used by ``_repr_html_``); ``None`` here.
+        """
         return None
 
     def _repr_html_(self) -> str:
@@ -120,7 +169,30 @@ def _cell(value: Any) -> str:
 
 
 def to_jsonable_fields(obj: Any) -> Dict[str, Any]:
-    """The dataclass fields of ``obj`` as JSON-ready values (see :func:`~fpesolve._util.formatting.to_jsonable`)."""
+    """The dataclass fields of ``obj`` as JSON-ready values (see :func:`~fpesolve._util.formatting.to_jsonable`).
+
+    Parameters
+    ----------
+    obj : dataclass instance
+        A result.
+
+    Returns
+    -------
+    dict
+        Field name to JSON value, for the fields not starting with ``_``
+        and not heavy (matrices, callables, landscapes, grids).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> import numpy as np
+    >>> @dataclasses.dataclass
+    ... class R:
+    ...     value: float
+    ...     matrix: np.ndarray
+    >>> to_jsonable_fields(R(np.float64(0.5), np.eye(2)))
+    {'value': 0.5}
+    """
     from .formatting import _is_heavy
 
     return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)

@@ -35,7 +35,38 @@ def _real_scalar(value: Any, name: str) -> float:
 
 
 def positive_float(value: Any, name: str, hint: str = "") -> float:
-    """Return ``value`` as a finite positive float or raise ``ValueError`` (``TypeError`` for a non-number)."""
+    """Return ``value`` as a finite positive float or raise ``ValueError`` (``TypeError`` for a non-number).
+
+    Parameters
+    ----------
+    value : object
+        The argument to check.
+    name : str
+        The parameter name quoted in backticks in the messages.
+    hint : str
+        Appended to the ``ValueError`` message (what the parameter means).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not a real number (strings, booleans, complex
+        numbers and arrays with elements are refused).
+    ValueError
+        When it is not finite or ``<= 0``.
+
+    Examples
+    --------
+    >>> positive_float(1, "eta")
+    1.0
+    >>> positive_float(-0.1, "eta", "eta is the SGD learning rate")
+    Traceback (most recent call last):
+    ...
+    ValueError: `eta` must be a finite positive number, got -0.1; eta is the SGD learning rate
+    """
     out = _real_scalar(value, name)
     if not math.isfinite(out) or out <= 0.0:
         extra = f"; {hint}" if hint else ""
@@ -44,7 +75,31 @@ def positive_float(value: Any, name: str, hint: str = "") -> float:
 
 
 def finite_float(value: Any, name: str) -> float:
-    """Return ``value`` as a finite float or raise ``ValueError`` (``TypeError`` for a non-number)."""
+    """Return ``value`` as a finite float or raise ``ValueError`` (``TypeError`` for a non-number).
+
+    Parameters
+    ----------
+    value : object
+        The argument to check.
+    name : str
+        The parameter name quoted in backticks in the messages.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not a real number.
+    ValueError
+        When it is NaN or infinite.
+
+    Examples
+    --------
+    >>> finite_float(-2, "x0")
+    -2.0
+    """
     out = _real_scalar(value, name)
     if not math.isfinite(out):
         raise ValueError(f"`{name}` must be finite, got {value!r}")
@@ -52,7 +107,36 @@ def finite_float(value: Any, name: str) -> float:
 
 
 def learning_rate(value: Any, name: str = "eta") -> float:
-    """A learning rate: a finite positive *normal* float (``2/eta`` must not overflow)."""
+    """A learning rate: a finite positive *normal* float (``2/eta`` must not overflow).
+
+    Parameters
+    ----------
+    value : object
+        The learning rate :math:`\\eta`.
+    name : str
+        The parameter name quoted in backticks in the messages.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not a real number.
+    ValueError
+        When it is not finite, ``<= 0``, or below the smallest normal float64
+        (``np.finfo(float).tiny``, about 2.2e-308).
+
+    Examples
+    --------
+    >>> learning_rate(0.1)
+    0.1
+    >>> learning_rate(1e-310)
+    Traceback (most recent call last):
+    ...
+    ValueError: `eta` = 1e-310 is below the smallest normal float64 (2.23e-308): ...
+    """
     out = positive_float(value, name, "eta is the SGD learning rate (the temperature of its diffusion)")
     if out < np.finfo(float).tiny:
         raise ValueError(f"`{name}` = {value!r} is below the smallest normal float64 ({np.finfo(float).tiny:.3g}): "
@@ -61,7 +145,37 @@ def learning_rate(value: Any, name: str = "eta") -> float:
 
 
 def positive_int(value: Any, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int ``>= minimum`` or raise."""
+    """Return ``value`` as an int ``>= minimum`` or raise.
+
+    Parameters
+    ----------
+    value : object
+        The argument to check; a float with an integer value (``1e6``) is accepted.
+    name : str
+        The parameter name quoted in backticks in the messages.
+    minimum : int
+        The smallest value allowed.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    TypeError
+        For a bool, a non-integral float or a non-number.
+    ValueError
+        When the value is below ``minimum``.
+
+    Examples
+    --------
+    >>> positive_int(1e6, "n_iterations")
+    1000000
+    >>> positive_int(0, "n_walkers")
+    Traceback (most recent call last):
+    ...
+    ValueError: `n_walkers` must be an integer >= 1, got 0
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
             value = int(value)
@@ -74,7 +188,31 @@ def positive_int(value: Any, name: str, minimum: int = 1) -> int:
 
 
 def probability(value: Any, name: str) -> float:
-    """Return ``value`` as a float strictly inside (0, 1) or raise."""
+    """Return ``value`` as a float strictly inside (0, 1) or raise.
+
+    Parameters
+    ----------
+    value : object
+        The argument to check.
+    name : str
+        The parameter name quoted in backticks in the messages.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not a real number.
+    ValueError
+        When it is not finite or outside (0, 1).
+
+    Examples
+    --------
+    >>> probability(0.25, "eps")
+    0.25
+    """
     out = finite_float(value, name)
     if not 0.0 < out < 1.0:
         raise ValueError(f"`{name}` must lie strictly between 0 and 1, got {value!r}")
@@ -82,7 +220,30 @@ def probability(value: Any, name: str) -> float:
 
 
 def as_1d_float_array(values: Any, name: str) -> np.ndarray:
-    """Return a finite 1D float array (scalars become length-1 arrays)."""
+    """Return a finite 1D float array (scalars become length-1 arrays).
+
+    Parameters
+    ----------
+    values : array_like
+        The argument to check.
+    name : str
+        The parameter name quoted in backticks in the messages.
+
+    Returns
+    -------
+    ndarray, shape ``(n,)``
+
+    Raises
+    ------
+    ValueError
+        For more than one dimension or a non-finite entry (the message gives
+        the value and its index).
+
+    Examples
+    --------
+    >>> as_1d_float_array(2, "hessians").tolist(), as_1d_float_array([18, 2], "hessians").tolist()
+    ([2.0], [18.0, 2.0])
+    """
     arr = np.atleast_1d(real_array(values, name))
     if arr.ndim != 1:
         raise ValueError(f"`{name}` must be one-dimensional, got shape {arr.shape}")
@@ -98,6 +259,35 @@ def real_array(values: Any, name: str, origin: str = "") -> np.ndarray:
     Complex values whose imaginary parts are all exactly zero are accepted
     (nothing is lost); any nonzero imaginary part is an error, never dropped.
     ``origin`` follows the backticked name in messages (e.g. ``" of landscape 'dw' at x in [0, 1]"``).
+
+    Parameters
+    ----------
+    values : array_like
+        The values to convert.
+    name : str
+        The name quoted in backticks in the messages.
+    origin : str
+        Text after the name in the messages.
+
+    Returns
+    -------
+    ndarray of float
+        Same shape as ``values`` (no copy when it is already a float array).
+
+    Raises
+    ------
+    TypeError
+        For ragged sequences, strings, booleans, complex values with a
+        nonzero imaginary part, and objects that do not convert to float.
+
+    Examples
+    --------
+    >>> real_array([1, 2], "grad").tolist(), real_array(np.array([1 + 0j]), "grad").tolist()
+    ([1.0, 2.0], [1.0])
+    >>> real_array([1j], "sigma")
+    Traceback (most recent call last):
+    ...
+    TypeError: `sigma` must be real, got complex values (imaginary part 1 at index 0); ...
     """
     what = f"`{name}`{origin}"
     try:
@@ -170,6 +360,42 @@ def call_user_function(func: Callable, x: np.ndarray, name: str, where: str = ""
     * any other shape than ``x.shape`` (e.g. a column ``(n, 1)``): ``ValueError``.
 
     ``where`` names the owner in messages (e.g. ``" of landscape 'dw'"``).
+
+    Parameters
+    ----------
+    func : callable
+        The user's function.
+    x : ndarray, shape ``(n,)``
+        Float points to evaluate at.
+    name : str
+        The function's role (``"grad"``, ``"sigma"``), quoted in the messages.
+    where : str
+        Text after the name in the messages.
+
+    Returns
+    -------
+    ndarray, shape ``(n,)``
+        ``func(x)`` as floats (a constant broadcast to the shape of ``x``).
+
+    Raises
+    ------
+    TypeError
+        For a function that is not vectorised, or returns strings, booleans,
+        complex values or ragged lists.
+    ValueError
+        For a function that raises at some point (named), or returns another shape.
+
+    Examples
+    --------
+    >>> import math
+    >>> call_user_function(lambda x: 2.0 * x, np.array([0.5, 1.0]), "grad").tolist()
+    [1.0, 2.0]
+    >>> call_user_function(lambda x: 3.0, np.array([0.5, 1.0]), "sigma").tolist()     # a constant
+    [3.0, 3.0]
+    >>> call_user_function(lambda x: math.exp(x), np.array([0.5, 1.0]), "sigma")
+    Traceback (most recent call last):
+    ...
+    TypeError: `sigma` is not vectorised: called with a float array of shape (2,) ...
     """
     try:
         raw = func(x)

@@ -13,7 +13,34 @@ from ..core.landscape import CriticalPoint, Landscape
 
 
 def deprecated_alias(old: str, new: str, since: str = "0.2") -> property:
-    """A read-only attribute ``old`` that returns ``new`` with a :class:`FutureWarning` (renamed result fields)."""
+    """A read-only attribute ``old`` that returns ``new`` with a :class:`FutureWarning` (renamed result fields).
+
+    Parameters
+    ----------
+    old : str
+        The former field name, kept readable for one release.
+    new : str
+        The field it now reads.
+    since : str
+        The fpesolve version of the rename, quoted in the warning.
+
+    Returns
+    -------
+    property
+        To be assigned in the class body as ``old = deprecated_alias(old, new)``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> class Point:
+    ...     hess = 2.0
+    ...     H = deprecated_alias("H", "hess")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     value = Point().H
+    >>> value, caught[0].category.__name__
+    (2.0, 'FutureWarning')
+    """
 
     def get(self):
         warnings.warn(f"`{type(self).__name__}.{old}` was renamed `{new}` in fpesolve {since}; use `.{new}`",

@@ -46,6 +46,26 @@ def sigma_zeros(landscape: Landscape) -> Tuple[float, ...]:
     than the scan spacing can be missed).
     Domain ends are not interior points (a :math:`\Sigma` vanishing there is
     a singular end, which the stationary law handles).
+
+    Parameters
+    ----------
+    landscape : Landscape
+        Any landscape.
+
+    Returns
+    -------
+    tuple of float
+        The interior zeros of :math:`\Sigma`, sorted, points closer than
+        :math:`10^{-9}` of the domain length merged; empty when
+        :math:`\Sigma > 0` inside the domain.
+
+    Examples
+    --------
+    F2's :math:`\Sigma = 64\theta^2` vanishes at its interpolating minimum:
+
+    >>> from fpesolve.failure_modes import construction
+    >>> sigma_zeros(construction("f2")), sigma_zeros(construction("healthy"))
+    ((0.0,), ())
     """
     a, b = landscape.domain
     probe = np.linspace(a, b, _N_SCAN)[1:-1]
@@ -75,7 +95,27 @@ def sigma_zeros(landscape: Landscape) -> Tuple[float, ...]:
 
 
 def sigma_zero_reason(landscape: Landscape, zeros: Tuple[float, ...]) -> str:
-    """The sentence every condition gives when :math:`\\Sigma` vanishes inside the domain."""
+    """The sentence every condition gives when :math:`\\Sigma` vanishes inside the domain.
+
+    Parameters
+    ----------
+    landscape : Landscape
+        The landscape (its name is quoted).
+    zeros : tuple of float
+        The zeros found by :func:`sigma_zeros` (the first five are quoted).
+
+    Returns
+    -------
+    str
+        Where :math:`\\Sigma` vanishes and why no stationary law exists there.
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import construction
+    >>> c = construction("f2")
+    >>> sigma_zero_reason(c, sigma_zeros(c))[:60]
+    "Sigma vanishes inside the domain of 'F2 discrete instability"
+    """
     where = ", ".join(f"{x:.6g}" for x in zeros[:5]) + (" ..." if len(zeros) > 5 else "")
     return (f"Sigma vanishes inside the domain of {landscape.name!r} (at x = {where}): the diffusion cannot cross "
             f"such a point, so there is no unique stationary law to mix to or to split into basins (at an "
@@ -83,7 +123,30 @@ def sigma_zero_reason(landscape: Landscape, zeros: Tuple[float, ...]) -> str:
 
 
 def require_positive_sigma(landscape: Landscape, what: str) -> None:
-    """Raise :class:`~fpesolve.IllPosedError` naming ``what`` when :math:`\\Sigma` vanishes inside the domain."""
+    """Raise :class:`~fpesolve.IllPosedError` naming ``what`` when :math:`\\Sigma` vanishes inside the domain.
+
+    Parameters
+    ----------
+    landscape : Landscape
+        The landscape to test (:func:`sigma_zeros`).
+    what : str
+        The computation that needs the stationary law, e.g. ``"N1 (mixing)"``.
+
+    Raises
+    ------
+    IllPosedError
+        When :math:`\\Sigma` has an interior zero: the message names ``what``,
+        the zeros, and says to restrict the domain or use ``diagnose()``.
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import construction
+    >>> require_positive_sigma(construction("healthy"), "N1 (mixing)")   # Sigma > 0: nothing happens
+    >>> require_positive_sigma(construction("f2"), "N1 (mixing)")
+    Traceback (most recent call last):
+    ...
+    fpesolve._util.errors.IllPosedError: N1 (mixing) needs the stationary law, but Sigma vanishes ...
+    """
     zeros = sigma_zeros(landscape)
     if zeros:
         raise IllPosedError(f"{what} needs the stationary law, but {sigma_zero_reason(landscape, zeros)}; restrict "

@@ -22,12 +22,49 @@ ClaimValue = object
 
 
 class Construction(Landscape):
-    """A :class:`~fpesolve.Landscape` built from per-sample losses, with its story.
+    r"""A :class:`~fpesolve.Landscape` built from per-sample losses, with its story.
 
     Besides everything a Landscape offers (``samples``, ``batch_size``,
     ``sample_gradients``, ``wells``, ...) a construction declares the fields
     below; functions that need them read them directly (no look-ups with a
-    fallback).
+    fallback).  Constructions are normally built by the factories of
+    :mod:`fpesolve.failure_modes.constructions` (:func:`construction`), not by
+    hand.
+
+    Parameters
+    ----------
+    key : str
+        The registry name (e.g. ``"f1"``).
+    parameters : mapping of str to object
+        The parameters the construction was built from (numbers and names),
+        stored as a dict.
+    documented : tuple of CriticalPoint
+        The critical points from the closed forms (A, saddle, B for two wells).
+    saddle : CriticalPoint, optional
+        The documented saddle between the wells (``None`` for one well).
+    noise_profile : str, optional
+        How :math:`\sqrt\Sigma` varies between the wells (``"tanh"``,
+        ``"sigmoid"``); ``None`` where the noise is not a two-well profile.
+    test_loss : callable, optional
+        :math:`L_{\mathrm{test}}(\theta)`, vectorised (float array in, float
+        array of the same shape out), in the units of ``L``; gives
+        :meth:`test_loss`.
+    generalization_gaps : mapping of str to float, optional
+        Well label to generalisation gap :math:`L_{\mathrm{test}} - L` at the
+        well, in units of ``L``.
+    paper_claims : mapping of str to object, optional
+        The paper's leading-order statements, quoted (never used as results).
+    notes : str
+        Where the exact construction differs from the paper's reading.
+    eta : float, optional
+        The learning rate the construction is about.
+    n_iterations : int, optional
+        The training length :math:`T` in SGD iterations.
+    **landscape_args
+        Everything :class:`~fpesolve.Landscape` takes: ``grad``, ``sigma``,
+        ``domain`` (required) and ``loss``, ``hess``, ``sigma_grad``,
+        ``name``, ``samples``, ``batch_size``, ``replacement``,
+        ``sample_gradients``, ``wells``.
 
     Attributes
     ----------
@@ -40,10 +77,10 @@ class Construction(Landscape):
     saddle : CriticalPoint or None
         The documented saddle between the wells (``None`` for one well).
     noise_profile : str or None
-        How :math:`\\sqrt\\Sigma` varies between the wells (``"tanh"``,
+        How :math:`\sqrt\Sigma` varies between the wells (``"tanh"``,
         ``"sigmoid"``), ``None`` where the noise is not a two-well profile.
     generalization_gaps : dict or None
-        Well label to generalisation gap :math:`L_{\\mathrm{test}} - L` at the
+        Well label to generalisation gap :math:`L_{\mathrm{test}} - L` at the
         well (a modelling choice, see :mod:`fpesolve.failure_modes.two_well`).
     paper_claims : dict
         The paper's leading-order statements, quoted (never used as results).
@@ -54,6 +91,25 @@ class Construction(Landscape):
         at which the healthy construction satisfies N1–N4).
     n_iterations : int or None
         The training length :math:`T` in SGD iterations (N1).
+
+    Raises
+    ------
+    TypeError, ValueError
+        The errors of :class:`~fpesolve.Landscape` for bad ``landscape_args``
+        (a ``grad`` or ``sigma`` that is not callable, an empty ``domain``, a
+        ``batch_size`` above the number of samples).
+
+    Examples
+    --------
+    F1 of the failure-modes paper: wells A (good) and B (bad) with
+    :math:`\Sigma/H` = 0.5 and 1, a barrier of 100 in ``L``:
+
+    >>> from fpesolve.failure_modes import construction
+    >>> c = construction("f1")
+    >>> [(cp.kind, round(cp.x, 4), round(cp.sigma_over_hess, 3)) for cp in c.documented]
+    [('minimum', -13.3333, 0.5), ('saddle', 2.8697, -1.231), ('minimum', 13.3333, 1.0)]
+    >>> c.eta, c.n_iterations, c.claim("violated condition")
+    (0.01, 1000000, 'N1')
     """
 
     key: str
@@ -90,10 +146,23 @@ class Construction(Landscape):
     def test_loss(self, x) -> np.ndarray:
         """:math:`L_{\\mathrm{test}}(x)`, the population loss the generalisation gaps come from.
 
+        Parameters
+        ----------
+        x : float or array_like
+            Parameter values :math:`\\theta`.
+
+        Returns
+        -------
+        ndarray
+            :math:`L_{\\mathrm{test}}(\\theta)`, shaped like ``x``, in the units
+            of ``L``; :math:`L_{\\mathrm{test}} - L` at a well is its
+            generalisation gap.
+
         Raises
         ------
         ValueError
-            When the construction was built without generalisation gaps.
+            When the construction was built without a test loss (no
+            generalisation gaps); give the gaps explicitly to the checks then.
         """
         if self._test_loss is None:
             raise ValueError(f"construction {self.key!r} has no test loss; give generalisation gaps explicitly")
@@ -106,7 +175,24 @@ class Construction(Landscape):
         return self._test_loss is not None
 
     def claim(self, key: str) -> ClaimValue:
-        """The paper's claim ``key`` (a ``KeyError`` listing the available ones otherwise)."""
+        """The paper's claim ``key``, as quoted in :attr:`paper_claims`.
+
+        Parameters
+        ----------
+        key : str
+            A key of :attr:`paper_claims`, e.g. ``"violated condition"``.
+
+        Returns
+        -------
+        object
+            The quoted claim: a number or a text (never used as a result).
+
+        Raises
+        ------
+        KeyError
+            For a key the construction has no claim under; the message lists
+            the available keys.
+        """
         try:
             return self.paper_claims[key]
         except KeyError:
@@ -114,7 +200,15 @@ class Construction(Landscape):
                            f"{sorted(self.paper_claims)}") from None
 
     def summary(self) -> str:
-        """The documented critical points, generalisation gaps, the paper's claims and the notes."""
+        """The documented critical points, generalisation gaps, the paper's claims and the notes.
+
+        Returns
+        -------
+        str
+            Several lines: the critical points (``x``, ``L``, ``H``,
+            :math:`\\Sigma`, :math:`\\Sigma/H`), the noise profile, the gaps,
+            ``eta`` and ``n_iterations``, the claims and the notes.
+        """
         lines = [f"Construction {self.key!r}: {self.name}", "  documented critical points:"]
         lines += ["    " + str(cp) for cp in self.documented]
         if self.noise_profile is not None:

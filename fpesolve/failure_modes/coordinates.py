@@ -61,7 +61,42 @@ BARRIER_RTOL = 1e-9
 class Reparameterization:
     r"""A smooth increasing bijection :math:`\theta = g(\varphi)` with :math:`g'`, :math:`g''` and :math:`g^{-1}`.
 
-    All four callables are vectorised (float arrays in and out).
+    All four callables are vectorised (float arrays in, float arrays of the
+    same shape out).  :func:`reparameterize` uses them to write a landscape in
+    :math:`\varphi`; :func:`speed_switch` builds one in closed form.
+
+    Parameters
+    ----------
+    g : callable
+        :math:`\theta = g(\varphi)`, strictly increasing.
+    g_prime : callable
+        The speed :math:`g'(\varphi) > 0` (units of :math:`\theta` per unit
+        of :math:`\varphi`).
+    g_second : callable
+        :math:`g''(\varphi)`.
+    g_inverse : callable
+        :math:`\varphi = g^{-1}(\theta)`.
+    description : str
+        One line saying what the bijection is (used in summaries and the
+        names of reparameterised landscapes).
+
+    Attributes
+    ----------
+    g, g_prime, g_second, g_inverse : callable
+        As given.
+    description : str
+        As given.
+
+    Examples
+    --------
+    The linear map :math:`\theta = 2\varphi` (speed 2 everywhere):
+
+    >>> import numpy as np
+    >>> r = Reparameterization(g=lambda p: 2.0 * p, g_prime=lambda p: np.full_like(p, 2.0),
+    ...                        g_second=lambda p: np.zeros_like(p), g_inverse=lambda t: 0.5 * t,
+    ...                        description="theta = 2 phi")
+    >>> r.g_inverse(r.g(np.array([0.5, 1.5]))).tolist()
+    [0.5, 1.5]
     """
 
     g: ArrayFunction
@@ -257,7 +292,26 @@ class VeffFlip(Result):
     flipped : bool
         Whether the favoured well differs between the coordinates.
     reparameterization : Reparameterization
+        The bijection :math:`\theta = g(\varphi)` used.
     phi_landscape : Landscape
+        The landscape in :math:`\varphi` (:func:`reparameterize`).
+
+    Examples
+    --------
+    On F4 the stationary law prefers the bad, low-noise well B in
+    :math:`\theta` (its :math:`V_{\mathrm{eff}}` barrier :math:`\approx 10`
+    against 0.5 at A); slowing the speed to :math:`c \approx 0.16` on A's side
+    makes A's barrier :data:`FLIP_MARGIN` = 2 times B's, and the law prefers A,
+    while :math:`\Sigma/H` at the minima (10 and 0.5) is unchanged:
+
+    >>> from fpesolve.failure_modes import construction, veff_flip
+    >>> res = veff_flip(construction("f4", switch_width=0.25), 0.2)
+    >>> res.flipped, round(res.slow_speed, 4)
+    (True, 0.1585)
+    >>> [round(b, 2) for b in res.barriers_theta], [round(b, 2) for b in res.barriers_phi]
+    ([0.5, 9.95], [19.92, 9.96])
+    >>> [round(v, 9) for v in res.ratio_theta], [round(v, 9) for v in res.ratio_phi]
+    ([10.0, 0.5], [10.0, 0.5])
     """
 
     eta: float
@@ -281,7 +335,17 @@ class VeffFlip(Result):
     phi_landscape: Landscape = field(repr=False)
 
     def table(self):
-        """One row per well: barriers, log10 probabilities, Sigma/H and Sigma in both coordinates."""
+        """One row per well: barriers, log10 probabilities, Sigma/H and Sigma in both coordinates.
+
+        Returns
+        -------
+        headers : tuple of str
+            ``("well", "dU theta", "dU phi", "dU phi (in theta)", "log10 pi theta", "log10 pi phi",
+            "Sigma/H theta", "Sigma/H phi", "Sigma theta", "Sigma phi")``.
+        rows : list of tuple
+            One per well, left to right: the label, then the fields of the same
+            names (log10 of the basin probabilities instead of natural logs).
+        """
         ln10 = math.log(10.0)
         rows = [(lab, self.barriers_theta[k], self.barriers_phi[k], self.barriers_phi_in_theta[k],
                  self.log_probabilities_theta[k] / ln10, self.log_probabilities_phi[k] / ln10,
@@ -291,7 +355,15 @@ class VeffFlip(Result):
                  "Sigma/H theta", "Sigma/H phi", "Sigma theta", "Sigma phi"), rows)
 
     def summary(self) -> str:
-        """The table and the verdict on the paper's 'persists under any smooth reparameterisation'."""
+        """The table and the verdict on the paper's 'persists under any smooth reparameterisation'.
+
+        Returns
+        -------
+        str
+            A headline (the bijection, the favoured well in each coordinate,
+            ``FLIPPED`` when they differ), the :meth:`table` and
+            :math:`\\mathrm{Corr}(\\Sigma, \\mathrm{Gap})` in both coordinates.
+        """
         head, rows = self.table()
         lines = [f"V_eff under theta = g(phi) at eta = {self.eta:g} ({self.reparameterization.description}): "
                  f"favoured well {self.favoured_theta} in theta, {self.favoured_phi} in phi"

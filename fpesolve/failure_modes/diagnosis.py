@@ -53,7 +53,31 @@ __all__ = ['ConditionStatus', 'Diagnosis', 'diagnose']
 
 @dataclass(frozen=True, repr=False)
 class ConditionStatus(Result):
-    """The verdict on one condition: ``"holds"``, ``"violated"`` or ``"not applicable"``, and why."""
+    """The verdict on one condition: ``"holds"``, ``"violated"`` or ``"not applicable"``, and why.
+
+    One entry of :attr:`Diagnosis.statuses`; the full report of the condition
+    is in :attr:`Diagnosis.n1` … :attr:`Diagnosis.n4`.
+
+    Attributes
+    ----------
+    name : str
+        The condition, ``"N1"`` … ``"N4"``.
+    status : str
+        ``"holds"``, ``"violated"`` or ``"not applicable"``.
+    headline : str
+        The key numbers in one line (e.g. ``"Sigma/H = A: 1, B: 1; P = A: 0.5, B: 0.5"``).
+    reason : str
+        Why a condition does not apply, or a caveat (empty otherwise).
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import construction, diagnose
+    >>> n3 = diagnose(construction("f3-equal-hessian"), grid=300).status("N3")
+    >>> n3.status, n3.holds
+    ('violated', False)
+    >>> n3.headline
+    'Sigma/H = A: 1, B: 1; P = A: 0.5, B: 0.5'
+    """
 
     name: str
     status: str
@@ -66,7 +90,13 @@ class ConditionStatus(Result):
         return {"holds": True, "violated": False}.get(self.status)
 
     def summary(self) -> str:
-        """One line."""
+        """One line.
+
+        Returns
+        -------
+        str
+            ``"<name> <status>: <headline>"``, followed by ``" (<reason>)"`` when there is a reason.
+        """
         return f"{self.name} {self.status}: {self.headline}" + (f" ({self.reason})" if self.reason else "")
 
 
@@ -82,6 +112,7 @@ class Diagnosis(Result):
     landscape : str
         The landscape's name.
     eta : float
+        The learning rate :math:`\\eta` the conditions were checked at.
     n_iterations : int
         The training length :math:`T` in SGD iterations (``n_steps`` before 0.2).
     statuses : tuple of ConditionStatus
@@ -95,6 +126,20 @@ class Diagnosis(Result):
         more minima, generalisation gaps known, :math:`\\Sigma > 0`).
     sigma_zeros : tuple of float
         Interior points where :math:`\\Sigma` vanishes (then N1 and N3 are not applicable).
+
+    Examples
+    --------
+    F3 (equal Hessians): mixing and stability hold, but :math:`\\Sigma/H = 1`
+    at both wells gives the stationary law nothing to select by (N3), and
+    with :math:`\\Sigma = 2` at both wells :math:`\\mathrm{Corr}(\\Sigma,
+    \\mathrm{Gap})` is undefined, so N4 does not apply:
+
+    >>> from fpesolve.failure_modes import construction, diagnose
+    >>> d = diagnose(construction("f3-equal-hessian"), grid=300)
+    >>> d.eta, d.n_iterations, d.violated
+    (0.2, 1000000, ('N3',))
+    >>> [(s.name, s.status) for s in d.statuses]
+    [('N1', 'holds'), ('N2', 'holds'), ('N3', 'violated'), ('N4', 'not applicable')]
     """
 
     landscape: str
@@ -122,19 +167,52 @@ class Diagnosis(Result):
         return not self.violated
 
     def status(self, name: str) -> ConditionStatus:
-        """The status of condition ``name`` (``"N1"`` … ``"N4"``)."""
+        """The status of condition ``name``.
+
+        Parameters
+        ----------
+        name : str
+            ``"N1"``, ``"N2"``, ``"N3"`` or ``"N4"`` (case-insensitive).
+
+        Returns
+        -------
+        ConditionStatus
+            The verdict, the key numbers and the reason.
+
+        Raises
+        ------
+        KeyError
+            For any other name.
+        """
         for s in self.statuses:
             if s.name == name.upper():
                 return s
         raise KeyError(f"no condition {name!r}; use N1, N2, N3 or N4")
 
     def table(self):
-        """One row per condition: name, verdict, key numbers."""
+        """One row per condition: name, verdict, key numbers.
+
+        Returns
+        -------
+        headers : tuple of str
+            ``("condition", "verdict", "key numbers")``.
+        rows : list of tuple of str
+            One per condition, N1 to N4: e.g. ``("N3 selection", "violated",
+            "Sigma/H = A: 1, B: 1; P = A: 0.5, B: 0.5")``.
+        """
         return ("condition", "verdict", "key numbers"), [(f"{s.name} {_TITLES[s.name]}", s.status, s.headline)
                                                          for s in self.statuses]
 
     def summary(self) -> str:
-        """A table: one line per condition with its key number and verdict, then the details."""
+        """A table: one line per condition with its key number and verdict, then the details.
+
+        Returns
+        -------
+        str
+            The table of :meth:`table`, the overall verdict, then the summary
+            of each condition's report (or why it does not apply), G1–G4 and
+            Remark 4.3 when computed.
+        """
         lines = [f"Diagnosis of {self.landscape!r} at eta = {self.eta:g}, T = {self.n_iterations} iterations",
                  f"  {'condition':<14s} {'verdict':<15s} key numbers"]
         for s in self.statuses:
@@ -150,7 +228,18 @@ class Diagnosis(Result):
         return "\n".join(lines)
 
     def to_dict(self):
-        """JSON-ready values: the verdicts, each condition's status and details, G1–G4 and Remark 4.3."""
+        """JSON-ready values: the verdicts, each condition's status and details, G1–G4 and Remark 4.3.
+
+        Returns
+        -------
+        dict
+            Keys ``landscape``, ``eta``, ``n_iterations``, ``violated``,
+            ``holds``, ``sigma_zeros``, ``conditions`` (``"N1"`` … ``"N4"`` to
+            ``{"status", "headline", "reason"}`` and ``"details"``, the
+            condition's own ``to_dict()``, where it was evaluated),
+            ``goodness`` and ``three_level`` (``None`` when not computed).
+            Non-finite floats are ``None``.
+        """
         from .._util.formatting import to_jsonable
 
         out = {"landscape": self.landscape, "eta": self.eta, "n_iterations": self.n_iterations,

@@ -79,7 +79,9 @@ class GoodnessMinimum(Result):
     Attributes
     ----------
     label : str
+        The well's label (``"A"``, ``"B"``, or ``"min0"``, ... without labelled wells).
     x : float
+        Position of the minimum.
     sigma_over_hess : float
         G1: :math:`\Sigma/H` (per step, batch size included).
     interpolating : bool or None
@@ -100,7 +102,23 @@ class GoodnessMinimum(Result):
     loo_gap : float or None
         The exact leave-one-out gap (exact refits only).
     generalization_gap : float or None
-        G4.
+        G4, in units of ``L``.
+
+    Examples
+    --------
+    F4's wells: the good well A has the larger :math:`\Sigma/H` (G1) and, to
+    leading order, the larger leave-one-out stability coefficient (G3), but
+    the smaller generalisation gap (G4):
+
+    >>> from fpesolve.failure_modes import check_goodness, construction
+    >>> c = construction("f4")
+    >>> A, B = check_goodness(c, [0.05, 0.5], gap_method="test-loss").minima
+    >>> A.label, round(A.sigma_over_hess, 9), round(A.stability, 9), A.generalization_gap
+    ('A', 10.0, 10.0, 0.05)
+    >>> B.label, round(B.sigma_over_hess, 9), round(B.stability, 9), B.generalization_gap
+    ('B', 0.5, 0.5, 0.5)
+    >>> A.stability_method
+    'leading order (Prop. 2.2)'
     """
 
     label: str
@@ -119,7 +137,30 @@ class GoodnessMinimum(Result):
 
 @dataclass(frozen=True, repr=False)
 class ChainLink(Result):
-    """One link of the chain G1 => G3 => G4: ``holds`` True, False or None (not applicable), and why."""
+    """One link of the chain G1 => G3 => G4: ``holds`` True, False or None (not applicable), and why.
+
+    Attributes
+    ----------
+    name : str
+        ``"G1 => G3"`` or ``"G3 => G4"``.
+    holds : bool or None
+        True when every pair of minima that the first criterion separates
+        (relative difference above ``rtol``) is ordered the same way by the
+        second; False when the second orders such a pair the other way or
+        does not separate it; None (not applicable) when either criterion is
+        undefined at some minimum or the first separates no pair.
+    detail : str
+        Which pairs were compared, or which pair breaks the link.
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import check_goodness, construction
+    >>> link = check_goodness(construction("f4"), [0.05, 0.5]).chain[1]
+    >>> link.name, link.status
+    ('G3 => G4', 'violated')
+    >>> link.detail
+    'the generalisation gap orders A/B against beta'
+    """
 
     name: str
     holds: Optional[bool]
@@ -138,12 +179,26 @@ class GoodnessResult(Result):
     Attributes
     ----------
     minima : tuple of GoodnessMinimum
+        G1–G4 at each minimum, left to right.
     gap_method : str
         Where G4 came from (``"given"``, ``"test-loss"``, ``"leave-one-out"``, or ``"none"``).
     chain : tuple of ChainLink
         ``G1 => G3`` and ``G3 => G4``.
     rtol : float
         Relative difference below which two values count as equal.
+
+    Examples
+    --------
+    On F4 with its modelled gaps (0.05 at the good well A, 0.5 at B), G1 and
+    G3 agree but G4 orders the wells the other way, so the paper's chain
+    breaks at G3 => G4:
+
+    >>> from fpesolve.failure_modes import check_goodness, construction
+    >>> res = check_goodness(construction("f4"), [0.05, 0.5], gap_method="test-loss")
+    >>> [(link.name, link.status) for link in res.chain]
+    [('G1 => G3', 'holds'), ('G3 => G4', 'violated')]
+    >>> res.table()[0]
+    ('minimum', 'x', 'G1 Sigma/H', 'G2 ||J||_F/sqrt(n)', 'G3 beta', 'G3 method', 'G4 gap')
     """
 
     minima: Tuple[GoodnessMinimum, ...]
@@ -152,13 +207,29 @@ class GoodnessResult(Result):
     rtol: float
 
     def table(self):
-        """One row per minimum: G1, G2, G3 (and its method), G4."""
+        """One row per minimum: G1, G2, G3 (and its method), G4.
+
+        Returns
+        -------
+        headers : tuple of str
+            ``("minimum", "x", "G1 Sigma/H", "G2 ||J||_F/sqrt(n)", "G3 beta", "G3 method", "G4 gap")``.
+        rows : list of tuple
+            One per minimum: the label, ``x`` and G1 as floats, G2, G3 and G4
+            as texts (``"-"`` where undefined), the G3 method.
+        """
         rows = [(m.label, m.x, m.sigma_over_hess, _fmt(m.jacobian_complexity), _fmt(m.stability),
                  m.stability_method, _fmt(m.generalization_gap)) for m in self.minima]
         return ("minimum", "x", "G1 Sigma/H", "G2 ||J||_F/sqrt(n)", "G3 beta", "G3 method", "G4 gap"), rows
 
     def summary(self) -> str:
-        """The G1–G4 table and the chain."""
+        """The G1–G4 table and the chain.
+
+        Returns
+        -------
+        str
+            The :meth:`table` with a headline naming the source of the gaps,
+            then one line per link of the chain with its status and detail.
+        """
         head, rows = self.table()
         lines = [f"G1-G4 at the minima (G4 gaps: {self.gap_method})",
                  f"  {head[0]:>8s} {head[1]:>12s} {head[2]:>11s} {head[3]:>19s} {head[4]:>12s}  {head[5]:<26s} "

@@ -47,6 +47,7 @@ class N1Result(Result):
         initial law (the worst start if none was given), i.e. the TV distance
         left at :math:`t = \eta T` is at most :math:`\varepsilon`.
     eta : float
+        The learning rate :math:`\eta`, the temperature of SGD's diffusion.
     n_iterations : int
         The training length :math:`T` in SGD iterations.
     time_budget, log10_time_budget : float
@@ -64,8 +65,23 @@ class N1Result(Result):
     margin, log10_margin : float
         :math:`\eta T / t_{mix}`.
     eps : float
+        The TV threshold :math:`\varepsilon` of the mixing time.
     explanation : str
         One paragraph in words.
+
+    Examples
+    --------
+    F1 at the paper's :math:`\eta = 0.01`: the budget :math:`\eta T = 10^4`
+    against a mixing time of :math:`\approx 10^{1085.6}` (the escape over
+    the barrier from the bad well B); the float fields overflow to ``inf``
+    and the ``log10`` ones carry the numbers:
+
+    >>> from fpesolve.failure_modes import check_n1, construction
+    >>> r = check_n1(construction("f1"), 0.01, 10**6, grid=300)
+    >>> r.holds, r.status, r.time_budget, r.t_mix
+    (False, 'violated', 10000.0, inf)
+    >>> round(r.log10_t_mix, 1), round(r.log10_t_mix_iterations, 1), round(r.log10_margin, 1)
+    (1085.6, 1087.6, -1081.6)
     """
 
     holds: bool
@@ -88,7 +104,14 @@ class N1Result(Result):
     n_steps = deprecated_alias("n_steps", "n_iterations")
 
     def summary(self) -> str:
-        """The verdict and the explanation."""
+        """The verdict and the explanation.
+
+        Returns
+        -------
+        str
+            ``"N1 (mixing) holds: ..."`` or ``"N1 (mixing) FAILS: ..."`` with
+            :attr:`explanation`.
+        """
         return f"N1 (mixing) {'holds' if self.holds else 'FAILS'}: {self.explanation}"
 
     @property

@@ -192,7 +192,24 @@ class StableSet(Result):
     singular_points : tuple of float
         The :math:`\eta = 1/\bar h` where :math:`\Lambda = -\infty`.
     eta_range : (float, float)
+        The range of learning rates searched.
     batch_size : int
+        The minibatch size ``B`` the batch means :math:`\bar h` were formed with.
+
+    Examples
+    --------
+    F2's per-sample Hessians 18 and 2 (``B = 1``): stable below
+    :math:`\eta \approx 0.1308` (beyond the paper's :math:`2/18 \approx 0.111`)
+    and again on :math:`(0.4248, 0.5556)`, around :math:`\eta = 1/2`, where
+    the factor :math:`|1 - 2\eta|` of the second sample vanishes
+    (:math:`\Lambda = -\infty`):
+
+    >>> from fpesolve.failure_modes import stable_learning_rates
+    >>> s = stable_learning_rates([18.0, 2.0])
+    >>> [round(c, 6) for c in s.crossings], [round(p, 6) for p in s.singular_points]
+    ([0.130792, 0.424764, 0.555556], [0.055556, 0.5])
+    >>> s.contains(0.12), s.contains(0.15), round(s.largest_stable_eta, 6)
+    (True, False, 0.555556)
     """
 
     intervals: Tuple[Tuple[float, float], ...]
@@ -202,7 +219,20 @@ class StableSet(Result):
     batch_size: int
 
     def contains(self, eta: float) -> bool:
-        """Whether ``eta`` lies in one of the stable intervals."""
+        """Whether ``eta`` lies in one of the stable intervals.
+
+        Parameters
+        ----------
+        eta : float
+            A learning rate.
+
+        Returns
+        -------
+        bool
+            True when ``lo < eta < hi`` for one of :attr:`intervals` (open
+            intervals: the crossings themselves, where :math:`\\Lambda = 0`,
+            are not stable).
+        """
         return any(lo < eta < hi for lo, hi in self.intervals)
 
     @property
@@ -211,7 +241,14 @@ class StableSet(Result):
         return self.intervals[-1][1] if self.intervals else math.nan
 
     def summary(self) -> str:
-        """One line: the stable intervals."""
+        """One line: the stable intervals.
+
+        Returns
+        -------
+        str
+            ``"stable learning rates (Lambda < 0, B = ...) in [lo, hi]: (a, b) U ..."``
+            (``"empty"`` when no learning rate in the range is stable).
+        """
         parts = " U ".join(f"({lo:.12g}, {hi:.12g})" for lo, hi in self.intervals) or "empty"
         return (f"stable learning rates (Lambda < 0, B = {self.batch_size}) in "
                 f"[{self.eta_range[0]:g}, {self.eta_range[1]:g}]: {parts}")
@@ -321,6 +358,7 @@ class N2Minimum(Result):
     Attributes
     ----------
     label : str
+        Well label (``"A"``, ``"B"`` for constructions) or ``min<k>``.
     x : float or None
         Position of the minimum (None when only Hessians were given).
     hessians : tuple of float
@@ -336,6 +374,20 @@ class N2Minimum(Result):
     bound_holds : bool
         :math:`\\eta < 2/\\lambda_{\\max}`.
     stable_set : StableSet
+        All stable learning rates at this minimum (:func:`stable_learning_rates`).
+
+    Examples
+    --------
+    F2 at the paper's :math:`\\eta = 0.15`: :math:`\\Lambda = \\tfrac12\\ln(1.7
+    \\cdot 0.7) \\approx +0.087` per iteration, so SGD diverges from the
+    minimum :math:`\\theta = 0` like :math:`e^{0.087 k}`:
+
+    >>> from fpesolve.failure_modes import check_n2, construction
+    >>> m = check_n2(construction("f2"), 0.15).minima[0]
+    >>> m.label, m.x, m.hessians, round(m.lyapunov, 6), m.stable
+    ('A', 0.0, (18.0, 2.0), 0.086977, False)
+    >>> round(m.bound, 6), m.bound_holds
+    (0.111111, False)
     """
 
     label: str
@@ -356,6 +408,28 @@ class N2Result(Result):
     ``holds`` is True when :math:`\\Lambda < 0` at every minimum.  The
     paper's sufficient bound :math:`\\eta < 2/\\lambda_{\\max}` is reported beside
     it (``bound_holds``) and may disagree in the safe direction.
+
+    Attributes
+    ----------
+    eta : float
+        The learning rate checked.
+    batch_size : int
+        The minibatch size ``B``.
+    minima : tuple of N2Minimum
+        The check at each minimum (left to right), or at each array of
+        Hessians given.
+
+    Examples
+    --------
+    :math:`\\eta = 0.12` is above the paper's bound :math:`2/18` yet stable,
+    :math:`\\Lambda = \\tfrac12\\ln(1.16 \\cdot 0.76) \\approx -0.063`:
+
+    >>> from fpesolve.failure_modes import check_n2
+    >>> r = check_n2([18.0, 2.0], 0.12)
+    >>> r.holds, r.bound_holds, r.status
+    (True, False, 'holds')
+    >>> [round(v, 6) for v in r.lyapunov]
+    [-0.063008]
     """
 
     eta: float
@@ -378,7 +452,16 @@ class N2Result(Result):
         return tuple(m.lyapunov for m in self.minima)
 
     def summary(self) -> str:
-        """A table: Lambda, lambda_max, the bound and the stable intervals per minimum."""
+        """A table: Lambda, lambda_max, the bound and the stable intervals per minimum.
+
+        Returns
+        -------
+        str
+            The verdict, then one line per minimum (label, ``x``,
+            :math:`\\Lambda`, :math:`\\lambda_{\\max}`, :math:`2/\\lambda_{\\max}`,
+            stable, bound, the stable learning rates), and a note where the
+            bound and the exact exponent disagree.
+        """
         lines = [f"N2 discrete stability at eta = {self.eta:g}, B = {self.batch_size}: "
                  f"{'HOLDS' if self.holds else 'VIOLATED'} (Lambda < 0 at every minimum)"]
         lines.append(f"  {'minimum':>10s} {'x':>12s} {'Lambda':>13s} {'lambda_max':>11s} {'2/lambda_max':>13s}"

@@ -58,6 +58,18 @@ class N3Minimum(Result):
         (``probability`` underflows to 0 before ``log_probability`` does).
     laplace_probability, log_laplace_probability : float
         The Laplace approximation (module docstring) and its natural log.
+
+    Examples
+    --------
+    The good well A of F3 (unequal Hessians), where :math:`\Sigma/H = 1` as
+    at B, yet the exact law puts 99.3 % of its mass:
+
+    >>> from fpesolve.failure_modes import check_n3, construction
+    >>> A = check_n3(construction("f3-unequal-hessian"), 0.2).minima[0]
+    >>> A.label, round(A.x, 6), round(A.hess, 9), round(A.sigma, 9), round(A.ratio, 9)
+    ('A', -1.333333, 2.0, 2.0, 1.0)
+    >>> round(A.probability, 4), round(A.laplace_probability, 4)
+    (0.9935, 0.9942)
     """
 
     label: str
@@ -91,6 +103,7 @@ class N3Result(Result):
     rtol : float
         Relative tolerance of the comparison.
     minima : tuple of N3Minimum
+        The minima, left to right.
     ratio_spread : float
         :math:`\max(\Sigma/H)/\min(\Sigma/H) - 1`.
     favoured : str
@@ -98,6 +111,19 @@ class N3Result(Result):
     note : str
         Where the exact law and the :math:`\Sigma/H` verdict disagree, or why
         the check does not apply.
+
+    Examples
+    --------
+    F3 with unequal Hessians: :math:`\Sigma/H = 1` at both wells, so N3 is
+    violated as the paper says, but the exact stationary law is not the
+    paper's 1/2 : 1/2 (the note says why):
+
+    >>> from fpesolve.failure_modes import check_n3, construction
+    >>> r = check_n3(construction("f3-unequal-hessian"), 0.2)
+    >>> r.holds, r.status, r.favoured
+    (False, 'violated', 'A')
+    >>> [round(float(p), 4) for p in r.probabilities]
+    [0.9935, 0.0065]
     """
 
     holds: Optional[bool]
@@ -119,7 +145,16 @@ class N3Result(Result):
         return np.array([m.probability for m in self.minima])
 
     def summary(self) -> str:
-        """A table of :math:`\\Sigma/H`, the exact and the Laplace basin probabilities, and the verdict."""
+        """A table of :math:`\\Sigma/H`, the exact and the Laplace basin probabilities, and the verdict.
+
+        Returns
+        -------
+        str
+            The verdict with the spread of :math:`\\Sigma/H`, one line per
+            minimum (``x``, ``L``, ``H``, :math:`\\Sigma`, :math:`\\Sigma/H`, the
+            exact and the Laplace probability; probabilities that underflow are
+            printed from their logs, e.g. ``1e-1085.6``) and the note.
+        """
         verdict = {True: "HOLDS", False: "VIOLATED", None: "not applicable"}[self.holds]
         lines = [f"N3 selection power at eta = {self.eta:g}: {verdict} (Sigma/H spread {self.ratio_spread:.4g}, "
                  f"rtol {self.rtol:g})",

@@ -30,6 +30,7 @@ class N4Minimum(Result):
     Attributes
     ----------
     label : str
+        Well label (``"A"``, ``"B"`` for constructions) or ``min<k>``.
     x, hess, sigma : float
         Position, :math:`L''` and :math:`\Sigma` (per step) at the minimum
         (``H`` and ``Sigma`` before 0.2).
@@ -38,6 +39,17 @@ class N4Minimum(Result):
     proxy : float or None
         The leave-one-out proxy :math:`\Sigma_1/(H(n-1))` (Proposition 2.2,
         :math:`\Sigma_1` the per-sample gradient variance), when ``n`` is known.
+
+    Examples
+    --------
+    F4's good well A: the larger noise (:math:`\Sigma = 20`) with the smaller
+    modelled gap, while the proxy :math:`\Sigma_1/(H(n-1)) = 20/2 = 10`
+    (two samples) calls it the worse one:
+
+    >>> from fpesolve.failure_modes import check_n4, construction
+    >>> A = check_n4(construction("f4")).minima[0]
+    >>> A.label, round(A.hess, 9), round(A.sigma, 9), round(A.gap, 9), round(A.proxy, 9)
+    ('A', 2.0, 20.0, 0.05, 10.0)
     """
 
     label: str
@@ -63,11 +75,28 @@ class N4Result(Result):
     status : str
         ``"holds"``, ``"violated"`` or ``"not applicable"``.
     correlation : float or None
+        The Pearson correlation of :math:`\Sigma` and the gaps over the
+        minima (``None`` where undefined).
     method : str
         Where the gaps came from: ``"given"``, ``"test-loss"``,
         ``"leave-one-out"`` (exact refits) or ``"proxy"`` (:math:`\Sigma/(H(n-1))`).
     minima : tuple of N4Minimum
+        The minima, left to right.
     note : str
+        What the verdict means here (e.g. that the proxy orders the minima the
+        other way), or why the check does not apply.
+
+    Examples
+    --------
+    F4 with its test loss: the noisier well generalises better, so
+    :math:`\mathrm{Corr}(\Sigma, \mathrm{Gap}) = -1` and N4 is violated:
+
+    >>> from fpesolve.failure_modes import check_n4, construction
+    >>> r = check_n4(construction("f4"))
+    >>> r.method, r.status, round(r.correlation, 12)
+    ('test-loss', 'violated', -1.0)
+    >>> r.sigmas.round(9).tolist(), r.gaps.round(9).tolist()
+    ([20.0, 1.0], [0.05, 0.5])
     """
 
     holds: Optional[bool]
@@ -92,7 +121,15 @@ class N4Result(Result):
         return np.array([m.sigma for m in self.minima])
 
     def summary(self) -> str:
-        """A table of :math:`\\Sigma`, the gap and the proxy per minimum, and the verdict."""
+        """A table of :math:`\\Sigma`, the gap and the proxy per minimum, and the verdict.
+
+        Returns
+        -------
+        str
+            The verdict and the correlation, one line per minimum (``x``,
+            ``H``, :math:`\\Sigma`, the gap, the proxy :math:`\\Sigma_1/(H(n-1))`)
+            and the note.
+        """
         verdict = {True: "HOLDS", False: "VIOLATED", None: "not applicable"}[self.holds]
         lines = [f"N4 alignment (gaps: {self.method}): {verdict}, Corr(Sigma, Gap) = {_fmt(self.correlation, '+.4g')}",
                  f"  {'minimum':>8s} {'x':>12s} {'H':>10s} {'Sigma':>10s} {'Gap':>12s} {'Sigma/(H(n-1))':>15s}"]

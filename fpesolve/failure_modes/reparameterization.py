@@ -61,6 +61,19 @@ class ReparameterizedMinimum(Result):
         :math:`\tilde\Sigma/\tilde H`.
     relative_difference : float
         :math:`|\tilde\Sigma/\tilde H - \Sigma/H| / |\Sigma/H|`.
+
+    Examples
+    --------
+    F4's well A under :math:`\theta = \varphi^3 + \varphi`: :math:`\tilde H`
+    and :math:`\tilde\Sigma` both grow by :math:`g'^2 = (3\varphi^2 + 1)^2
+    \approx 87.7`, their ratio stays 10:
+
+    >>> from fpesolve.failure_modes import check_reparameterization, construction
+    >>> m = check_reparameterization(construction("f4"), lambda p: p**3 + p, phi_bracket=(-5.0, 5.0)).minima[0]
+    >>> round(m.x, 5), round(m.phi, 5), round(m.hess_phi, 3), round(m.sigma_phi, 2), round(m.ratio_phi, 6)
+    (-6.32456, -1.66969, 175.354, 1753.54, 10.0)
+    >>> m.relative_difference < 1e-8
+    True
     """
 
     x: float
@@ -81,6 +94,22 @@ class ReparameterizationCheck(Result):
 
     ``invariant`` is True when every relative difference is below ``rtol``
     (the finite-difference error of :math:`\tilde H`, ~1e-7).
+
+    Attributes
+    ----------
+    invariant : bool
+        Whether :math:`\tilde\Sigma/\tilde H = \Sigma/H` to ``rtol`` at every minimum.
+    rtol : float
+        The relative tolerance of the verdict.
+    minima : tuple of ReparameterizedMinimum
+        The comparison at each minimum, left to right.
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import check_reparameterization, construction
+    >>> r = check_reparameterization(construction("f4"), lambda p: p**3 + p, phi_bracket=(-5.0, 5.0))
+    >>> r.invariant, [round(m.ratio_phi, 6) for m in r.minima]
+    (True, [10.0, 0.5])
     """
 
     invariant: bool
@@ -88,7 +117,15 @@ class ReparameterizationCheck(Result):
     minima: Tuple[ReparameterizedMinimum, ...]
 
     def summary(self) -> str:
-        """A table of :math:`\\Sigma/H` in both coordinates."""
+        """A table of :math:`\\Sigma/H` in both coordinates.
+
+        Returns
+        -------
+        str
+            The verdict, then one line per minimum: :math:`\\theta^*`,
+            :math:`\\varphi^*`, :math:`\\Sigma/H`, :math:`\\tilde H`,
+            :math:`\\tilde\\Sigma`, their ratio and the relative difference.
+        """
         lines = [f"Reparameterisation (Prop. 5.1): Sigma/H {'is' if self.invariant else 'is NOT'} invariant "
                  f"(rtol {self.rtol:g})",
                  f"  {'theta*':>12s} {'phi*':>12s} {'Sigma/H':>12s} {'H~':>12s} {'Sigma~':>12s} "

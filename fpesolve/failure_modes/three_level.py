@@ -72,10 +72,13 @@ class ThreeLevelResult(Result):
     Attributes
     ----------
     eta : float
+        The learning rate, :math:`\tau = \eta`.
     labels : tuple of str
+        The minima, left to right (well labels or ``min<k>``).
     good : tuple of bool
         The good set (given, or gap at most ``gap_tolerance``).
     generalization_gaps : tuple of float or None
+        One gap per minimum, in units of ``L`` (``None`` when the good set was given by ``good``).
     x_veff, veff : tuple of float
         Position and value of the minimum of :math:`V_{\mathrm{eff}}` in each basin.
     probabilities, log_probabilities : tuple of float
@@ -108,7 +111,26 @@ class ThreeLevelResult(Result):
     bound3 : float or None
         :math:`1 - K e^{-2\delta/\tau}`.
     level3 : bool or None
+        Whether the exact :math:`P(\mathrm{Gap} \le \varepsilon+\varepsilon')`
+        is at least ``bound3`` (``None`` where level 3's premise fails).
     note : str
+        Why a bound fails or a premise is not met (e.g. :math:`\tau/\Delta`
+        not small).
+
+    Examples
+    --------
+    The healthy construction at :math:`\eta = 0.1`: the global minimum of
+    :math:`V_{\mathrm{eff}}` is in the good well A (level 1), but with
+    :math:`\tau/\Delta \approx 0.39` the bound :math:`P(\text{bad}) \le
+    e^{-2\Delta/\tau} \approx 10^{-2.23}` is beaten by the exact
+    :math:`10^{-1.90}` (level 2 fails by a factor 2.1):
+
+    >>> from fpesolve.failure_modes import construction, three_level_bounds
+    >>> r = three_level_bounds(construction("healthy"), 0.1)
+    >>> r.global_label, r.level1, r.level2, round(r.delta, 4)
+    ('A', True, False, 0.2568)
+    >>> round(r.log10_excess2, 3), round(r.log10_p_bad, 3), round(r.tightness2, 2)
+    (-2.23, -1.904, 2.12)
     """
 
     eta: float
@@ -141,14 +163,34 @@ class ThreeLevelResult(Result):
         return {True: "holds", False: "violated", None: "not applicable"}[self.level2]
 
     def table(self):
-        """One row per minimum: good?, gap, V_eff minimum, exact probability."""
+        """One row per minimum: good?, gap, V_eff minimum, exact probability.
+
+        Returns
+        -------
+        headers : tuple of str
+            ``("minimum", "set", "gap", "x (V_eff min)", "V_eff", "P exact")``.
+        rows : list of tuple
+            One per minimum: the label, ``"good"`` or ``"bad"``, the gap as a
+            text (``"-"`` when unknown), the position and value of the minimum
+            of :math:`V_{\\mathrm{eff}}` in the basin, the exact basin
+            probability.
+        """
         rows = [(lab, "good" if g else "bad", _fmt(None if self.generalization_gaps is None else
                                                    self.generalization_gaps[k]), self.x_veff[k], self.veff[k],
                  self.probabilities[k]) for k, (lab, g) in enumerate(zip(self.labels, self.good))]
         return ("minimum", "set", "gap", "x (V_eff min)", "V_eff", "P exact"), rows
 
     def summary(self) -> str:
-        """The three levels: premise, bound, exact value, verdict."""
+        """The three levels: premise, bound, exact value, verdict.
+
+        Returns
+        -------
+        str
+            Level 1 (where the global :math:`V_{\\mathrm{eff}}` minimum is),
+            the :meth:`table`, level 2 (:math:`\\Delta`, the bound on
+            :math:`\\log_{10}P(\\text{bad})` beside the exact value), level 3,
+            and the note.
+        """
         def v(flag):
             return {True: "holds", False: "FAILS", None: "premise not met"}[flag]
 

@@ -16,7 +16,34 @@ NOISE_KINDS = {"two-point": "epsilon = +-sigma with equal probability (the paper
 
 
 def checked_momentum(momentum) -> float:
-    """Heavy-ball ``beta`` in [0, 1)."""
+    """Heavy-ball ``beta`` in [0, 1).
+
+    Parameters
+    ----------
+    momentum : float
+        The heavy-ball coefficient :math:`\\beta` (dimensionless).
+
+    Returns
+    -------
+    float
+        ``momentum`` as a float.
+
+    Raises
+    ------
+    TypeError
+        When ``momentum`` is not a real number.
+    ValueError
+        When it is not finite or lies outside [0, 1).
+
+    Examples
+    --------
+    >>> checked_momentum(0.9)
+    0.9
+    >>> checked_momentum(1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `momentum` (heavy-ball beta) must lie in [0, 1), got 1.0
+    """
     try:
         beta = float(momentum)
     except (TypeError, ValueError):
@@ -27,7 +54,30 @@ def checked_momentum(momentum) -> float:
 
 
 def checked_eta_allow_zero(eta) -> float:
-    """A learning rate >= 0 (0 means the limit R = tr H / 4)."""
+    """A learning rate >= 0 (0 means the limit R = tr H / 4).
+
+    Parameters
+    ----------
+    eta : float
+        The learning rate :math:`\\eta`.
+
+    Returns
+    -------
+    float
+        ``eta`` as a float.
+
+    Raises
+    ------
+    TypeError
+        When ``eta`` is not a real number.
+    ValueError
+        When it is negative or not finite.
+
+    Examples
+    --------
+    >>> checked_eta_allow_zero(0), checked_eta_allow_zero("0.1")
+    (0.0, 0.1)
+    """
     try:
         value = float(eta)
     except (TypeError, ValueError):
@@ -38,7 +88,32 @@ def checked_eta_allow_zero(eta) -> float:
 
 
 def checked_label_noise_std(value, name: str = "label_noise_std") -> float:
-    """The label-noise standard deviation sigma >= 0."""
+    """The label-noise standard deviation sigma >= 0.
+
+    Parameters
+    ----------
+    value : float
+        :math:`\\sigma`, in units of the labels.
+    name : str
+        The parameter name quoted in the error messages.
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not a real number.
+    ValueError
+        When it is negative or not finite.
+
+    Examples
+    --------
+    >>> checked_label_noise_std(0.5)
+    0.5
+    """
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -50,7 +125,30 @@ def checked_label_noise_std(value, name: str = "label_noise_std") -> float:
 
 
 def checked_lam(lam) -> float:
-    """The regularisation strength lambda >= 0."""
+    """The regularisation strength lambda >= 0.
+
+    Parameters
+    ----------
+    lam : float
+        :math:`\\lambda`, in units of loss per unit of :math:`R`.
+
+    Returns
+    -------
+    float
+        ``lam`` as a float.
+
+    Raises
+    ------
+    TypeError
+        When ``lam`` is not a real number.
+    ValueError
+        When it is negative or not finite.
+
+    Examples
+    --------
+    >>> checked_lam(0.00625)
+    0.00625
+    """
     try:
         value = float(lam)
     except (TypeError, ValueError):
@@ -61,7 +159,36 @@ def checked_lam(lam) -> float:
 
 
 def checked_theta(theta, name: str = "theta", dim=None) -> np.ndarray:
-    """A finite parameter vector of shape ``(d,)`` (a copy)."""
+    """A finite parameter vector of shape ``(d,)`` (a copy).
+
+    Parameters
+    ----------
+    theta : float or array_like
+        The parameters; a scalar becomes a vector of length 1.
+    name : str
+        The parameter name quoted in the error messages.
+    dim : int, optional
+        The required length ``d``.
+
+    Returns
+    -------
+    ndarray, shape ``(d,)``
+        A float copy.
+
+    Raises
+    ------
+    ValueError
+        When ``theta`` is not 1-D, has the wrong length or a non-finite entry.
+
+    Examples
+    --------
+    >>> checked_theta(1.5).tolist()
+    [1.5]
+    >>> checked_theta([1.0, 2.0], dim=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: `theta` must have shape (3,), got shape (2,)
+    """
     arr = np.atleast_1d(np.array(theta, dtype=float))
     if arr.ndim != 1:
         raise ValueError(f"`{name}` must be a vector of shape (d,), got shape {arr.shape}")
@@ -73,7 +200,31 @@ def checked_theta(theta, name: str = "theta", dim=None) -> np.ndarray:
 
 
 def checked_symmetric(matrix, name: str = "hessian") -> np.ndarray:
-    """A finite symmetric matrix (or stack), symmetrised to round-off."""
+    """A finite symmetric matrix (or stack), symmetrised to round-off.
+
+    Parameters
+    ----------
+    matrix : array_like, shape ``(..., d, d)``
+        A square matrix or a stack of them.
+    name : str
+        The parameter name quoted in the error messages.
+
+    Returns
+    -------
+    ndarray, shape ``(..., d, d)``
+        :math:`(M + M^T)/2`.
+
+    Raises
+    ------
+    ValueError
+        For a matrix that is not square, has a non-finite entry, or is not
+        symmetric to :math:`10^{-8}` relative to its largest entry.
+
+    Examples
+    --------
+    >>> checked_symmetric([[2.0, 1.0], [1.0, 0.0]]).tolist()
+    [[2.0, 1.0], [1.0, 0.0]]
+    """
     H = np.asarray(matrix, dtype=float)
     if H.ndim < 2 or H.shape[-1] != H.shape[-2]:
         raise ValueError(f"`{name}` must be a square matrix (or a stack of them), got shape {H.shape}")
@@ -87,7 +238,28 @@ def checked_symmetric(matrix, name: str = "hessian") -> np.ndarray:
 
 
 def checked_noise_kind(noise) -> str:
-    """``"two-point"`` or ``"gaussian"``; the 0.1 value ``"rademacher"`` maps to ``"two-point"`` with a warning."""
+    """``"two-point"`` or ``"gaussian"``; the 0.1 value ``"rademacher"`` maps to ``"two-point"`` with a warning.
+
+    Parameters
+    ----------
+    noise : str
+        A key of :data:`NOISE_KINDS`, or ``"rademacher"`` (deprecated).
+
+    Returns
+    -------
+    str
+        ``"two-point"`` or ``"gaussian"``.
+
+    Raises
+    ------
+    ValueError
+        For any other value; the message lists the valid ones.
+
+    Examples
+    --------
+    >>> checked_noise_kind("gaussian")
+    'gaussian'
+    """
     if noise == "rademacher":
         warnings.warn("noise='rademacher' was renamed noise='two-point' in fpesolve 0.2 (the glossary's name for "
                       "+-sigma with equal probability); pass noise='two-point'", FutureWarning, stacklevel=3)

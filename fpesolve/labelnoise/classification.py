@@ -67,9 +67,21 @@ def _flip_probability(p) -> float:
 def flip_regularization_strength(eta: float, batch_size: int) -> float:
     r"""The regularisation strength of label-flip SGD at a minimiser: :math:`\lambda=\eta/B`.
 
+    The flip noise has covariance :math:`\eta\lambda\nabla^2L` there (module
+    notes), so :math:`\lambda` plays the role of the regression's
+    :math:`\eta\sigma^2/B` with :math:`\sigma^2` replaced by 1.
+
+    Parameters
+    ----------
+    eta : float
+        Learning rate :math:`\eta>0`.
+    batch_size : int
+        :math:`B\ge1`.
+
     Returns
     -------
     float
+        :math:`\lambda=\eta/B`, in units of loss per unit of :math:`R`.
 
     Raises
     ------
@@ -87,9 +99,17 @@ def flip_regularization_strength(eta: float, batch_size: int) -> float:
 def flip_minimizer_logit(flip_probability: float) -> float:
     r"""The logit magnitude :math:`\log\frac{1-p}{p}` at which :math:`s(f)=\bar y` (``inf`` for :math:`p=0`).
 
+    Parameters
+    ----------
+    flip_probability : float
+        :math:`p\in[0,1/2)`.
+
     Returns
     -------
     float
+        :math:`\log\frac{1-p}{p}`: a sample with label 1 is fitted at logit
+        :math:`+\log\frac{1-p}{p}`, one with label 0 at the negative
+        (no finite minimiser without flipping, ``inf``).
 
     Raises
     ------
@@ -122,12 +142,45 @@ class LabelFlipModel(OutputModel):
     labels : array_like of 0/1, shape ``(n,)``
         Clean labels.
     dim : int
+        :math:`d`, the number of parameters.
     output_hessians : callable, optional
         ``theta`` to :math:`\nabla^2f_i`, shape ``(m, n, d, d)`` (else central
         differences of the gradient).
     flip_probability : float
         :math:`p\in[0,1/2)`.
     name : str
+        A label for summaries and figures.
+
+    Attributes
+    ----------
+    outputs, output_grads, output_hessians, dim, flip_probability, name
+        As given.
+    labels : ndarray, shape ``(n,)``
+        The clean labels as floats.
+    targets : ndarray, shape ``(n,)``
+        :math:`\bar y_i=(1-2p)y_i+p` (``n`` samples, :attr:`OutputModel.n`).
+
+    Raises
+    ------
+    ValueError
+        For labels other than 0 and 1, ``dim < 1`` or :math:`p\notin[0,1/2)`.
+    TypeError
+        When ``outputs`` or ``output_grads`` is not callable.
+
+    Examples
+    --------
+    :func:`logistic_product_model` at a minimiser :math:`uv=\log 4` (:math:`p=0.2`):
+    the expected loss is the entropy of the flip,
+    :math:`-p\log p-(1-p)\log(1-p)\approx0.5004`, and the flip noise of one
+    step has covariance :math:`\eta\lambda\nabla^2L=\eta^2\nabla^2L` (``B = 1``):
+
+    >>> import numpy as np
+    >>> m = logistic_product_model(0.2)
+    >>> theta = [2.0, flip_minimizer_logit(0.2) / 2.0]
+    >>> round(m.loss(theta), 6), m.targets.tolist()
+    (0.500402, [0.8, 0.2])
+    >>> bool(np.allclose(m.step_noise_covariance(theta, 0.5), 0.25 * m.hessian(theta), atol=1e-15))
+    True
     """
 
     outputs: Callable[[np.ndarray], np.ndarray]
@@ -155,19 +208,69 @@ class LabelFlipModel(OutputModel):
         return (1.0 - 2.0 * p) * self.labels + p
 
     def loss(self, theta):
-        r"""Expected loss :math:`L=\frac1n\sum_i\log(1+e^{f_i})-\bar y_if_i` (float or ``(m,)``)."""
+        r"""Expected loss :math:`L=\frac1n\sum_i\log(1+e^{f_i})-\bar y_if_i`.
+
+        Parameters
+        ----------
+        theta : array_like, shape ``(d,)`` or ``(m, d)``
+            One parameter vector, or ``m`` of them (rows).
+
+        Returns
+        -------
+        float or ndarray, shape ``(m,)``
+            The cross entropy averaged over the flips (nats).
+
+        Raises
+        ------
+        ValueError
+            For a ``theta`` of the wrong shape or non-finite logits.
+        """
         arr, single = self._thetas(theta)
         f = self._checked(self.outputs(arr), (arr.shape[0], self.n), "outputs", arr)
         return self._ret(np.mean(np.logaddexp(0.0, f) - self.targets * f, axis=1), single)
 
     def grad(self, theta):
-        r""":math:`\nabla L=\frac1n\sum_i(s_i-\bar y_i)\nabla f_i`."""
+        r""":math:`\nabla L=\frac1n\sum_i(s_i-\bar y_i)\nabla f_i`.
+
+        Parameters
+        ----------
+        theta : array_like, shape ``(d,)`` or ``(m, d)``
+            One parameter vector, or ``m`` of them (rows).
+
+        Returns
+        -------
+        ndarray, shape ``(d,)`` or ``(m, d)``
+            The gradient at each parameter vector.
+
+        Raises
+        ------
+        ValueError
+            For a ``theta`` of the wrong shape or non-finite model values.
+        """
         arr, single = self._thetas(theta)
         f, J = self.evaluate(arr)
         return self._ret(np.einsum("mn,mnd->md", _sigmoid(f) - self.targets, J) / self.n, single)
 
     def hessian(self, theta):
-        r""":math:`\nabla^2L=\frac1n\sum_is_i(1-s_i)\nabla f_i\nabla f_i^T+(s_i-\bar y_i)\nabla^2f_i`."""
+        r""":math:`\nabla^2L=\frac1n\sum_is_i(1-s_i)\nabla f_i\nabla f_i^T+(s_i-\bar y_i)\nabla^2f_i`.
+
+        Exact with ``output_hessians``, else central differences of :meth:`grad`.
+
+        Parameters
+        ----------
+        theta : array_like, shape ``(d,)`` or ``(m, d)``
+            One parameter vector, or ``m`` of them (rows).
+
+        Returns
+        -------
+        ndarray, shape ``(d, d)`` or ``(m, d, d)``
+            The symmetrised Hessian at each parameter vector.
+
+        Raises
+        ------
+        ValueError
+            For a ``theta`` of the wrong shape or non-finite model values.
+        """
         arr, single = self._thetas(theta)
         m, d = arr.shape
         if self.output_hessians is not None:
@@ -192,6 +295,27 @@ class LabelFlipModel(OutputModel):
                   \qquad g_i=(s_i-\bar y_i)\nabla f_i,
 
         :math:`c_B=1` with replacement, :math:`(n-B)/(n-1)` without.
+
+        Parameters
+        ----------
+        theta : array_like, shape ``(d,)``
+            The reference point.
+        eta : float
+            Learning rate :math:`\eta>0`.
+        batch_size : int
+            :math:`B\ge1`.
+        replacement : bool
+            Whether minibatches are drawn with replacement (sets :math:`c_B`).
+
+        Returns
+        -------
+        ndarray, shape ``(d, d)``
+            :math:`Q`, symmetric, in units of :math:`\theta^2`.
+
+        Raises
+        ------
+        ValueError
+            For a bad ``theta``, ``eta <= 0`` or ``batch_size < 1``.
         """
         theta = checked_theta(theta, "theta", self.dim)
         eta = positive_float(eta, "eta")
@@ -213,15 +337,34 @@ class LabelFlipSGDResult(Result):
     Attributes
     ----------
     iterations : ndarray, shape ``(r,)``
+        The iterations of the records (0 and the last included).
     theta : ndarray, shape ``(r, m, d)``
+        The recorded parameters of each walker.
     loss, regularizer, trace_hessian : ndarray, shape ``(r, m)``
         Expected loss, :math:`R` with the run's :math:`\eta` (``inf`` beyond
         the step-size edge) and :math:`\operatorname{tr}\nabla^2L`.
     eta, flip_probability, lam : float
-        :math:`\lambda=\eta/B`.
+        The learning rate, :math:`p`, and :math:`\lambda=\eta/B`.
     batch_size : int
+        :math:`B`.
     replacement : bool
+        Whether minibatches were drawn with replacement.
     model_name : str
+        The model's ``name``.
+
+    Examples
+    --------
+    From the sharp minimiser :math:`(u, v) = (3, \log 4/3)` of
+    :func:`logistic_product_model` (:math:`\operatorname{tr}\nabla^2L\approx1.47`)
+    the flips drive every walker toward flatter minimisers:
+
+    >>> m = logistic_product_model(0.2)
+    >>> run = simulate_label_flip_sgd(m, [3.0, flip_minimizer_logit(0.2) / 3.0], 0.5, 200, n_walkers=4,
+    ...                               record_every=100, rng=0)
+    >>> run.iterations.tolist(), run.lam, round(float(run.trace_hessian[0, 0]), 4)
+    ([0, 100, 200], 0.5, 1.4742)
+    >>> bool(np.all(run.trace_hessian[-1] < 0.5))
+    True
     """
 
     iterations: np.ndarray
@@ -238,7 +381,7 @@ class LabelFlipSGDResult(Result):
 
     @property
     def final_theta(self) -> np.ndarray:
-        """Shape ``(m, d)``."""
+        """:math:`\\theta` after the last step, shape ``(m, d)``."""
         return self.theta[-1]
 
     @property
@@ -247,6 +390,13 @@ class LabelFlipSGDResult(Result):
         return self.theta.shape[1]
 
     def summary(self) -> str:
+        """One line: the run's settings and the mean :math:`\\operatorname{tr}\\nabla^2L` at the first and last record.
+
+        Returns
+        -------
+        str
+            E.g. ``"label-flip SGD on 'logistic u v x (p=0.2)': 4 walkers x 200 iterations, ..."``.
+        """
         return (f"label-flip SGD on {self.model_name!r}: {self.n_walkers} walkers x {int(self.iterations[-1])} "
                 f"iterations, eta={self.eta:g}, p={self.flip_probability:g}, B={self.batch_size}, "
                 f"lambda=eta/B={self.lam:.4g}; mean tr H {np.mean(self.trace_hessian[0]):.4g} -> "
@@ -264,24 +414,41 @@ def simulate_label_flip_sgd(model: LabelFlipModel, theta0, eta: float, n_iterati
     Parameters
     ----------
     model : LabelFlipModel
+        The classifier and its flip probability :math:`p`.
     theta0 : array_like, shape ``(d,)`` or ``(m, d)``
+        Start(s); a single start is repeated ``n_walkers`` times.
     eta : float
+        Learning rate :math:`\eta>0`.
     n_iterations : int
+        Number of SGD iterations.
     batch_size : int
+        :math:`B\ge1` (``<= n`` without replacement).
     n_walkers : int, optional
+        Number of independent walkers when ``theta0`` is a single vector (default 1).
     replacement : bool
+        Minibatch indices drawn with replacement or without.
     record_every : int
+        Record every this many iterations (plus the last); loss, :math:`R`
+        and :math:`\operatorname{tr}\nabla^2L` are computed at the records
+        after the run.
     rng : None, int or numpy.random.Generator
+        Random numbers (see :func:`fpesolve._util.random.as_generator`).
     progress : None, bool or "auto"
+        Progress bar (package default when ``None``).
 
     Returns
     -------
     LabelFlipSGDResult
+        The recorded paths, expected loss, :math:`R` and :math:`\operatorname{tr}\nabla^2L`.
 
     Raises
     ------
     ValueError
-        For bad parameters or a divergent iterate.
+        For ``eta <= 0``, ``n_iterations < 1``, ``batch_size < 1`` (or above
+        ``n`` without replacement), bad starts, and a divergent iterate
+        (naming the iteration).
+    TypeError
+        When ``model`` is not a :class:`LabelFlipModel`.
 
     Examples
     --------

@@ -156,13 +156,21 @@ def cycling_rate(eta: float, batch_size: int = 1, label_scale: float = 1.0, radi
                  samples=None) -> float:
     r"""The closed-form angular velocity :math:`\omega=\eta\operatorname{tr}(S_uKA)` (radians per iteration).
 
-    Parameters are those of :func:`cycling_model`, with the learning rate
-    ``eta`` and the minibatch size ``batch_size``.
+    Parameters
+    ----------
+    eta : float
+        Learning rate :math:`\eta>0`.
+    batch_size : int
+        Minibatch size :math:`B\ge1` (with replacement); :math:`S_u`, hence
+        :math:`\omega`, scales as :math:`1/B`.
+    label_scale, radial_weight, samples
+        As for :func:`cycling_model`.
 
     Returns
     -------
     float
-        Positive for the default samples (counter-clockwise in :math:`(x,y)`).
+        :math:`\omega` in radians per iteration; positive for the default
+        samples (counter-clockwise in :math:`(x,y)`).
 
     Raises
     ------
@@ -171,8 +179,8 @@ def cycling_rate(eta: float, batch_size: int = 1, label_scale: float = 1.0, radi
 
     Examples
     --------
-    >>> round(cycling_rate(0.2), 6)
-    0.003333
+    >>> round(cycling_rate(0.2), 6), round(cycling_rate(0.2, batch_size=2), 6)
+    (0.003333, 0.001667)
     """
     eta = positive_float(eta, "eta")
     batch_size = positive_int(batch_size, "batch_size")
@@ -193,6 +201,7 @@ class CyclingResult(Result):
     Attributes
     ----------
     iterations : ndarray, shape ``(r,)``
+        The iterations of the records (0 and the last included).
     angle : ndarray, shape ``(r, m)``
         Unwrapped angle :math:`\varphi_k-\varphi_0` of :math:`(x_k,y_k)` per walker (radians).
     radius : ndarray, shape ``(r, m)``
@@ -213,9 +222,26 @@ class CyclingResult(Result):
         Angle (from the start) of :math:`\Phi^S` with :math:`S` frozen at the start and with the
         reference point re-anchored every ``reanchor_every`` iterations.
     eta : float
+        The learning rate.
     batch_size, reanchor_every : int
+        :math:`B`, and the re-anchoring period of the moving :math:`\Phi^S` (iterations).
     n_turns : float
         Mean number of full turns of SGD.
+
+    Examples
+    --------
+    At :math:`\eta=0.2` the drift turns SGD at :math:`\omega=1/300` rad per
+    iteration (closed form and generic third derivatives agree); the
+    frozen-:math:`S` path :math:`\Phi^S` stops short of one radian, the
+    re-anchored one keeps turning at :math:`\omega` like SGD:
+
+    >>> res = simulate_cycling(0.2, 500, n_walkers=20, rng=0)
+    >>> round(res.predicted_rate, 8), round(res.drift_rate, 8), round(res.circulation, 4)
+    (0.00333333, 0.00333333, 0.1047)
+    >>> round(float(res.frozen_angle[-1]), 2), round(float(res.moving_angle[-1]), 2)
+    (0.76, 1.66)
+    >>> bool(abs(res.simulated_rate - res.predicted_rate) < 3 * res.simulated_standard_error)
+    True
     """
 
     iterations: np.ndarray
@@ -234,6 +260,15 @@ class CyclingResult(Result):
     n_turns: float
 
     def summary(self) -> str:
+        """One line: simulated against predicted angular velocity, turns, circulation, the two :math:`\\Phi^S`.
+
+        Returns
+        -------
+        str
+            The rates in rad/iteration with the Monte Carlo standard error,
+            the number of turns, :math:`2\\pi\\omega/\\eta`, and where the frozen and
+            the re-anchored :math:`\\Phi^S` end (radians).
+        """
         k = int(self.iterations[-1])
         return (f"cycling minibatch SGD (eta={self.eta:g}, B={self.batch_size}, {self.angle.shape[1]} walkers x {k} "
                 f"iterations): angular velocity simulated {self.simulated_rate:.6g} +- "
@@ -271,6 +306,7 @@ def simulate_cycling(eta: float = 0.2, n_iterations: Optional[int] = None, *, ba
     batch_size : int
         Minibatch size (with replacement).
     n_walkers : int
+        Number of independent walkers (at least 2, for the standard error).
     label_scale, radial_weight, samples
         See :func:`cycling_model`.
     start_angle : float
@@ -282,10 +318,12 @@ def simulate_cycling(eta: float = 0.2, n_iterations: Optional[int] = None, *, ba
         the angle to be unwrapped (a walker turns by far less than
         :math:`\pi` between records).
     rng : None, int or numpy.random.Generator
+        Random numbers (see :func:`fpesolve._util.random.as_generator`).
 
     Returns
     -------
     CyclingResult
+        Angles and radii of SGD, the predicted rates and the two :math:`\Phi^S` paths.
 
     Raises
     ------

@@ -76,12 +76,46 @@ class SquaredLossModel(OutputModel):
         with the Gauss–Newton matrix :math:`G=\frac1n\sum_i\nabla f_i\nabla f_i^T`.
         Without it the Hessian is a central difference of :math:`\nabla L`.
     name : str
+        A label for summaries and figures.
     quadratic_outputs : bool
         Declare every :math:`f_i` a quadratic polynomial of :math:`\theta`
         (constant output Hessians; needs ``output_hessians``): third
         derivatives of :math:`L` are then exact,
         :math:`\partial_{kij}L=\frac1n\sum_s(\partial_{kj}f_s\partial_if_s+\partial_{ki}f_s\partial_jf_s+\partial_{ij}f_s\partial_kf_s)`,
         instead of central differences.
+
+    Attributes
+    ----------
+    outputs, output_grads, output_hessians, name, quadratic_outputs
+        As given.
+    labels : ndarray, shape ``(n,)``
+        The labels as a float array.
+    dim : int
+        :math:`d` (the number of samples is ``n``, from :class:`~fpesolve.labelnoise.base.OutputModel`).
+
+    Raises
+    ------
+    ValueError
+        For labels that are not a finite 1-D array, ``dim < 1``, or
+        ``quadratic_outputs=True`` without ``output_hessians``.
+    TypeError
+        When ``outputs`` or ``output_grads`` is not callable.
+
+    Examples
+    --------
+    Linear regression :math:`f_i=\theta x_i` on :math:`x = (0.5, 1, 1.5)` with
+    labels :math:`y_i=2x_i`: :math:`L=\frac{m_2}{2}(\theta-2)^2`,
+    :math:`m_2=\frac1n\sum_ix_i^2=7/6`:
+
+    >>> import numpy as np
+    >>> x = np.array([0.5, 1.0, 1.5])
+    >>> m = SquaredLossModel(outputs=lambda th: th[:, :1] * x,
+    ...                      output_grads=lambda th: np.broadcast_to(x[None, :, None], (th.shape[0], 3, 1)),
+    ...                      labels=2.0 * x, dim=1, name="linear")
+    >>> round(m.loss([1.0]), 12), m.grad([1.0]).round(12).tolist(), m.hessian([1.0]).round(6).tolist()
+    (0.583333333333, [-1.166666666667], [[1.166667]])
+    >>> m.loss(np.array([[1.0], [2.0]])).round(12).tolist()     # m parameter vectors at once
+    [0.583333333333, 0.0]
     """
 
     outputs: Callable[[np.ndarray], np.ndarray]
@@ -104,7 +138,31 @@ class SquaredLossModel(OutputModel):
             raise ValueError("`quadratic_outputs=True` needs `output_hessians` (the constant output Hessians)")
 
     def hessian_derivative(self, theta) -> np.ndarray:
-        r"""Third derivatives ``T[k, i, j]`` of :math:`L` at one ``theta``: exact for ``quadratic_outputs``, else central differences."""
+        r"""Third derivatives ``T[k, i, j]`` of :math:`L` at one ``theta``: exact for ``quadratic_outputs``, else central differences.
+
+        Parameters
+        ----------
+        theta : array_like, shape ``(d,)``
+            One parameter vector.
+
+        Returns
+        -------
+        ndarray, shape ``(d, d, d)``
+            :math:`\partial_k\partial_i\partial_jL(\theta)`.
+
+        Raises
+        ------
+        ValueError
+            For a ``theta`` that is not a finite vector of length ``dim``, or
+            model functions returning the wrong shape or non-finite values.
+
+        Examples
+        --------
+        :math:`L=\frac{m_2}{2}(\theta^2-1)^2` has :math:`L^{\prime\prime\prime}=12m_2\theta=14` at :math:`\theta=1`:
+
+        >>> quadratic_1d_model().hessian_derivative([1.0]).round(10).tolist()
+        [[[14.0]]]
+        """
         if not self.quadratic_outputs:
             return super().hessian_derivative(theta)
         theta = checked_theta(theta, "theta", self.dim)
@@ -116,7 +174,21 @@ class SquaredLossModel(OutputModel):
         return T / self.n
 
     def hessians_and_derivatives(self, X: np.ndarray):
-        """Hessians and third derivatives at the rows of ``X``: exact for ``quadratic_outputs``."""
+        """Hessians and third derivatives at the rows of ``X``: exact for ``quadratic_outputs``.
+
+        Parameters
+        ----------
+        X : ndarray, shape ``(p, d)``
+            ``p`` parameter vectors.
+
+        Returns
+        -------
+        H : ndarray, shape ``(p, d, d)``
+            :math:`\\nabla^2L` at each row.
+        T : ndarray, shape ``(p, d, d, d)``
+            The third derivatives at each row (central differences of the
+            Hessian unless ``quadratic_outputs``).
+        """
         if not self.quadratic_outputs:
             return super().hessians_and_derivatives(X)
         p, d = X.shape
@@ -127,19 +199,70 @@ class SquaredLossModel(OutputModel):
         return np.atleast_3d(self.hessian(X)).reshape(p, d, d), T
 
     def loss(self, theta):
-        r""":math:`L(\theta)`: float for ``(d,)`` input, shape ``(m,)`` for ``(m, d)``."""
+        r""":math:`L(\theta)=\frac1n\sum_i\frac12(f_i(\theta)-y_i)^2`.
+
+        Parameters
+        ----------
+        theta : array_like, shape ``(d,)`` or ``(m, d)``
+            One parameter vector, or ``m`` of them (rows).
+
+        Returns
+        -------
+        float or ndarray, shape ``(m,)``
+            A float for ``(d,)`` input, shape ``(m,)`` for ``(m, d)``.
+
+        Raises
+        ------
+        ValueError
+            For a ``theta`` of the wrong shape or non-finite model outputs.
+        """
         arr, single = self._thetas(theta)
         f = self._checked(self.outputs(arr), (arr.shape[0], self.n), "outputs", arr)
         return self._ret(0.5 * np.mean((f - self.labels) ** 2, axis=1), single)
 
     def grad(self, theta):
-        r""":math:`\nabla L(\theta)=\frac1n\sum_i(f_i-y_i)\nabla f_i`."""
+        r""":math:`\nabla L(\theta)=\frac1n\sum_i(f_i-y_i)\nabla f_i`.
+
+        Parameters
+        ----------
+        theta : array_like, shape ``(d,)`` or ``(m, d)``
+            One parameter vector, or ``m`` of them (rows).
+
+        Returns
+        -------
+        ndarray, shape ``(d,)`` or ``(m, d)``
+            The gradient at each parameter vector.
+
+        Raises
+        ------
+        ValueError
+            For a ``theta`` of the wrong shape or non-finite model values.
+        """
         arr, single = self._thetas(theta)
         f, J = self.evaluate(arr)
         return self._ret(np.einsum("mn,mnd->md", f - self.labels, J) / self.n, single)
 
     def hessian(self, theta):
-        r""":math:`\nabla^2L(\theta)`, shape ``(d, d)`` or ``(m, d, d)`` (exact if ``output_hessians`` is given)."""
+        r""":math:`\nabla^2L(\theta)=G+\frac1n\sum_i(f_i-y_i)\nabla^2f_i` (exact if ``output_hessians`` is given).
+
+        Without ``output_hessians``: central differences of :meth:`grad` with
+        step :math:`\epsilon^{1/3}\max(1,|\theta_k|)` (relative error ~1e-10).
+
+        Parameters
+        ----------
+        theta : array_like, shape ``(d,)`` or ``(m, d)``
+            One parameter vector, or ``m`` of them (rows).
+
+        Returns
+        -------
+        ndarray, shape ``(d, d)`` or ``(m, d, d)``
+            The symmetrised Hessian at each parameter vector.
+
+        Raises
+        ------
+        ValueError
+            For a ``theta`` of the wrong shape or non-finite model values.
+        """
         arr, single = self._thetas(theta)
         m, d = arr.shape
         if self.output_hessians is not None:
@@ -165,6 +288,39 @@ class SquaredLossModel(OutputModel):
         with :math:`c_B=1` for batches drawn with replacement and
         :math:`(n-B)/(n-1)` without.  At a zero-loss point only the label-noise
         part :math:`\eta\lambda G` (:math:`\lambda=\eta\sigma^2/B`) is left.
+
+        Parameters
+        ----------
+        theta : array_like, shape ``(d,)``
+            The reference point.
+        eta : float
+            The learning rate :math:`\eta>0`.
+        label_noise_std : float
+            :math:`\sigma\ge0`, in units of the labels.
+        batch_size : int
+            :math:`B\ge1`.
+        replacement : bool
+            Whether minibatches are drawn with replacement (sets :math:`c_B`).
+
+        Returns
+        -------
+        ndarray, shape ``(d, d)``
+            :math:`Q`, symmetric, in units of :math:`\theta^2`.
+
+        Raises
+        ------
+        ValueError
+            For a bad ``theta``, ``eta <= 0``, ``label_noise_std < 0`` or ``batch_size < 1``.
+
+        Examples
+        --------
+        At the zero-loss point :math:`\theta=1` of :func:`quadratic_1d_model`
+        only the label noise is left: :math:`Q=\eta^2\sigma^2G/B` with
+        :math:`G=4m_2=14/3`:
+
+        >>> m = quadratic_1d_model()
+        >>> round(float(m.step_noise_covariance([1.0], 0.1, label_noise_std=0.5)[0, 0]), 12)   # 0.01 * 0.25 * 14/3
+        0.011666666667
         """
         theta = checked_theta(theta, "theta", self.dim)
         eta = positive_float(eta, "eta")
@@ -190,6 +346,45 @@ class SquaredLossModel(OutputModel):
         ``replacement=False`` the minibatch part vanishes.  ``label_noise``
         (the *variance* :math:`\sigma^2`, fpesolve 0.1) still works with a
         ``FutureWarning``.
+
+        Parameters
+        ----------
+        domain : (float, float)
+            The interval ``(a, b)`` of :math:`\theta` the diffusion lives on.
+        label_noise_std : float
+            :math:`\sigma\ge0`, in units of the labels.
+        batch_size : int
+            :math:`B\ge1`.
+        replacement : bool
+            Whether minibatches are drawn with replacement.
+        name : str, optional
+            The landscape's name (default: the model's, with :math:`\sigma` and ``B``).
+        label_noise : float, optional
+            Deprecated: the variance :math:`\sigma^2`.
+
+        Returns
+        -------
+        Landscape
+            With per-sample losses (``samples``), ``batch_size`` and
+            ``replacement`` set, so that SGD can be simulated on it.
+
+        Raises
+        ------
+        ValueError
+            For a model with ``dim != 1``, a negative noise level, and the
+            errors of :meth:`~fpesolve.Landscape.from_model`.
+        TypeError
+            When both ``label_noise_std`` and ``label_noise`` are given.
+
+        Examples
+        --------
+        :func:`quadratic_1d_model` at its minimum :math:`\theta=1`:
+        :math:`H=4m_2=14/3` and :math:`\Sigma=4m_2\sigma^2\theta^2/B=7/6`
+        for :math:`\sigma=0.5`:
+
+        >>> land = quadratic_1d_model().landscape((0.2, 3.0), label_noise_std=0.5)
+        >>> [(round(cp.x, 9), round(cp.hess, 9), round(cp.sigma, 9)) for cp in land.minima()]
+        [(1.0, 4.666666667, 1.166666667)]
         """
         if self.dim != 1:
             raise ValueError(f"`landscape` needs a one-parameter model, {self.name!r} has dim = {self.dim}")
@@ -299,7 +494,9 @@ def sparse_regression_model(features, beta_star) -> SquaredLossModel:
     Parameters
     ----------
     features : array_like, shape ``(n, d)``
+        The design matrix :math:`X` (rows are samples).
     beta_star : array_like, shape ``(d,)``, non-negative
+        The true coefficients :math:`\beta^*`; the labels are :math:`y=X\beta^*`.
 
     Returns
     -------
@@ -316,6 +513,8 @@ def sparse_regression_model(features, beta_star) -> SquaredLossModel:
     >>> m = sparse_regression_model(np.eye(2), [1.0, 0.0])
     >>> m.loss([1.0, 0.0]), m.dim
     (0.0, 2)
+    >>> m.regularizer([1.0, 0.0], 0.0)               # tr H / 4 = sum_j w_j beta_j = 1/2
+    0.5
     """
     X = np.asarray(features, dtype=float)
     b = np.asarray(beta_star, dtype=float).reshape(-1)
@@ -351,9 +550,17 @@ def quadratic_1d_model(x: Sequence[float] = (0.5, 1.0, 1.5), c: float = 1.0) -> 
     positive on :math:`\theta>0`.  Use :meth:`SquaredLossModel.landscape`
     for its Fokker–Planck landscape.
 
+    Parameters
+    ----------
+    x : sequence of float
+        Inputs :math:`x_i`.
+    c : float
+        Labels :math:`y_i=cx_i`, :math:`c>0`.
+
     Returns
     -------
     SquaredLossModel
+        With exact output Hessians (``quadratic_outputs=True``).
 
     Raises
     ------

@@ -52,10 +52,20 @@ def printed_momentum_regularizer(eigenvalues, eta: float, momentum: float) -> np
 
     Provided only to exhibit the sign slip; it equals ``-regularizer_from_eigenvalues(h, eta, momentum)``.
 
+    Parameters
+    ----------
+    eigenvalues : array_like, shape ``(..., d)``
+        Hessian eigenvalues :math:`h_i`.
+    eta : float
+        Learning rate :math:`\eta>0`.
+    momentum : float
+        Heavy-ball :math:`\beta\in[0,1)`.
+
     Returns
     -------
     ndarray
-        Negative for positive eigenvalues.
+        The printed :math:`R`, shape ``(...)``: negative for positive
+        eigenvalues, so it would favour sharp minima.
 
     Raises
     ------
@@ -64,8 +74,11 @@ def printed_momentum_regularizer(eigenvalues, eta: float, momentum: float) -> np
 
     Examples
     --------
-    >>> float(printed_momentum_regularizer([1.0, 2.0], 0.5, 0.0)) < 0
-    True
+    >>> from fpesolve.labelnoise import regularizer_from_eigenvalues
+    >>> round(float(printed_momentum_regularizer([1.0, 2.0], 0.5, 0.5)), 6)
+    -0.88168
+    >>> round(float(regularizer_from_eigenvalues([1.0, 2.0], 0.5, 0.5)), 6)
+    0.88168
     """
     h = np.asarray(eigenvalues, dtype=float)
     eta = positive_float(eta, "eta")
@@ -93,7 +106,11 @@ class MomentumSignCheck(Result):
     trace_shift : ndarray, shape ``(d,)``
         The same for :math:`L+\lambda\operatorname{tr}\nabla^2L/4` (no step dependence).
     eta, momentum, lam, label_noise_std : float
+        The run: learning rate, :math:`\beta`, :math:`\lambda` and the
+        :math:`\sigma` it implies, :math:`\sigma^2=\lambda B(1-\beta)/\eta`.
     n_walkers, n_iterations, burn_in : int
+        Walkers, SGD iterations per walker, and the iterations left out
+        before the time average.
     z_derived, z_printed : float
         Distance of the simulated shift from each prediction along the
         derived shift's direction, in standard errors.
@@ -103,6 +120,22 @@ class MomentumSignCheck(Result):
         prediction and more than 5 SE from the printed one on the opposite
         side; ``"holds"`` in the reverse case; otherwise ``"not applicable"``.
     holds : bool or None
+        ``False``, ``True``, ``None`` for the three statuses.
+
+    Examples
+    --------
+    Heavy ball :math:`\beta=0.5` on :math:`f=x\theta^2` at :math:`\lambda=0.005`:
+    SGD's mean moves to :math:`\theta^*-0.0074`, as the derived sign
+    predicts; the printed sign predicts :math:`+0.0077`, about 50 standard
+    errors away on the other side:
+
+    >>> res = momentum_sign_check(n_walkers=200, n_iterations=1500)
+    >>> res.status, res.holds, round(res.eta, 6)
+    ('violated', False, 0.321429)
+    >>> round(float(res.derived_shift[0]), 5), round(float(res.printed_shift[0]), 5)
+    (-0.00737, 0.00765)
+    >>> bool(abs(res.z_derived) < 5 < abs(res.z_printed))
+    True
     """
 
     theta_star: np.ndarray
@@ -124,6 +157,14 @@ class MomentumSignCheck(Result):
     holds: Optional[bool]
 
     def summary(self) -> str:
+        """One line: SGD's mean shift with its standard error beside the three predictions, and the verdict.
+
+        Returns
+        -------
+        str
+            The shifts (derived sign, printed sign, :math:`\\operatorname{tr}H/4`),
+            their distances from SGD in standard errors, and ``status``.
+        """
         def v(a):
             return np.array2string(np.asarray(a), precision=5)
         return (f"heavy ball beta={self.momentum:g}, eta={self.eta:g}, lambda={self.lam:g}: SGD mean shift "
@@ -167,16 +208,22 @@ def momentum_sign_check(model: Optional[SquaredLossModel] = None, theta_star=Non
     lam : float
         :math:`\lambda=\eta\sigma^2/(B(1-\beta))`; sets :math:`\sigma`.
     n_walkers, n_iterations, burn_in, record_every : int
+        Walkers (at least 2), SGD iterations, iterations discarded before
+        the time average, and the spacing of the records averaged over.
     rng : None, int or numpy.random.Generator
+        Random numbers (see :func:`fpesolve._util.random.as_generator`).
 
     Returns
     -------
     MomentumSignCheck
+        The simulated shift, the three predictions and the verdict.
 
     Raises
     ------
     ValueError
         For bad parameters (``burn_in >= n_iterations``, ``momentum`` outside [0, 1)).
+    TypeError
+        When ``model`` is not a :class:`~fpesolve.labelnoise.models.SquaredLossModel`.
     ConvergenceError
         If a predicted stationary point cannot be located.
 

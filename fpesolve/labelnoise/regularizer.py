@@ -217,15 +217,27 @@ def regularizer_derivative(eigenvalues, eta: float, momentum: float = 0.0) -> np
     :math:`2\lambda r'(h)` is the stationary fluctuation variance of label-noise
     SGD in an eigendirection of curvature :math:`h`.
 
+    Parameters
+    ----------
+    eigenvalues : array_like
+        Hessian eigenvalues :math:`h` (any shape; negative ones are the
+        analytic continuation of the module notes).
+    eta : float
+        Learning rate :math:`\eta\ge0`; ``0`` gives :math:`r' = 1/4`.
+    momentum : float
+        Heavy-ball :math:`\beta\in[0,1)`; :math:`\rho=\eta/(1+\beta)`.
+
     Returns
     -------
     ndarray
-        Same shape as ``eigenvalues``.
+        :math:`r'(h)`, same shape as ``eigenvalues`` (dimensionless).
 
     Raises
     ------
     ValueError
-        Like :func:`regularizer_from_eigenvalues` at the edge.
+        Like :func:`regularizer_from_eigenvalues` at the edge
+        :math:`h\ge2(1+\beta)/\eta`, and for ``eta < 0``, ``momentum``
+        outside [0, 1) or non-finite eigenvalues.
 
     Examples
     --------
@@ -279,9 +291,20 @@ def regularizer_weight_matrix(hessian, eta: float, momentum: float = 0.0) -> np.
 
     Computed from the eigen-decomposition of ``hessian`` (shape ``(d, d)``).
 
+    Parameters
+    ----------
+    hessian : array_like, shape ``(d, d)``
+        A symmetric Hessian :math:`H=\nabla^2L(\theta)`.
+    eta : float
+        Learning rate :math:`\eta\ge0` (``0``: :math:`W=I/4`).
+    momentum : float
+        Heavy-ball :math:`\beta\in[0,1)`; :math:`\rho=\eta/(1+\beta)`.
+
     Returns
     -------
     ndarray, shape ``(d, d)``
+        :math:`W`, symmetric; :math:`2\lambda W` is the stationary covariance
+        of the fluctuation of label-noise SGD about :math:`\theta`.
 
     Raises
     ------
@@ -300,7 +323,27 @@ def regularizer_weight_matrix(hessian, eta: float, momentum: float = 0.0) -> np.
 
 
 def fd_steps(theta: np.ndarray) -> np.ndarray:
-    r"""Central-difference steps :math:`\epsilon^{1/3}\max(1,|\theta_k|)` for third derivatives from Hessians."""
+    r"""Central-difference steps :math:`\epsilon^{1/3}\max(1,|\theta_k|)` for third derivatives from Hessians.
+
+    :math:`\epsilon^{1/3}\approx6\cdot10^{-6}` balances the :math:`O(h^2)`
+    truncation error of a central difference against the :math:`O(\epsilon/h)`
+    rounding error.
+
+    Parameters
+    ----------
+    theta : array_like
+        Parameter values (any shape).
+
+    Returns
+    -------
+    ndarray
+        One step per entry of ``theta``, same shape, in units of :math:`\theta`.
+
+    Examples
+    --------
+    >>> (fd_steps([0.5, -100.0]) / np.cbrt(np.finfo(float).eps)).tolist()
+    [1.0, 100.0]
+    """
     return np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(np.asarray(theta, dtype=float)))
 
 
@@ -309,6 +352,33 @@ def hessian_derivative_fd(hessian: HessianFunction, theta) -> np.ndarray:
 
     Step :func:`fd_steps`; with an exact Hessian the relative error is
     :math:`O(\epsilon^{2/3})\approx10^{-10}` (truncation and rounding balanced).
+
+    Parameters
+    ----------
+    hessian : callable
+        ``theta`` of shape ``(d,)`` to :math:`\nabla^2L(\theta)`, shape ``(d, d)``.
+    theta : array_like, shape ``(d,)``
+        Where to differentiate.
+
+    Returns
+    -------
+    ndarray, shape ``(d, d, d)``
+        ``T[k, i, j]`` :math:`=\partial_k\partial_i\partial_jL(\theta)`
+        (``2 d`` Hessian evaluations).
+
+    Raises
+    ------
+    ValueError
+        For a ``theta`` that is not a finite 1-D array.
+
+    Examples
+    --------
+    :math:`L=\theta_1^2\theta_2/2` has :math:`\partial_1\partial_1\partial_2L=1`:
+
+    >>> import numpy as np
+    >>> H = lambda t: np.array([[t[1], t[0]], [t[0], 0.0]])
+    >>> hessian_derivative_fd(H, [0.3, 0.7]).round(8).tolist()
+    [[[0.0, 1.0], [1.0, 0.0]], [[1.0, 0.0], [0.0, 0.0]]]
     """
     theta = checked_theta(theta)
     d = theta.size
@@ -339,6 +409,7 @@ def regularizer_gradient(hessian: HessianFunction, theta, eta: float, momentum: 
     hessian : callable
         ``theta`` of shape ``(d,)`` to :math:`\nabla^2L(\theta)`, shape ``(d, d)``.
     theta : array_like, shape ``(d,)``
+        Where to evaluate :math:`\nabla R`.
     eta, momentum
         As in :func:`regularizer_from_eigenvalues` (``eta = 0``: gradient of
         :math:`\operatorname{tr}H/4`).
@@ -350,6 +421,7 @@ def regularizer_gradient(hessian: HessianFunction, theta, eta: float, momentum: 
     Returns
     -------
     ndarray, shape ``(d,)``
+        :math:`\nabla R(\theta)`, in units of :math:`R` per unit of :math:`\theta`.
 
     Raises
     ------
@@ -379,12 +451,27 @@ def regularized_loss(loss: Callable[[np.ndarray], float], hessian: HessianFuncti
                      momentum: float = 0.0) -> float:
     r""":math:`\tilde L(\theta)=L(\theta)+\lambda R(\theta)`.
 
-    ``eta`` sets the regulariser (``0`` for :math:`\operatorname{tr}H/4`);
-    ``lam`` is :math:`\lambda\ge0` (see :func:`regularization_strength`).
+    Parameters
+    ----------
+    loss : callable
+        ``theta`` of shape ``(d,)`` to :math:`L(\theta)` (a float).
+    hessian : callable
+        ``theta`` of shape ``(d,)`` to :math:`\nabla^2L(\theta)`, shape ``(d, d)``.
+    theta : array_like, shape ``(d,)``
+        Where to evaluate.
+    eta : float
+        Learning rate :math:`\eta\ge0` that sets the regulariser (``0`` for
+        :math:`R=\operatorname{tr}H/4`).
+    lam : float
+        :math:`\lambda\ge0`, in units of loss per unit of :math:`R` (see
+        :func:`regularization_strength`: :math:`\eta\sigma^2/(B(1-\beta))`).
+    momentum : float
+        Heavy-ball :math:`\beta\in[0,1)`; :math:`\rho=\eta/(1+\beta)`.
 
     Returns
     -------
     float
+        :math:`L(\theta)+\lambda R(\theta)`, in units of the loss.
 
     Raises
     ------
@@ -409,9 +496,29 @@ def regularized_gradient(grad: Callable[[np.ndarray], np.ndarray], hessian: Hess
 
     See :func:`regularizer_gradient` for how :math:`\nabla R` is computed.
 
+    Parameters
+    ----------
+    grad : callable
+        ``theta`` of shape ``(d,)`` to :math:`\nabla L(\theta)`, shape ``(d,)``.
+    hessian : callable
+        ``theta`` of shape ``(d,)`` to :math:`\nabla^2L(\theta)`, shape ``(d, d)``.
+    theta : array_like, shape ``(d,)``
+        Where to evaluate.
+    eta : float
+        Learning rate :math:`\eta\ge0` that sets the regulariser.
+    lam : float
+        :math:`\lambda\ge0` (:func:`regularization_strength`); ``0`` returns
+        :math:`\nabla L` without evaluating any Hessian.
+    momentum : float
+        Heavy-ball :math:`\beta\in[0,1)`.
+    hessian_derivative : callable, optional
+        ``theta`` to ``T[k, i, j]`` :math:`=\partial_k\partial_i\partial_jL`;
+        central differences of ``hessian`` without it.
+
     Returns
     -------
     ndarray, shape ``(d,)``
+        :math:`\nabla L+\lambda\nabla R` at ``theta``.
 
     Raises
     ------

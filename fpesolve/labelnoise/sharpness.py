@@ -61,6 +61,20 @@ class LargeStepLimit(Result):
     multiplicity : int
         :math:`m_1`.
     eigenvalues : ndarray
+        The Hessian eigenvalues, ascending.
+
+    Examples
+    --------
+    A doubled top eigenvalue :math:`\lambda_1=3` (:math:`m_1=2`): the limit is
+    :math:`m_1\lambda_1/4=1.5`, and the remainder after the
+    :math:`c/\log(2/\nu)` correction falls like :math:`\nu`:
+
+    >>> import numpy as np
+    >>> res = large_step_limit(np.diag([3.0, 3.0, 1.0]), [1e-2, 1e-6])
+    >>> res.multiplicity, res.limit, round(res.correction, 6)         # c = -(3/4) log(1 - 1/3)
+    (2, 1.5, 0.304099)
+    >>> res.normalized.round(5).tolist(), np.abs(res.remainder).round(9).tolist()
+    ([1.56487, 1.52096], [0.007470887, 7.48e-07])
     """
 
     nu: np.ndarray
@@ -75,12 +89,28 @@ class LargeStepLimit(Result):
     eigenvalues: np.ndarray
 
     def table(self):
+        """One row per :math:`\\nu`: :math:`\\eta`, :math:`R`, :math:`R/\\log(2/\\nu)` and the two-term prediction.
+
+        Returns
+        -------
+        headers : tuple of str
+            ``("nu", "eta", "R", "R/log(2/nu)", "limit + c/log(2/nu)")``.
+        rows : list of tuple of float
+            One per entry of :attr:`nu`.
+        """
         headers = ("nu", "eta", "R", "R/log(2/nu)", "limit + c/log(2/nu)")
         rows = [(float(n), float(e), float(r), float(x), float(self.limit + self.correction / np.log(2.0 / n)))
                 for n, e, r, x in zip(self.nu, self.eta, self.regularizer, self.normalized)]
         return headers, rows
 
     def summary(self) -> str:
+        """One line: :math:`R/\\log(2/\\nu)` at the first and last :math:`\\nu`, the exact limit against the paper's.
+
+        Returns
+        -------
+        str
+            Also :math:`c` and the largest remainder.
+        """
         return (f"R/log(2/nu) at eta = (2-nu)/lambda_1 (lambda_1 = {self.spectral_norm:.6g}, multiplicity "
                 f"{self.multiplicity}): {self.normalized[0]:.6g} (nu={self.nu[0]:.3g}) ... {self.normalized[-1]:.6g} "
                 f"(nu={self.nu[-1]:.3g}); exact limit m1 lambda_1/4 = {self.limit:.6g} (paper: ||H||_2 = "
@@ -102,6 +132,7 @@ def large_step_limit(hessian, nu) -> LargeStepLimit:
     Returns
     -------
     LargeStepLimit
+        :math:`R` and :math:`R/\log(2/\nu)` per :math:`\nu`, the limit, :math:`c` and the remainder.
 
     Raises
     ------

@@ -37,12 +37,58 @@ __all__ = ["LabelNoiseSGDResult", "simulate_label_noise_sgd"]
 
 # ---------------------------------------------------------------------------- shared pieces
 def record_schedule(n_iterations: int, record_every: int) -> np.ndarray:
-    """Iterations ``0, record_every, 2 record_every, ...`` and ``n_iterations`` itself."""
+    """Iterations ``0, record_every, 2 record_every, ...`` and ``n_iterations`` itself.
+
+    Parameters
+    ----------
+    n_iterations : int
+        The number of SGD iterations of the run.
+    record_every : int
+        The spacing of the records, in iterations.
+
+    Returns
+    -------
+    ndarray of int
+        The sorted iterations at which the state is recorded (0 and
+        ``n_iterations`` always included).
+
+    Examples
+    --------
+    >>> record_schedule(10, 4).tolist()
+    [0, 4, 8, 10]
+    """
     return np.unique(np.concatenate((np.arange(0, n_iterations + 1, record_every), [n_iterations])))
 
 
 def starts(theta0, dim: int, n_walkers: Optional[int]) -> np.ndarray:
-    """Starting points of shape ``(m, d)`` from one start (repeated ``n_walkers`` times) or ``m`` starts."""
+    """Starting points of shape ``(m, d)`` from one start (repeated ``n_walkers`` times) or ``m`` starts.
+
+    Parameters
+    ----------
+    theta0 : array_like, shape ``(d,)`` or ``(m, d)``
+        One start or ``m`` starts.
+    dim : int
+        The model's number of parameters ``d``.
+    n_walkers : int, optional
+        How many times to repeat a single start (default 1); with ``m`` starts
+        it must equal ``m`` if given.
+
+    Returns
+    -------
+    ndarray, shape ``(m, d)``
+        A float copy of the starts.
+
+    Raises
+    ------
+    ValueError
+        For a shape that does not match ``dim``, ``n_walkers`` disagreeing with
+        the number of starts, or non-finite starts.
+
+    Examples
+    --------
+    >>> starts([1.0, 2.0], 2, 3).tolist()
+    [[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]
+    """
     theta = np.asarray(theta0, dtype=float)
     if theta.ndim <= 1:
         theta = np.tile(theta.reshape(1, -1), (1 if n_walkers is None else positive_int(n_walkers, "n_walkers"), 1))
@@ -57,7 +103,41 @@ def starts(theta0, dim: int, n_walkers: Optional[int]) -> np.ndarray:
 
 def batch_draws(rng: np.random.Generator, m: int, n: int, batch_size: int, replacement: bool,
                 label_noise_std: float, noise: str) -> Tuple[np.ndarray, np.ndarray]:
-    """One step's minibatch indices ``(m, B)`` and label noise ``(m, B)`` (zeros when ``label_noise_std == 0``)."""
+    """One step's minibatch indices ``(m, B)`` and label noise ``(m, B)`` (zeros when ``label_noise_std == 0``).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The random numbers.
+    m : int
+        The number of walkers.
+    n : int
+        The number of samples.
+    batch_size : int
+        :math:`B` (at most ``n`` without replacement).
+    replacement : bool
+        Whether indices are drawn with replacement (independently, uniformly
+        from ``0 .. n-1``) or without (a random ``B``-subset per walker; the
+        whole set in order when ``B == n``).
+    label_noise_std : float
+        :math:`\\sigma\\ge0`, in units of the labels.
+    noise : {"two-point", "gaussian"}
+        :math:`\\epsilon=\\pm\\sigma` with equal probability, or :math:`N(0,\\sigma^2)`.
+
+    Returns
+    -------
+    idx : ndarray of int, shape ``(m, B)``
+        The minibatch of each walker.
+    eps : ndarray, shape ``(m, B)``
+        The label noise added to each drawn label.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> idx, eps = batch_draws(np.random.default_rng(0), 2, 5, 3, True, 0.5, "two-point")
+    >>> idx.shape, sorted(set(np.abs(eps).ravel().tolist()))
+    ((2, 3), [0.5])
+    """
     if replacement:
         idx = rng.integers(0, n, size=(m, batch_size))
     elif batch_size == n:
@@ -96,6 +176,7 @@ class LabelNoiseSGDResult(Result):
     iterations : ndarray, shape ``(r,)``
         Iteration numbers :math:`k` of the records (0 and the last included).
     theta : ndarray, shape ``(r, m, d)``
+        The recorded parameters of each walker.
     loss : ndarray, shape ``(r, m)``
         Clean training loss :math:`L(\theta_k)`.
     regularizer : ndarray, shape ``(r, m)``
@@ -108,10 +189,29 @@ class LabelNoiseSGDResult(Result):
         Step, label-noise standard deviation :math:`\sigma`, heavy-ball
         :math:`\beta`, :math:`\lambda=\eta\sigma^2/(B(1-\beta))`.
     batch_size : int
+        :math:`B`.
     noise : str
         ``"two-point"`` or ``"gaussian"``.
     replacement : bool
+        Whether minibatches were drawn with replacement.
     model_name : str
+        The model's ``name``.
+
+    Examples
+    --------
+    The product model from the unbalanced zero-loss point :math:`(u, v) =
+    (2, 1/2)`: label noise (:math:`\lambda=\eta\sigma^2/B=0.025`) drives the
+    walkers along the minimisers :math:`uv=1` toward the balanced point, where
+    :math:`R` is smallest (:math:`R(2, 1/2)\approx1.42`,
+    :math:`R(1, 1)\approx0.62`):
+
+    >>> from fpesolve.labelnoise import product_model, simulate_label_noise_sgd
+    >>> r = simulate_label_noise_sgd(product_model(), [2.0, 0.5], 0.1, 0.5, 1000, n_walkers=10,
+    ...                              record_every=500, rng=0)
+    >>> r.iterations.tolist(), r.theta.shape, r.lam
+    ([0, 500, 1000], (3, 10, 2), 0.025)
+    >>> round(float(r.regularizer[0].mean()), 4), bool(r.regularizer[-1].mean() < 0.7)
+    (1.4245, True)
     """
 
     iterations: np.ndarray
@@ -156,6 +256,14 @@ class LabelNoiseSGDResult(Result):
         return int(np.sum(~np.isfinite(self.regularizer)))
 
     def summary(self) -> str:
+        """The run's settings and the mean loss, :math:`\\operatorname{tr}H` and :math:`R` at the first and last record.
+
+        Returns
+        -------
+        str
+            Four lines (a fifth counts the records beyond the step-size edge,
+            where :math:`R` is undefined and left out of the mean).
+        """
         finite = np.isfinite(self.regularizer)
 
         def mean_r(row):
@@ -213,12 +321,10 @@ def simulate_label_noise_sgd(model: SquaredLossModel, theta0, eta: float, label_
     progress : None, bool or "auto"
         Progress bar (package default when ``None``).
 
-    The 0.1 keywords ``sigma``, ``steps``, ``runs`` and ``seed`` still work with
-    a ``FutureWarning``.
-
     Returns
     -------
     LabelNoiseSGDResult
+        The recorded paths, loss, :math:`R` and :math:`\operatorname{tr}H`.
 
     Raises
     ------
@@ -226,6 +332,13 @@ def simulate_label_noise_sgd(model: SquaredLossModel, theta0, eta: float, label_
         For ``eta <= 0``, ``batch_size < 1`` (or ``> n`` without replacement),
         ``label_noise_std < 0``, a bad ``momentum`` or ``noise``, and for
         non-finite model outputs or iterates (naming the iteration).
+    TypeError
+        When ``model`` is not a :class:`~fpesolve.labelnoise.models.SquaredLossModel`.
+
+    Notes
+    -----
+    The 0.1 keywords ``sigma``, ``steps``, ``runs`` and ``seed`` still work with
+    a ``FutureWarning``.
 
     Examples
     --------

@@ -62,6 +62,7 @@ class StationarityCheck(Result):
     Attributes
     ----------
     iterations : ndarray, shape ``(r,)``
+        The iterations of the run's records.
     eps, gamma : float
         :math:`\epsilon` (units of :math:`\|\nabla f\|`, :math:`f=L/\lambda+R`) and :math:`\gamma` (units of :math:`\theta`).
     eta, lam, momentum : float
@@ -83,6 +84,23 @@ class StationarityCheck(Result):
         The candidate points used, with :math:`\|\nabla f\|\le\epsilon` verified.
     method : str
         A key of :data:`STATIONARITY_METHODS`.
+
+    Examples
+    --------
+    Two walkers of label-noise SGD on the product model from the sharp
+    point :math:`(2, 1/2)`: at iteration 250 neither iterate has a small
+    :math:`\|\nabla f\|` (:math:`L/\lambda` magnifies the fluctuation), but
+    each has a witness within :math:`\gamma=0.3` where
+    :math:`\|\nabla f\|\le\epsilon=0.5`:
+
+    >>> from fpesolve.labelnoise import check_stationarity, product_model, simulate_label_noise_sgd
+    >>> m = product_model()
+    >>> run = simulate_label_noise_sgd(m, [2.0, 0.5], 0.1, 0.5, 500, n_walkers=2, record_every=250, rng=0)
+    >>> chk = check_stationarity(m, run, eps=0.5, gamma=0.3)
+    >>> chk.first_iteration.tolist(), chk.reached.tolist()
+    ([250, 250], [True, True])
+    >>> bool(np.all(chk.gradient_norm[1] > chk.eps)), bool(np.all(chk.witness_distance[1] <= chk.gamma))
+    (True, True)
     """
 
     iterations: np.ndarray
@@ -107,6 +125,16 @@ class StationarityCheck(Result):
         return self.first_iteration >= 0
 
     def summary(self) -> str:
+        """One line: how many walkers reached an :math:`(\\epsilon,\\gamma)`-stationary record, and when.
+
+        Returns
+        -------
+        str
+            The settings, the number of walkers that reached one, the median,
+            smallest and largest first iteration (upper bounds: a witness
+            search can miss a witness but never accepts a false one) and
+            :math:`\\eta\\lambda k`, the paper's time scale.
+        """
         firsts = [int(k) for k in self.first_iteration if k >= 0]
         reached = f"{len(firsts)}/{self.first_iteration.size} walkers reached one"
         if firsts:
@@ -212,10 +240,12 @@ def check_stationarity(model: SquaredLossModel, run: LabelNoiseSGDResult, eps: f
     stop_at_first : bool
         Stop examining a walker at its first stationary record.
     progress : None, bool or "auto"
+        Progress bar (package default when ``None``).
 
     Returns
     -------
     StationarityCheck
+        Per record and walker: gradient norms, witnesses, and the first stationary iteration.
 
     Raises
     ------
@@ -224,6 +254,9 @@ def check_stationarity(model: SquaredLossModel, run: LabelNoiseSGDResult, eps: f
         (:math:`\lambda=0`, so :math:`L/\lambda` is undefined), a model of
         another dimension, an unknown ``method`` (the message lists them) or
         a walker index out of range.
+    TypeError
+        When ``model`` is not a :class:`~fpesolve.labelnoise.models.SquaredLossModel`
+        or ``run`` not a :class:`~fpesolve.labelnoise.simulation.LabelNoiseSGDResult`.
 
     Examples
     --------

@@ -29,6 +29,7 @@ class RegularizedStationaryPoint(Result):
     Attributes
     ----------
     theta : ndarray, shape ``(d,)``
+        The stationary point.
     loss, regularizer, regularized_loss : float
         :math:`L`, :math:`R`, :math:`L+\lambda R` at ``theta``.
     gradient_norm : float
@@ -40,6 +41,21 @@ class RegularizedStationaryPoint(Result):
     converged : bool
         Whether ``gradient_norm <= gtol``.
     message : str
+        What the optimiser said (BFGS, and the root-finding polish if used).
+
+    Examples
+    --------
+    The product model :math:`f=uvx` at :math:`\eta=0.2`, :math:`\lambda=0.05`:
+    the point is balanced (:math:`u=v`) and sits just inside the minimiser set
+    :math:`uv=1`, where the loss :math:`L\approx7\cdot10^{-4}` it pays is
+    outweighed by the smaller :math:`\lambda R`:
+
+    >>> from fpesolve.labelnoise import product_model
+    >>> p = product_model().stationary_point([1.3, 0.8], 0.2, 0.05)
+    >>> p.converged, p.theta.round(6).tolist()
+    (True, [0.982049, 0.982049])
+    >>> round(p.loss, 7), round(p.regularizer, 6), p.hessian_eigenvalues.round(6).tolist()
+    (0.0007384, 0.634376, [0.041509, 2.208806])
     """
 
     theta: np.ndarray
@@ -55,6 +71,13 @@ class RegularizedStationaryPoint(Result):
     message: str
 
     def summary(self) -> str:
+        """One line: the parameters of :math:`\\tilde L`, the point, :math:`L`, :math:`R`, :math:`\\tilde L`, the gradient norm.
+
+        Returns
+        -------
+        str
+            Also ``converged`` and the optimiser's message.
+        """
         theta = np.array2string(self.theta, precision=10)
         return (f"stationary point of L + lambda R (eta={self.eta:g}, lambda={self.lam:g}, beta={self.momentum:g}): "
                 f"theta={theta}, L={self.loss:.6g}, R={self.regularizer:.6g}, L+lambda R={self.regularized_loss:.10g}, "
@@ -79,6 +102,7 @@ def regularized_stationary_point(loss: Callable[[np.ndarray], float], grad: Call
     loss, grad, hessian : callable
         :math:`L`, :math:`\nabla L` (shape ``(d,)``), :math:`\nabla^2L` (shape ``(d, d)``).
     theta0 : array_like, shape ``(d,)``
+        Where the search starts (at or near a minimiser of :math:`L`).
     eta, lam, momentum
         The regulariser's step (``0``: :math:`\operatorname{tr}H/4`),
         :math:`\lambda`, :math:`\beta`.

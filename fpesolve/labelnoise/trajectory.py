@@ -40,7 +40,9 @@ class RegularizedTrajectory(Result):
     Attributes
     ----------
     iterations : ndarray, shape ``(r,)``
+        The iterations :math:`k` of the records (0 and the last included).
     theta : ndarray, shape ``(r, d)``
+        :math:`\Phi_k` at the records.
     loss, regularizer, trace_hessian : ndarray, shape ``(r,)``
         :math:`L`, the regulariser of the path (:math:`R` with
         ``regularizer_eta``, or :math:`R_S=\langle S,\nabla^2L\rangle` with the
@@ -59,6 +61,20 @@ class RegularizedTrajectory(Result):
         :math:`S` given by a point; empty when ``S`` was passed directly).
     reanchor_every : int
         0 unless the reference point moves.
+
+    Examples
+    --------
+    Gradient descent on :math:`L+\lambda R` for the product model from the
+    sharp zero-loss point :math:`(4, 1/4)`: the path slides along
+    :math:`uv\approx1` toward the balanced minimiser, :math:`R` and
+    :math:`\operatorname{tr}\nabla^2L` fall:
+
+    >>> from fpesolve.labelnoise import product_model, regularized_trajectory
+    >>> path = regularized_trajectory(product_model(), [4.0, 0.25], 0.05, 0.03, 500, record_every=250)
+    >>> path.kind, path.iterations.tolist()
+    ('R', [0, 250, 500])
+    >>> path.theta[-1].round(4).tolist(), path.trace_hessian.round(3).tolist()
+    ([2.2245, 0.4463], [18.74, 9.812, 6.006])
     """
 
     iterations: np.ndarray
@@ -75,6 +91,13 @@ class RegularizedTrajectory(Result):
     reanchor_every: int = 0
 
     def summary(self) -> str:
+        """One line: the regularised loss, the step, and the start, end and :math:`\\operatorname{tr}H` of the path.
+
+        Returns
+        -------
+        str
+            E.g. ``"GD on L + lambda R (lambda=0.03, R with eta=0.05), eta=0.05, beta=0: 500 iterations, ..."``.
+        """
         what = {"R": f"L + lambda R (lambda={self.lam:.4g}, R with eta={self.regularizer_eta:g})",
                 "R_S": "L + R_S / 2 (S fixed at the reference point)",
                 "R_S moving": f"L + R_S / 2 (S re-anchored every {self.reanchor_every} iterations)"}[self.kind]
@@ -102,7 +125,9 @@ def regularized_trajectory(model: OutputModel, theta0, eta: float, lam: float, n
     Parameters
     ----------
     model : SquaredLossModel or LabelFlipModel
+        The model whose :math:`L` and :math:`\nabla^2L` define the path.
     theta0 : array_like, shape ``(d,)``
+        The start :math:`\Phi_0` (and :math:`\Phi_{-1}=\Phi_0`).
     eta, lam : float
         Step and :math:`\lambda` (use :func:`~fpesolve.labelnoise.regularizer.regularization_strength`).
     n_iterations : int
@@ -114,11 +139,15 @@ def regularized_trajectory(model: OutputModel, theta0, eta: float, lam: float, n
         Step inside :math:`R` (default ``eta``; ``0`` gives the small-step
         regulariser :math:`\operatorname{tr}H/4`).
     record_every : int
+        Record every this many iterations (plus the last); each record costs
+        one Hessian evaluation.
     progress : None, bool or "auto"
+        Progress bar (package default when ``None``).
 
     Returns
     -------
     RegularizedTrajectory
+        ``kind="R"``; ``regularizer`` holds :math:`R` with ``regularizer_eta``.
 
     Raises
     ------
@@ -178,10 +207,13 @@ def covariance_regularized_trajectory(model: OutputModel, theta0, eta: float, n_
     Parameters
     ----------
     model : SquaredLossModel or LabelFlipModel
+        The model whose :math:`L` and :math:`\nabla^3L` define the path.
     theta0 : array_like, shape ``(d,)``
+        The start :math:`\Phi^S_0`.
     eta : float
         Step :math:`\eta` (of SGD and of the path).
     n_iterations : int
+        Number of gradient steps.
     S : array_like, shape ``(d, d)``, optional
         The fluctuation covariance to use (held fixed).  Without it,
         :math:`S` is computed at ``reference`` (default ``theta0``) by
@@ -198,7 +230,9 @@ def covariance_regularized_trajectory(model: OutputModel, theta0, eta: float, n_
         Move the reference point to the current :math:`\Phi^S` every this many
         iterations and recompute :math:`S` there (needs ``S=None``).
     record_every : int
+        Record every this many iterations (plus the last).
     progress : None, bool or "auto"
+        Progress bar (package default when ``None``).
 
     Returns
     -------

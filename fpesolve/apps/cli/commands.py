@@ -149,7 +149,35 @@ def _mfpt_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def default_target(landscape, x0: float) -> float:
-    """The minimum of the basin next to the one that contains ``x0`` (to the right, else to the left)."""
+    """The minimum of the basin next to the one that contains ``x0`` (to the right, else to the left).
+
+    The default target of ``fpesolve mfpt``: the time is then an escape over
+    the barrier between the two basins.
+
+    Parameters
+    ----------
+    landscape : Landscape
+        The landscape.
+    x0 : float
+        The start.
+
+    Returns
+    -------
+    float
+        The position of that minimum.
+
+    Raises
+    ------
+    InputError
+        When the landscape has fewer than two minima (give ``--to``).
+
+    Examples
+    --------
+    >>> from fpesolve.apps.cli.landscapes import load_target
+    >>> land = load_target("double-well")
+    >>> default_target(land, -1.0), default_target(land, 1.0)
+    (1.0, -1.0)
+    """
     found = basins_of(landscape)
     if len(found) < 2:
         raise InputError(f"{landscape.name!r} has {len(found)} minimum; give the target with --to")

@@ -50,16 +50,50 @@ _USER_FILES: Set[str] = set()
 
 
 class InputError(ValueError):
-    """A bad command-line argument (exit status 2)."""
+    """A bad command-line argument (exit status 2).
+
+    Examples
+    --------
+    >>> classify(InputError("`eta` must be positive, got -0.1"))
+    (2, '`eta` must be positive, got -0.1')
+    """
 
 
 def register_user_file(path: str) -> None:
-    """Remember a landscape file loaded by the CLI: exceptions raised in its code are the user's."""
+    """Remember a landscape file loaded by the CLI: exceptions raised in its code are the user's.
+
+    Parameters
+    ----------
+    path : str
+        The file's path (stored absolute).
+
+    Examples
+    --------
+    >>> register_user_file("my_landscape.py")
+    >>> os.path.abspath("my_landscape.py") in _USER_FILES
+    True
+    >>> _USER_FILES.discard(os.path.abspath("my_landscape.py"))
+    """
     _USER_FILES.add(os.path.abspath(path))
 
 
 def one_line(message: Any) -> str:
-    """``message`` with its whitespace (newlines included) collapsed to single spaces."""
+    """``message`` with its whitespace (newlines included) collapsed to single spaces.
+
+    Parameters
+    ----------
+    message : object
+        An exception or a text (``str()`` is taken).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> one_line("stationary mass did not converge\\n  shrink the domain")
+    'stationary mass did not converge shrink the domain'
+    """
     return " ".join(str(message).split())
 
 
@@ -124,7 +158,32 @@ def _user_place(exc: BaseException) -> Optional[str]:
 
 
 def classify(exc: BaseException) -> Tuple[int, Optional[str]]:
-    """The exit status for ``exc`` and its one-line message (``None``: print the traceback, it is a bug)."""
+    """The exit status for ``exc`` and its one-line message (``None``: print the traceback, it is a bug).
+
+    Parameters
+    ----------
+    exc : BaseException
+        The exception that ended the command.
+
+    Returns
+    -------
+    status : int
+        :data:`EXIT_INPUT` (2) for refused input (an :class:`InputError`, a
+        cost above the limit, an ``OSError``, a validation ``ValueError`` or
+        ``TypeError`` raised by fpesolve on purpose, an error in the user's
+        landscape file, running out of memory), :data:`EXIT_ACCURACY` (3) for a
+        :class:`~fpesolve.ConvergenceError`, :data:`EXIT_BUG` (4) otherwise.
+    message : str or None
+        The line to print after ``fpesolve: error:``; ``None`` for a bug.
+
+    Examples
+    --------
+    >>> from fpesolve._util.errors import ConvergenceError
+    >>> classify(ConvergenceError("the gap did not converge; use more cells"))
+    (3, 'the gap did not converge; use more cells')
+    >>> classify(ZeroDivisionError("division by zero"))
+    (4, None)
+    """
     user = _user_function_error(exc)
     if user is not None:
         return EXIT_INPUT, user
@@ -147,7 +206,24 @@ def classify(exc: BaseException) -> Tuple[int, Optional[str]]:
 
 
 def bug_report(exc: BaseException) -> str:
-    """The traceback of an internal error, with a line asking to report it."""
+    """The traceback of an internal error, with a line asking to report it.
+
+    Parameters
+    ----------
+    exc : BaseException
+        The exception (with its traceback, if it was raised).
+
+    Returns
+    -------
+    str
+        The formatted traceback and the request to report it (exit status 4).
+
+    Examples
+    --------
+    >>> print(bug_report(ZeroDivisionError("division by zero")))     # doctest: +ELLIPSIS
+    ZeroDivisionError: division by zero
+    fpesolve: internal error (a bug in fpesolve, exit status 4): please report it ...
+    """
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return text + ("fpesolve: internal error (a bug in fpesolve, exit status 4): please report it with the "
                    "traceback above and the command that produced it\n")

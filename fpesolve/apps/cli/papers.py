@@ -87,7 +87,25 @@ def _reproduce_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def reproduce_options(args: argparse.Namespace) -> dict:
-    """The keyword arguments of :func:`fpesolve.apps.reproduce.main` for ``args``."""
+    """The keyword arguments of :func:`fpesolve.apps.reproduce.main` for ``args``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``fpesolve reproduce`` arguments (``quick``, ``out``, ``json``,
+        ``only``, ``part``).
+
+    Returns
+    -------
+    dict
+        ``quick``, ``out``, ``as_json``, ``only``, and ``part`` unless it is ``"all"``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> reproduce_options(argparse.Namespace(quick=True, out=None, json=False, only=None, part="label-noise"))
+    {'quick': True, 'out': None, 'as_json': False, 'only': None, 'part': 'label-noise'}
+    """
     options = {"quick": args.quick, "out": args.out, "as_json": args.json, "only": args.only}
     if args.part != "all":
         options["part"] = args.part

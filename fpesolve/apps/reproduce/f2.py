@@ -34,6 +34,17 @@ def two_sample_crossings(h1: float, h2: float) -> Tuple[float, ...]:
     :math:`\eta = [(h_1+h_2) \pm \sqrt{(h_1+h_2)^2 - 8h_1h_2}]/(2h_1h_2)` (when real),
     and :math:`= +1` gives :math:`\eta = (h_1+h_2)/(h_1h_2)`.
 
+    Parameters
+    ----------
+    h1, h2 : float
+        The two per-sample Hessians (positive).
+
+    Returns
+    -------
+    tuple of float
+        The crossings, ascending: the stable set of :math:`\eta` is below the
+        first and between the second and the third.
+
     Examples
     --------
     >>> [round(v, 6) for v in two_sample_crossings(18.0, 2.0)]

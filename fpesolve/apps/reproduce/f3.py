@@ -36,7 +36,27 @@ PREFACTOR_RTOL = 0.05
 
 def paper_laplace_ratio(minima) -> float:
     r"""The paper's Laplace ratio :math:`\pi(A)/\pi(B)` with its own weights
-    :math:`\Sigma_k^{-1}\sqrt{\pi\tau\Sigma_k/H_k}` and the exponent dropped (the :math:`\tau` cancels)."""
+    :math:`\Sigma_k^{-1}\sqrt{\pi\tau\Sigma_k/H_k}` and the exponent dropped (the :math:`\tau` cancels).
+
+    Parameters
+    ----------
+    minima : sequence of two CriticalPoint
+        Wells A and B (their ``sigma`` and ``hess``).
+
+    Returns
+    -------
+    float
+        :math:`\sqrt{\Sigma_BH_B/(\Sigma_AH_A)}`: 4 on F3 with unequal
+        Hessians, where the paper claims 1.
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import construction
+    >>> from fpesolve.apps.reproduce.common import critical
+    >>> A, S, B = critical(construction("f3-unequal-hessian"))
+    >>> round(paper_laplace_ratio([A, B]), 9)
+    4.0
+    """
     w = [math.sqrt(m.sigma / m.hess) / m.sigma for m in minima]
     return w[0] / w[1]
 

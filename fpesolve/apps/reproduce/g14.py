@@ -40,7 +40,24 @@ SAMPLE_SCALE = 0.15
 
 
 def quadratic_model():
-    r"""The quadratic samples (a user landscape) and the Jacobian of the model :math:`f_i = \sqrt{h_i}\theta`."""
+    r"""The quadratic samples (a user landscape) and the Jacobian of the model :math:`f_i = \sqrt{h_i}\theta`.
+
+    :math:`\ell_i = \tfrac12 h_i(\theta - c_i)^2` with :data:`QUAD_H`,
+    :data:`QUAD_C`: one minimum, at :math:`\theta^* = \sum h_ic_i/\sum h_i`.
+
+    Returns
+    -------
+    landscape : Landscape
+        From :meth:`~fpesolve.Landscape.from_samples`, with per-sample Hessians.
+    jacobian : callable
+        ``x`` of shape ``(m,)`` to :math:`f_i'(x) = \sqrt{h_i}`, shape ``(5, m)``.
+
+    Examples
+    --------
+    >>> land, jacobian = quadratic_model()
+    >>> [round(cp.x, 6) for cp in land.minima()], jacobian(np.zeros(2)).shape
+    ([0.18125], (5, 2))
+    """
     h = np.array(QUAD_H)[:, None]
     c = np.array(QUAD_C)[:, None]
     land = Landscape.from_samples(lambda x: 0.5 * h * (x[None, :] - c) ** 2, lambda x: h * (x[None, :] - c),
@@ -50,7 +67,21 @@ def quadratic_model():
 
 
 def closed_form_beta() -> float:
-    r""":math:`\beta = \max_{i,j}|\ell_i(\theta_{-j}) - \ell_i(\theta^*)|` of the quadratic samples, in closed form."""
+    r""":math:`\beta = \max_{i,j}|\ell_i(\theta_{-j}) - \ell_i(\theta^*)|` of the quadratic samples, in closed form.
+
+    The refit without sample ``j`` is
+    :math:`\theta_{-j} = (\sum h_ic_i - h_jc_j)/(\sum h_i - h_j)`.
+
+    Returns
+    -------
+    float
+        G3's stability coefficient, in units of the loss.
+
+    Examples
+    --------
+    >>> round(closed_form_beta(), 7)
+    0.4754953
+    """
     h, c = np.array(QUAD_H), np.array(QUAD_C)
     star = float(np.sum(h * c) / np.sum(h))
     refits = np.array([(np.sum(h * c) - h[j] * c[j]) / (np.sum(h) - h[j]) for j in range(h.size)])
@@ -59,7 +90,23 @@ def closed_form_beta() -> float:
 
 
 def noisy_double_well() -> Landscape:
-    r""":math:`L = (\theta^2 - 1)^2/4`, :math:`\ell_i' = L' + a_i s`, :math:`s = 1 + 0.5\tanh(2\theta)`, :math:`\sum a_i = 0`."""
+    r""":math:`L = (\theta^2 - 1)^2/4`, :math:`\ell_i' = L' + a_i s`, :math:`s = 1 + 0.5\tanh(2\theta)`, :math:`\sum a_i = 0`.
+
+    :data:`N_SAMPLES` offsets :math:`a_i` drawn with :data:`SAMPLES_SEED`
+    (standard deviation :data:`SAMPLE_SCALE`) and centred, so :math:`L` is the
+    plain double well and :math:`\Sigma \propto s^2` is larger at the right minimum.
+
+    Returns
+    -------
+    Landscape
+        From :meth:`~fpesolve.Landscape.from_samples` on :math:`[-2, 2]`, with per-sample Hessians.
+
+    Examples
+    --------
+    >>> land = noisy_double_well()
+    >>> [round(cp.x, 9) for cp in land.minima()], land.n_samples
+    ([-1.0, 1.0], 20)
+    """
     a = np.random.default_rng(SAMPLES_SEED).normal(0.0, SAMPLE_SCALE, N_SAMPLES)
     a = (a - a.mean())[:, None]
 

@@ -31,7 +31,33 @@ def _save(fig, out: Optional[str], name: str) -> Optional[str]:
 
 
 def large_step_figure(limit, out: Optional[str], name: str = "ln_large_step.png") -> Optional[str]:
-    """Left: r(h)/(h/4) against eta*h (Figure 1).  Right: R/log(2/nu) against 1/log(2/nu) (Section 6.1)."""
+    """Left: r(h)/(h/4) against eta*h (Figure 1).  Right: R/log(2/nu) against 1/log(2/nu) (Section 6.1).
+
+    Parameters
+    ----------
+    limit : LargeStepLimit
+        From :func:`~fpesolve.labelnoise.large_step_limit`.
+    out : str or None
+        Output directory (created if missing); ``None`` draws nothing.
+    name : str
+        The PNG file name.
+
+    Returns
+    -------
+    str or None
+        The path written (100 dpi).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from fpesolve.labelnoise import large_step_limit
+    >>> limit = large_step_limit([3.0, 1.0, 0.5], [1e-1, 1e-3, 1e-6])
+    >>> large_step_figure(limit, None) is None
+    True
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     os.path.basename(large_step_figure(limit, out))
+    'ln_large_step.png'
+    """
     if out is None:
         return None
     fig, (a, b) = _figure(2)
@@ -55,7 +81,34 @@ def large_step_figure(limit, out: Optional[str], name: str = "ln_large_step.png"
 
 def coupling_figure(couplings: Sequence, lams: Sequence[float], out: Optional[str],
                     name: str = "ln_coupling.png") -> Optional[str]:
-    """Left: median max residual and norm of xi against lambda.  Right: walker mean against the regularised paths."""
+    """Left: median max residual and norm of xi against lambda.  Right: walker mean against the regularised paths.
+
+    Parameters
+    ----------
+    couplings : sequence of LabelNoiseCoupling
+        One per :math:`\\lambda`, each with the ``"R_S"`` path (the last one is drawn on the right).
+    lams : sequence of float
+        Their :math:`\\lambda=\\eta\\sigma^2/B`.
+    out : str or None
+        Output directory (created if missing); ``None`` draws nothing.
+    name : str
+        The PNG file name.
+
+    Returns
+    -------
+    str or None
+        The path written (100 dpi).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from fpesolve.labelnoise import couple_label_noise_sgd, product_model
+    >>> cs = [couple_label_noise_sgd(product_model(), [2.0, 0.5], 0.05, s, 50, batch_size=3, replacement=False,
+    ...                              n_walkers=4, record_every=25, paths=("R_S", "none"), rng=0) for s in (0.1, 0.2)]
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     os.path.basename(coupling_figure(cs, [c.lam for c in cs], out))
+    'ln_coupling.png'
+    """
     if out is None:
         return None
     fig, (a, b) = _figure(2)
@@ -82,7 +135,39 @@ def coupling_figure(couplings: Sequence, lams: Sequence[float], out: Optional[st
 
 
 def stationarity_figure(run, check, out: Optional[str], name: str = "ln_stationarity.png") -> Optional[str]:
-    """Gradient norm of f at the best witness along the run, with the first stationary iteration."""
+    """Gradient norm of f at the best witness along the run, with the first stationary iteration.
+
+    Left: :math:`\\|\\nabla(L/\\lambda+R)\\|` at the iterate and at the best
+    witness within :math:`\\gamma`, per walker.  Right: :math:`\\operatorname{tr}\\nabla^2L`
+    along the runs.
+
+    Parameters
+    ----------
+    run : LabelNoiseSGDResult
+        The simulated runs.
+    check : StationarityCheck
+        :func:`~fpesolve.labelnoise.check_stationarity` of ``run``.
+    out : str or None
+        Output directory (created if missing); ``None`` draws nothing.
+    name : str
+        The PNG file name.
+
+    Returns
+    -------
+    str or None
+        The path written (100 dpi).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from fpesolve.labelnoise import check_stationarity, product_model, simulate_label_noise_sgd
+    >>> m = product_model()
+    >>> run = simulate_label_noise_sgd(m, [2.0, 0.5], 0.1, 0.5, 200, n_walkers=2, record_every=100, rng=0)
+    >>> check = check_stationarity(m, run, eps=0.5, gamma=0.3)
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     os.path.basename(stationarity_figure(run, check, out))
+    'ln_stationarity.png'
+    """
     if out is None:
         return None
     fig, (a, b) = _figure(2)
@@ -107,7 +192,31 @@ def stationarity_figure(run, check, out: Optional[str], name: str = "ln_stationa
 
 
 def momentum_figure(check, out: Optional[str], name: str = "ln_momentum.png") -> Optional[str]:
-    """Simulated mean shift with its error bar beside the derived, printed and tr H / 4 predictions."""
+    """Simulated mean shift with its error bar beside the derived, printed and tr H / 4 predictions.
+
+    Parameters
+    ----------
+    check : MomentumSignCheck
+        From :func:`~fpesolve.labelnoise.momentum_sign_check` (the first coordinate is drawn).
+    out : str or None
+        Output directory (created if missing); ``None`` draws nothing.
+    name : str
+        The PNG file name.
+
+    Returns
+    -------
+    str or None
+        The path written (100 dpi).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from fpesolve.labelnoise import momentum_sign_check
+    >>> check = momentum_sign_check(n_walkers=50, n_iterations=500)
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     os.path.basename(momentum_figure(check, out))
+    'ln_momentum.png'
+    """
     if out is None:
         return None
     fig, a = _figure(1, 6.0)
@@ -123,7 +232,39 @@ def momentum_figure(check, out: Optional[str], name: str = "ln_momentum.png") ->
 
 
 def label_flip_figure(run, phi, phi0, out: Optional[str], name: str = "ln_label_flip.png") -> Optional[str]:
-    """log(u^2 - v^2) of label-flip SGD against GD on L + (eta/B) R and on L + (eta/B) tr H / 4."""
+    """log(u^2 - v^2) of label-flip SGD against GD on L + (eta/B) R and on L + (eta/B) tr H / 4.
+
+    Parameters
+    ----------
+    run : LabelFlipSGDResult
+        Label-flip SGD on a two-parameter product model, with :math:`u^2 > v^2`.
+    phi : RegularizedTrajectory
+        Gradient descent on :math:`L+\\frac\\eta BR` from the same start.
+    phi0 : RegularizedTrajectory
+        The same with the small-step regulariser (``regularizer_eta=0``).
+    out : str or None
+        Output directory (created if missing); ``None`` draws nothing.
+    name : str
+        The PNG file name.
+
+    Returns
+    -------
+    str or None
+        The path written (100 dpi).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from fpesolve.labelnoise import (flip_minimizer_logit, logistic_product_model, regularized_trajectory,
+    ...                                  simulate_label_flip_sgd)
+    >>> m, start = logistic_product_model(0.2), [3.0, flip_minimizer_logit(0.2) / 3.0]
+    >>> run = simulate_label_flip_sgd(m, start, 0.5, 200, n_walkers=4, record_every=20, rng=0)
+    >>> phi = regularized_trajectory(m, start, 0.5, 0.5, 200, record_every=20)
+    >>> phi0 = regularized_trajectory(m, start, 0.5, 0.5, 200, record_every=20, regularizer_eta=0.0)
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     os.path.basename(label_flip_figure(run, phi, phi0, out))
+    'ln_label_flip.png'
+    """
     if out is None:
         return None
     fig, a = _figure(1, 6.0)
@@ -139,7 +280,31 @@ def label_flip_figure(run, phi, phi0, out: Optional[str], name: str = "ln_label_
 
 
 def cycling_figure(res, out: Optional[str], name: str = "ln_cycling.png") -> Optional[str]:
-    """Angle against iterations: SGD, the prediction, frozen and re-anchored Phi^S."""
+    """Angle against iterations: SGD, the prediction, frozen and re-anchored Phi^S.
+
+    Parameters
+    ----------
+    res : CyclingResult
+        From :func:`~fpesolve.labelnoise.simulate_cycling`.
+    out : str or None
+        Output directory (created if missing); ``None`` draws nothing.
+    name : str
+        The PNG file name.
+
+    Returns
+    -------
+    str or None
+        The path written (100 dpi).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from fpesolve.labelnoise import simulate_cycling
+    >>> res = simulate_cycling(0.2, 300, n_walkers=10, rng=0)
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     os.path.basename(cycling_figure(res, out))
+    'ln_cycling.png'
+    """
     if out is None:
         return None
     fig, a = _figure(1, 6.4)

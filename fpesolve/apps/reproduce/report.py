@@ -51,6 +51,15 @@ class ClaimRow(Result):
         log10 values and signed exponents) or ``""``.
     simulated : float, str or None
         The simulated-SGD estimate, where one was made.
+
+    Examples
+    --------
+    F1's escape time from B: the paper's leading order beside the exact
+    value, compared as a difference of log10 values:
+
+    >>> row = ClaimRow("log10 escape iterations from B", 1087.7, 1087.6, ratio=-0.1, compare="exact-paper")
+    >>> fmt_compare(row), row.to_dict()["compare"]
+    ('-0.1 (diff)', 'exact-paper')
     """
 
     quantity: str
@@ -62,7 +71,14 @@ class ClaimRow(Result):
     simulated: Value = None
 
     def to_dict(self) -> Dict[str, Any]:
-        """JSON-ready values (non-finite floats become ``None``)."""
+        """JSON-ready values (non-finite floats become ``None``).
+
+        Returns
+        -------
+        dict
+            ``quantity``, ``paper``, ``exact``, ``compare`` (empty without a
+            ratio), ``ratio``, ``simulated`` and ``note``.
+        """
         return {"quantity": self.quantity, "paper": to_jsonable(self.paper), "exact": to_jsonable(self.exact),
                 "compare": self.compare if self.ratio is not None else "", "ratio": to_jsonable(self.ratio),
                 "simulated": to_jsonable(self.simulated), "note": self.note}
@@ -70,13 +86,32 @@ class ClaimRow(Result):
 
 @dataclass(frozen=True, repr=False)
 class Check(Result):
-    """A pass/fail check of the reproduction (a computed value against an independent one, a Monte Carlo confirmation)."""
+    """A pass/fail check of the reproduction (a computed value against an independent one, a Monte Carlo confirmation).
+
+    Attributes
+    ----------
+    description : str
+        What was checked, with the numbers and the tolerance.
+    passed : bool
+        Whether it passed; any failed check makes ``fpesolve reproduce`` exit with status 1.
+
+    Examples
+    --------
+    >>> Check("Lambda(0.15) = 0.5 ln 1.19 to 1e-12", True).summary()
+    '[ok] Lambda(0.15) = 0.5 ln 1.19 to 1e-12'
+    """
 
     description: str
     passed: bool
 
     def summary(self) -> str:
-        """``[ok] description`` or ``[FAILED] description``."""
+        """``[ok] description`` or ``[FAILED] description``.
+
+        Returns
+        -------
+        str
+            One line.
+        """
         return f"[{'ok' if self.passed else 'FAILED'}] {self.description}"
 
 
@@ -87,10 +122,24 @@ class Table(Result):
     Attributes
     ----------
     title : str
+        The table's title.
     headers : tuple of str
+        Column titles.
     rows : tuple of tuple
+        The cells: numbers, texts or ``None`` (printed by :func:`fmt`).
     caption : str
         What the table shows and how to read it.
+
+    Examples
+    --------
+    >>> t = Table("barriers", ("profile", "dU_A exact"), (("tanh", 0.5), ("sigmoid", 0.4321)), "in units of L/Sigma")
+    >>> print(t.summary())
+    barriers
+      profile  dU_A exact
+      -------  ----------
+      tanh     0.5
+      sigmoid  0.4321
+      in units of L/Sigma
     """
 
     title: str
@@ -99,11 +148,23 @@ class Table(Result):
     caption: str = ""
 
     def table(self):
-        """``(headers, rows)``."""
+        """``(headers, rows)``.
+
+        Returns
+        -------
+        headers : tuple of str
+        rows : tuple of tuple
+        """
         return self.headers, self.rows
 
     def summary(self) -> str:
-        """The title, an aligned text table and the caption."""
+        """The title, an aligned text table and the caption.
+
+        Returns
+        -------
+        str
+            Every column as wide as its widest cell.
+        """
         cells = [[fmt(v) for v in row] for row in self.rows]
         widths = [max([len(h)] + [len(c[k]) for c in cells]) for k, h in enumerate(self.headers)]
         lines = [self.title, "  " + "  ".join(h.ljust(w) for h, w in zip(self.headers, widths)),
@@ -114,7 +175,13 @@ class Table(Result):
         return "\n".join(lines)
 
     def to_dict(self) -> Dict[str, Any]:
-        """JSON-ready values."""
+        """JSON-ready values.
+
+        Returns
+        -------
+        dict
+            ``title``, ``headers``, ``rows`` (lists; non-finite floats ``None``) and ``caption``.
+        """
         return {"title": self.title, "headers": list(self.headers), "rows": to_jsonable([list(r) for r in self.rows]),
                 "caption": self.caption}
 
@@ -128,6 +195,7 @@ class Reproduction(Result):
     name : str
         ``"F1"`` … ``"F4"``, ``"P5.1"``, ``"R4.3"``, ``"G1-G4"``, ``"healthy"``.
     title : str
+        One line saying what the item is.
     constructions : tuple of str
         The construction keys used.
     condition : str
@@ -136,11 +204,13 @@ class Reproduction(Result):
     eta : float
         The learning rate of the item's main construction.
     rows : tuple of ClaimRow
+        The paper's claims beside the exact values.
     verdict : str
         The diagnosis and the verdict on the paper's claims, one line each.
     violated : tuple of str
         Conditions flagged as violated by :func:`fpesolve.diagnose` (union over the constructions).
     checks : tuple of Check
+        The checks of the reproduction itself.
     figures : tuple of str
         Paths of the PNG files written.
     tables : tuple of Table
@@ -149,6 +219,15 @@ class Reproduction(Result):
         Full reports (diagnosis tables, SGD summaries).
     elapsed : float
         Wall-clock seconds.
+
+    Examples
+    --------
+    >>> rep = Reproduction(name="F2", title="discrete instability", constructions=("f2",), condition="N2",
+    ...                    eta=0.15, rows=(ClaimRow("Lambda(0.15)", 0.0870, 0.08698, ratio(0.08698, 0.0870)),),
+    ...                    verdict="N2 violated",
+    ...                    violated=("N2",), checks=(Check("Lambda > 0 at eta = 0.15", True),))
+    >>> rep.ok, rep.table()[1]
+    (True, [('Lambda(0.15)', '0.087', '0.08698', 'x 0.99977', '-')])
     """
 
     name: str
@@ -171,12 +250,31 @@ class Reproduction(Result):
         return all(c.passed for c in self.checks)
 
     def table(self):
-        """The claim table: quantity, paper, exact, comparison, SGD."""
+        """The claim table: quantity, paper, exact, comparison, SGD.
+
+        Returns
+        -------
+        headers : tuple of str
+            ``("quantity", "paper", "exact", "exact vs paper", "SGD (MC)")``.
+        rows : list of tuple of str
+            One per :class:`ClaimRow`, formatted by :func:`fmt` and :func:`fmt_compare`.
+        """
         return (("quantity", "paper", "exact", "exact vs paper", "SGD (MC)"),
                 [(r.quantity, fmt(r.paper), fmt(r.exact), fmt_compare(r), fmt(r.simulated)) for r in self.rows])
 
     def summary(self, details: bool = False) -> str:
-        """The claim table, the extra tables, the verdict, the checks and the figures."""
+        """The claim table, the extra tables, the verdict, the checks and the figures.
+
+        Parameters
+        ----------
+        details : bool
+            Append the full reports (:attr:`details`).
+
+        Returns
+        -------
+        str
+            Several lines, ending with the elapsed time.
+        """
         head = f"{self.name}: {self.title}  [condition {self.condition}, eta = {self.eta:g}]"
         lines = [head, "=" * len(head), claim_table(self.rows)]
         for t in self.tables:
@@ -191,7 +289,14 @@ class Reproduction(Result):
         return "\n".join(lines)
 
     def to_dict(self) -> Dict[str, Any]:
-        """JSON-ready values (no NaN or inf)."""
+        """JSON-ready values (no NaN or inf).
+
+        Returns
+        -------
+        dict
+            The fields (without ``details``), ``ok``, and the rows, tables and
+            checks as their own ``to_dict()``.
+        """
         return {"name": self.name, "title": self.title, "constructions": list(self.constructions),
                 "condition": self.condition, "eta": self.eta, "ok": self.ok, "verdict": self.verdict,
                 "violated": list(self.violated), "rows": [r.to_dict() for r in self.rows],
@@ -201,7 +306,23 @@ class Reproduction(Result):
 
 # ---------------------------------------------------------------------------------------------- formatting
 def fmt(value: Value) -> str:
-    """A cell: ``-`` for None, text as is, numbers to 6 significant digits (4 in scientific notation)."""
+    """A cell: ``-`` for None, text as is, numbers to 6 significant digits (4 in scientific notation).
+
+    Parameters
+    ----------
+    value : float, str, bool or None
+        The cell.
+
+    Returns
+    -------
+    str
+        Scientific notation outside :math:`10^{-4} \\le |v| < 10^7`.
+
+    Examples
+    --------
+    >>> fmt(None), fmt("n/a"), fmt(0.0870), fmt(1.0e-30), fmt(float("inf"))
+    ('-', 'n/a', '0.087', '1.0000e-30', 'inf')
+    """
     if value is None:
         return "-"
     if isinstance(value, str):
@@ -219,7 +340,23 @@ def fmt(value: Value) -> str:
 
 
 def fmt_compare(row: ClaimRow) -> str:
-    """The comparison cell: ``x 1.0983`` for a ratio, ``+0.026 (diff)`` for a difference."""
+    """The comparison cell: ``x 1.0983`` for a ratio, ``+0.026 (diff)`` for a difference.
+
+    Parameters
+    ----------
+    row : ClaimRow
+        Its ``ratio`` and ``compare``.
+
+    Returns
+    -------
+    str
+        ``-`` without a finite ratio.
+
+    Examples
+    --------
+    >>> fmt_compare(ClaimRow("q", 2.0, 2.19666, ratio=1.0983)), fmt_compare(ClaimRow("q", 1.0, None))
+    ('x 1.0983', '-')
+    """
     if row.ratio is None or not math.isfinite(row.ratio):
         return "-"
     if row.compare == "exact-paper":
@@ -228,7 +365,26 @@ def fmt_compare(row: ClaimRow) -> str:
 
 
 def claim_table(rows: Sequence[ClaimRow]) -> str:
-    """The claim table, every column as wide as its widest cell (aligned), each row's note below it."""
+    """The claim table, every column as wide as its widest cell (aligned), each row's note below it.
+
+    Parameters
+    ----------
+    rows : sequence of ClaimRow
+        The claims.
+
+    Returns
+    -------
+    str
+        A header line, a rule, one line per row (and one per note).
+
+    Examples
+    --------
+    >>> print(claim_table([ClaimRow("pi(A)", 0.5, 0.9935, ratio=1.987, note="Sigma varies along the path")]))
+    quantity  paper  exact   exact vs paper  SGD (MC)
+    --------  -----  ------  --------------  --------
+    pi(A)     0.5    0.9935  x 1.987         -
+        note: Sigma varies along the path
+    """
     header = ("quantity", "paper", "exact", "exact vs paper", "SGD (MC)")
     cells = [[r.quantity, fmt(r.paper), fmt(r.exact), fmt_compare(r), fmt(r.simulated)] for r in rows]
     widths = [max([len(h)] + [len(c[k]) for c in cells]) for k, h in enumerate(header)]
@@ -246,10 +402,12 @@ def ratio(exact: Optional[float], paper: Optional[float]) -> Optional[float]:
     Parameters
     ----------
     exact, paper : float or None
+        The exact value and the paper's.
 
     Returns
     -------
     float or None
+        The ratio.
 
     Examples
     --------

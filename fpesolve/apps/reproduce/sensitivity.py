@@ -77,5 +77,25 @@ def profile_family(key: str, **kwargs) -> List[Tuple[str, Construction]]:
 
 def evaluate(family: List[Tuple[str, Construction]],
              quantity: Callable[[Construction], Tuple[float, ...]]) -> List[Tuple[str, Tuple[float, ...]]]:
-    """``quantity`` on each profile of the family."""
+    """``quantity`` on each profile of the family.
+
+    Parameters
+    ----------
+    family : list of (str, Construction)
+        From :func:`profile_family`.
+    quantity : callable
+        A construction to a tuple of numbers.
+
+    Returns
+    -------
+    list of (str, tuple of float)
+        The label and the quantity, per profile.
+
+    Examples
+    --------
+    >>> family = profile_family("f4")[:2]
+    >>> [(label, (round(c.sigma_over_hess, 6),)) for label, (c,) in
+    ...  evaluate(family, lambda land: (land.minima()[0],))]
+    [('tanh at saddle (faithful)', (10.0,)), ('tanh x5 wider', (10.0,))]
+    """
     return [(label, quantity(c)) for label, c in family]

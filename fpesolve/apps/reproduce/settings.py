@@ -20,7 +20,22 @@ __all__ = ["SGDRun", "RunSettings", "SETTINGS", "settings_for", "Steps"]
 
 @dataclass(frozen=True)
 class SGDRun:
-    """One simulated-SGD ensemble: walkers, iterations per walker and the seed of its random streams."""
+    """One simulated-SGD ensemble: walkers, iterations per walker and the seed of its random streams.
+
+    Attributes
+    ----------
+    n_walkers : int
+        Independent SGD walkers.
+    n_iterations : int
+        SGD iterations per walker.
+    seed : int
+        The seed of the run's random streams (the same in the quick and the full settings).
+
+    Examples
+    --------
+    >>> SGDRun(n_walkers=2000, n_iterations=10_000, seed=101)
+    SGDRun(n_walkers=2000, n_iterations=10000, seed=101)
+    """
 
     n_walkers: int
     n_iterations: int
@@ -65,6 +80,14 @@ class RunSettings:
         Learning rates in the figures' eta scans.
     runs : dict of str to SGDRun
         The simulated-SGD ensembles by name.
+
+    Examples
+    --------
+    >>> quick = SETTINGS["quick"]
+    >>> quick.quick, quick.n1_grid, quick.run("f4-from-A")
+    (True, 400, SGDRun(n_walkers=2000, n_iterations=10000, seed=401))
+    >>> SETTINGS["full"].run("f4-from-A").seed                 # the same experiment, a bigger sample
+    401
     """
 
     name: str
@@ -78,7 +101,22 @@ class RunSettings:
         return self.name == "quick"
 
     def run(self, name: str) -> SGDRun:
-        """The SGD ensemble called ``name`` (a ``KeyError`` listing the names otherwise)."""
+        """The SGD ensemble called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A key of :attr:`runs`, e.g. ``"f1-from-B"``.
+
+        Returns
+        -------
+        SGDRun
+
+        Raises
+        ------
+        KeyError
+            For an unknown name; the message lists the names.
+        """
         try:
             return self.runs[name]
         except KeyError:
@@ -98,6 +136,7 @@ def settings_for(quick: bool) -> RunSettings:
     Parameters
     ----------
     quick : bool
+        The quick (CI) run, else the full one.
 
     Returns
     -------
@@ -112,7 +151,25 @@ def settings_for(quick: bool) -> RunSettings:
 
 
 class Steps:
-    """Announces each step of a reproduction on stderr as it starts (silent when ``progress`` is False)."""
+    """Announces each step of a reproduction on stderr as it starts (silent when ``progress`` is False).
+
+    Parameters
+    ----------
+    item : str
+        The item's name (``"F1"``), shown in brackets.
+    progress : bool, str or None
+        The reproduction's ``progress`` argument; only ``False`` silences the steps.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     Steps("F1", None)("exact escape times")
+    ...     Steps("F1", False)("not shown")
+    >>> err.getvalue()
+    'fpesolve reproduce [F1] exact escape times ...\\n'
+    """
 
     def __init__(self, item: str, progress: Union[bool, str, None]) -> None:
         self.item = item
