@@ -399,17 +399,39 @@ def construction(name: str, **kwargs) -> Construction:
 
     Raises
     ------
-    KeyError
-        For an unknown name; the message lists the valid ones.
+    ValueError
+        For an unknown ``name``; the message lists the valid ones.
 
     Examples
     --------
     >>> construction("F3").key
     'f3-equal-hessian'
     """
+    key = canonical_name(name)
+    if key is None:
+        raise ValueError(f"`name` = {name!r} is not a construction; valid names: {', '.join(CONSTRUCTIONS)} "
+                         f"(and the alias 'f3' for 'f3-equal-hessian')")
+    return CONSTRUCTIONS[key](**kwargs)
+
+
+def canonical_name(name: str) -> Optional[str]:
+    """The registry key that ``name`` denotes (case-insensitive, ``_``/``-``/space alike, aliases), or ``None``.
+
+    Parameters
+    ----------
+    name : str
+        A construction name such as ``"F1"`` or ``"f3_unequal_hessian"``.
+
+    Returns
+    -------
+    str or None
+        The key of :data:`CONSTRUCTIONS`, or ``None`` when ``name`` is not a construction.
+
+    Examples
+    --------
+    >>> canonical_name("F3"), canonical_name("ou")
+    ('f3-equal-hessian', None)
+    """
     key = str(name).strip().lower().replace("_", "-").replace(" ", "-")
     key = _ALIASES.get(key, key)
-    if key not in CONSTRUCTIONS:
-        raise KeyError(f"unknown construction {name!r}; valid names: {', '.join(CONSTRUCTIONS)} "
-                       f"(and the alias 'f3' for 'f3-equal-hessian')")
-    return CONSTRUCTIONS[key](**kwargs)
+    return key if key in CONSTRUCTIONS else None

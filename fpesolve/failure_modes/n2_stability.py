@@ -520,8 +520,8 @@ def check_n2(landscape_or_hessians: Union[Landscape, Sequence[float], Sequence[S
         land = landscape_or_hessians
         samples = land.samples
         if samples is None or samples.hessians is None:
-            raise ValueError(f"landscape {land.name!r} has no per-sample Hessians; build it with "
-                             f"Landscape.from_samples(..., hessians=...) or pass the Hessians at each minimum")
+            raise ValueError(f"`landscape_or_hessians`: landscape {land.name!r} has no per-sample `hessians`; build it "
+                             f"with Landscape.from_samples(..., hessians=...) or pass the Hessians at each minimum")
         batch_size = _landscape_batch_size(land, batch_size, "N2 (the Lyapunov exponent of minibatch SGD)")
         wells = land.wells
         minima = land.minima()
@@ -542,6 +542,8 @@ def check_n2(landscape_or_hessians: Union[Landscape, Sequence[float], Sequence[S
     batch_size = positive_int(1 if batch_size is None else batch_size, "batch_size")
     results = []
     for label, x, hs in entries:
+        if hs.size == 0:
+            raise ValueError(f"`hessians` at {label} is empty: give the per-sample Hessians h_1..h_n at each minimum")
         if probabilities is None and batch_size > hs.size:
             raise ValueError(f"`batch_size` = {batch_size} exceeds the number of samples n = {hs.size}")
         lam = lyapunov_exponent(hs, eta, batch_size, probabilities)

@@ -33,7 +33,7 @@ def test_registry_and_lookup():
                                                        "healthy"}
     assert construction("F3").key == "f3-equal-hessian"
     assert construction("f3_unequal_hessian").key == "f3-unequal-hessian"
-    with pytest.raises(KeyError) as info:
+    with pytest.raises(ValueError, match="`name`") as info:
         construction("f5")
     for name in CONSTRUCTIONS:
         assert name in str(info.value)

@@ -148,10 +148,8 @@ def load_target(spec: str) -> Landscape:
     if spec.endswith(".py") or os.path.sep in spec or os.path.isfile(spec):
         return _load_file(spec)
     key = spec.strip().lower().replace("_", "-")
-    try:
+    if constructions.canonical_name(spec) is not None:
         return constructions.construction(spec)
-    except KeyError:
-        pass  # not a construction: try the built-ins, then list every name once
     if key in BUILTINS:
         return BUILTINS[key][0]()
     raise InputError(f"unknown landscape or construction {spec!r}; choose one of {', '.join(available_names())} "
