@@ -32,7 +32,7 @@ def _reciprocal(a, b):
 
 @njit(cache=True)
 def resolvent_sum(up, down, out, v, nodes, weights, result, absorbed, pivot, work):
-    """result += Re sum_k w_k (z_k - Q)^{-1} v;  absorbed[0/1] += outflow left/right; returns sum_k |w_k| |x_k|_1.
+    r"""result += Re sum_k w_k (z_k - Q)^{-1} v;  absorbed[0/1] += outflow left/right; returns sum_k |w_k| |x_k|_1.
 
     ``pivot`` and ``work`` are complex work arrays of length N (N >= 2).  The
     return value is the size of the terms that cancel in the sum (for the

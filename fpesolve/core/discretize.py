@@ -35,6 +35,7 @@ learning-rate schedule needs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Optional, Tuple, Union
 
@@ -144,22 +145,32 @@ class Discretization(Result):
         :math:`\\eta\\,Q(\\eta)`, which tends to 0 as :math:`\\eta \\to 0`;
         ``eta = 0`` with ``scale = 0`` writes zeros (SGD does not move at a zero learning rate).
         """
+        self.rate_builder()(eta, up, down, out, scale)
+
+    def rate_builder(self):
+        """A function ``build(eta, up, down, out, scale)`` doing :meth:`rates_at` with the grid arrays prepared once."""
         self._check_rebuildable()
-        eta = float(eta)
-        if eta == 0.0 and scale == 0.0:
-            up[:] = 0.0
-            down[:] = 0.0
-            out[:] = 0.0
-            return
-        if not (np.isfinite(eta) and eta > 0):
-            raise ValueError(f"`eta` must be a finite positive learning rate, got {eta!r}")
         x = self.grid.centres
-        ends = self.grid.domain
-        left = 1.0 if self.boundary[0] == "absorbing" else 0.0
-        right = 1.0 if self.boundary[1] == "absorbing" else 0.0
-        _kernels.rates_at_eta(self.drift_integrals, self.sigma, np.diff(x), self.grid.widths,
-                              self.end_drift_integrals[0], self.end_drift_integrals[1],
-                              x[0] - ends[0], ends[1] - x[-1], left, right, eta, scale, up, down, out)
+        spacing = np.ascontiguousarray(np.diff(x))
+        widths = np.ascontiguousarray(self.grid.widths)
+        lo, hi = self.grid.domain
+        args = (np.ascontiguousarray(self.drift_integrals), np.ascontiguousarray(self.sigma), spacing, widths,
+                float(self.end_drift_integrals[0]), float(self.end_drift_integrals[1]), float(x[0] - lo),
+                float(hi - x[-1]), 1.0 if self.boundary[0] == "absorbing" else 0.0,
+                1.0 if self.boundary[1] == "absorbing" else 0.0)
+
+        def build(eta: float, up: np.ndarray, down: np.ndarray, out: np.ndarray, scale: float = 1.0) -> None:
+            eta = float(eta)
+            if eta == 0.0 and scale == 0.0:
+                up[:] = 0.0
+                down[:] = 0.0
+                out[:] = 0.0
+                return
+            if not (math.isfinite(eta) and eta > 0):
+                raise ValueError(f"`eta` must be a finite positive learning rate, got {eta!r}")
+            _kernels.rates_at_eta(*args, eta, float(scale), up, down, out)
+
+        return build
 
     def at_eta(self, eta: float) -> "Discretization":
         """The same grid and landscape at another learning rate, in O(N) (no quadrature).

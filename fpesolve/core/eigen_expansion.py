@@ -59,9 +59,9 @@ def propagate(disc: Discretization, m0: np.ndarray, times: np.ndarray, cost_limi
     logpi = np.asarray(disc.log_stationary_mass)
     with np.errstate(divide="ignore"):
         log_c_in = np.where(m0 > 0, np.log(np.where(m0 > 0, m0, 1.0)) - 0.5 * logpi, -np.inf)
-    if np.max(log_c_in) > 700.0:
+    if np.max(log_c_in) > 300.0:
         raise ValueError("the eigen-expansion cannot represent this start: its mass sits where the stationary mass "
-                         "is below ~1e-600 (Pi^{-1/2} m0 overflows); use method='contour'")
+                         "is below ~1e-260 (Pi^{-1/2} m0 overflows in the norms); use method='contour'")
     scaled = np.where(m0 > 0, np.exp(log_c_in), 0.0)   # Pi^{-1/2} m0
     sqrt_pi = np.exp(0.5 * logpi)
     diag = -np.asarray(disc.exit_rates)

@@ -23,8 +23,9 @@ is repeated.
 the absorbed mass after ``n_iterations``: the probability that the
 diffusion started at ``start`` has reached ``target`` by then, with the
 time error of the propagation and the spatial error from a second grid
-with twice the cells.  Simulated SGD run with the same schedule is the
-independent check (tests in ``tests/sgd`` compare the two).
+with twice the cells.  Simulated SGD run with the same schedule
+(``schedule.etas(n_iterations)`` drives it) is the independent check of the
+whole diffusion picture; that comparison belongs to the SGD layer.
 """
 
 from __future__ import annotations
@@ -60,9 +61,11 @@ def propagate_schedule(disc: Discretization, schedule: Schedule, m0: np.ndarray,
     n = disc.grid.n
     if schedule.piecewise_constant:
         return _piecewise(disc, schedule, m0, iterations, cost_limit, bar)
+    rebuild = disc.rate_builder()
+
     def rates(s, u, d, r):
         eta = float(schedule.rate(max(s - 0.5, 0.0)))
-        disc.rates_at(eta, u, d, r, scale=eta)
+        rebuild(eta, u, d, r, eta)
 
     s_end = float(iterations[-1]) if iterations.size else 0.0
     kinks = schedule.kinks_between(-0.5, s_end) + 0.5
@@ -218,8 +221,9 @@ def escape_probability(landscape: Landscape, eta: Union[float, Schedule], start,
     Parameters
     ----------
     landscape : Landscape
-    eta : float or Schedule
-        A constant learning rate, or a schedule (:mod:`fpesolve.core.schedules`).
+    eta : float, Schedule or callable
+        A constant learning rate, a schedule (:mod:`fpesolve.core.schedules`),
+        or a callable of the iteration (:func:`~fpesolve.core.schedules.from_function`).
     start, target : float or str
         Positions in the domain, or names of wells (``landscape.wells``).
     n_iterations : int, float or sequence

@@ -376,10 +376,10 @@ def from_function(func: Callable, *, continuous: bool = False, breakpoints: Sequ
 
 
 def as_schedule(eta) -> Schedule:
-    """``eta`` as a :class:`Schedule` (a number is a constant schedule)."""
+    """``eta`` as a :class:`Schedule`: a number is a constant schedule, a callable of the iteration goes through
+    :func:`from_function` (integer iterations; wrap it yourself for ``continuous=True`` or breakpoints)."""
     if isinstance(eta, Schedule):
         return eta
     if callable(eta):
-        raise TypeError("a callable learning rate must be wrapped: schedules.from_function(func) (func of the "
-                        "iteration)")
+        return from_function(eta, description=getattr(eta, "__name__", "user function"))
     return constant(eta)

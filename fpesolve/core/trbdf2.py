@@ -43,7 +43,6 @@ DEFAULT_ATOL = 1e-12
 #: steps allowed in one integration before ConvergenceError
 MAX_STEPS = 1_000_000
 _SAFETY, _FAC_MIN, _FAC_MAX = 0.9, 0.2, 5.0
-_INITIAL_FRACTION = 0.01
 _MIN_STEP_RELATIVE = 1e-14
 
 RatesAt = Callable[[float, np.ndarray, np.ndarray, np.ndarray], None]
@@ -93,13 +92,14 @@ def integrate(rates_at: RatesAt, n: int, m0: np.ndarray, outputs: Sequence[float
     stops = np.unique(np.asarray([b for b in breakpoints if start < b < (outputs[-1] if outputs.size else start)],
                                  dtype=float))
     s = float(start)
-    # initial step: a small fraction of the fastest time scale, tol^(1/3) relative
     rate = float(np.max(out[cur] + np.concatenate((up[cur], [0.0])) + np.concatenate(([0.0], down[cur]))))
     tol0 = atol + rtol * float(y.sum())
     span = float(outputs[-1] - start) if outputs.size else 0.0
-    h = span if rate <= 0 else min(span, _INITIAL_FRACTION * max(tol0, 1e-300) ** (1.0 / 3.0) / rate * 1e2)
+    # first step: tol^(1/3) of the fastest time scale (the controller adapts it within a few steps)
+    h = span if rate <= 0 else min(span, max(tol0, 1e-300) ** (1.0 / 3.0) / rate)
     h = max(h, span * 1e-12)
     err_total = left_total = right_total = clipped_total = 0.0
+    just_rejected = False
     for k, target in enumerate(outputs):
         while s < target:
             nxt = target
@@ -136,11 +136,14 @@ def integrate(rates_at: RatesAt, n: int, m0: np.ndarray, outputs: Sequence[float
                 if not autonomous:
                     cur, end = end, cur
                 if h_try >= h or factor < 1.0:
-                    h = h_try * min(_FAC_MAX, max(_FAC_MIN, factor))
+                    # no growth right after a rejection (Hairer & Wanner's safeguard against oscillating steps)
+                    h = h_try * min(1.0 if just_rejected else _FAC_MAX, max(_FAC_MIN, factor))
+                just_rejected = False
                 if bar is not None:
                     bar.update(h_try)
             else:
                 run.n_rejected += 1
+                just_rejected = True
                 h = h_try * max(_FAC_MIN, min(factor, 0.9))
             if run.n_steps + run.n_rejected > max_steps:
                 raise ConvergenceError(f"{label} needed more than {max_steps} steps to reach {unit} = {target:g} "

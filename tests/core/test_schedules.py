@@ -74,8 +74,10 @@ def test_schedule_input_errors_name_the_parameter():
     bad = schedules.from_function(lambda j: 0.1 - 0.01 * np.asarray(j))
     with pytest.raises(ValueError, match="iteration 11"):
         bad.etas(20)
-    with pytest.raises(TypeError, match="from_function"):
-        schedules.as_schedule(lambda j: 0.1)
+    # a bare callable is a schedule of the iteration (the glossary: a schedule is passed as `eta`)
+    np.testing.assert_allclose(schedules.as_schedule(lambda j: 0.1 / (1 + np.asarray(j))).etas(3), [0.1, 0.05, 0.1 / 3])
+    with pytest.raises(TypeError, match="`eta`"):
+        schedules.as_schedule("fast")
 
 
 # ---------------------------------------------------------------------------------------------- FPE under schedules
