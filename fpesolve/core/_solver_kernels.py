@@ -72,28 +72,37 @@ def scharfetter_gummel_rates(d, diffusion, spacing, widths, log_up, log_down):
 
 
 @njit(cache=True)
-def rates_at_eta(drift_integrals, sigma, spacing, widths, end_left, end_right, dist_left, dist_right,
+def rates_at_eta(drift_integrals, up_geometry, down_geometry, end_left, end_right, left_geometry, right_geometry,
                  absorbing_left, absorbing_right, eta, scale, up, down, out):
-    """``scale`` times the Scharfetter–Gummel rates at learning rate ``eta``, in O(N).
+    r"""``scale`` times the Scharfetter–Gummel rates at learning rate ``eta``, in O(N).
 
-    ``drift_integrals[i]`` is the exact :math:`\\int_{x_i}^{x_{i+1}} L'/\\Sigma`,
-    ``sigma`` the noise at the centres, ``end_left/right`` the integrals from
-    the grid's ends to the nearest centres and ``dist_left/right`` those
-    distances.  ``absorbing_left/right`` are 1.0 or 0.0.
+    ``drift_integrals[i]`` is the exact :math:`\int_{x_i}^{x_{i+1}} L'/\Sigma`;
+    ``up_geometry[i] = Sigma_i / (h_i |c_i|)``, ``down_geometry[i] = Sigma_{i+1} / (h_i |c_{i+1}|)``;
+    ``end_left/right`` the integrals from the grid's ends to the nearest centres and
+    ``left/right_geometry = Sigma_c / (h_e |c|)`` there; ``absorbing_left/right`` are 1.0 or 0.0.
+    One ``expm1`` per edge: with :math:`s = |d|`, :math:`B(s) = s/(e^s - 1)` is the small one of the
+    pair and :math:`B(-s) = B(s) + s` the large one (no cancellation in either).
     """
-    n = sigma.size
+    n = up_geometry.size + 1
     two_over_eta = 2.0 / eta
-    half_eta = 0.5 * eta
+    c = scale * 0.5 * eta
     for i in range(n - 1):
         d = two_over_eta * drift_integrals[i]
-        up[i] = scale * bernoulli(d) * (half_eta * sigma[i]) / (spacing[i] * widths[i])
-        down[i] = scale * bernoulli(-d) * (half_eta * sigma[i + 1]) / (spacing[i] * widths[i + 1])
+        a = abs(d)
+        small = bernoulli(a)
+        large = small + a
+        if d >= 0.0:
+            up[i] = c * small * up_geometry[i]
+            down[i] = c * large * down_geometry[i]
+        else:
+            up[i] = c * large * up_geometry[i]
+            down[i] = c * small * down_geometry[i]
     for i in range(n):
         out[i] = 0.0
     if absorbing_left > 0.0:
-        out[0] += scale * bernoulli(-two_over_eta * end_left) * (half_eta * sigma[0]) / (dist_left * widths[0])
+        out[0] += c * bernoulli(-two_over_eta * end_left) * left_geometry
     if absorbing_right > 0.0:
-        out[n - 1] += scale * bernoulli(two_over_eta * end_right) * (half_eta * sigma[n - 1]) / (dist_right * widths[n - 1])
+        out[n - 1] += c * bernoulli(two_over_eta * end_right) * right_geometry
 
 
 @njit(cache=True)

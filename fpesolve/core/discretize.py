@@ -151,13 +151,15 @@ class Discretization(Result):
         """A function ``build(eta, up, down, out, scale)`` doing :meth:`rates_at` with the grid arrays prepared once."""
         self._check_rebuildable()
         x = self.grid.centres
-        spacing = np.ascontiguousarray(np.diff(x))
-        widths = np.ascontiguousarray(self.grid.widths)
+        spacing = np.diff(x)
+        widths = self.grid.widths
         lo, hi = self.grid.domain
-        args = (np.ascontiguousarray(self.drift_integrals), np.ascontiguousarray(self.sigma), spacing, widths,
-                float(self.end_drift_integrals[0]), float(self.end_drift_integrals[1]), float(x[0] - lo),
-                float(hi - x[-1]), 1.0 if self.boundary[0] == "absorbing" else 0.0,
-                1.0 if self.boundary[1] == "absorbing" else 0.0)
+        sigma = np.asarray(self.sigma)
+        args = (np.ascontiguousarray(self.drift_integrals), np.ascontiguousarray(sigma[:-1] / (spacing * widths[:-1])),
+                np.ascontiguousarray(sigma[1:] / (spacing * widths[1:])), float(self.end_drift_integrals[0]),
+                float(self.end_drift_integrals[1]), float(sigma[0] / ((x[0] - lo) * widths[0])),
+                float(sigma[-1] / ((hi - x[-1]) * widths[-1])),
+                1.0 if self.boundary[0] == "absorbing" else 0.0, 1.0 if self.boundary[1] == "absorbing" else 0.0)
 
         def build(eta: float, up: np.ndarray, down: np.ndarray, out: np.ndarray, scale: float = 1.0) -> None:
             eta = float(eta)
