@@ -11,6 +11,9 @@ from .stationary import (drift_increments, drift_integral, effective_potential, 
                          log_stationary_density, stationary_density, stationary_mass)
 from .discretize import Discretization, discretize
 from .evolve import Evolution
+from . import schedules
+from .schedules import Schedule
+from .scheduled import EscapeProbability, escape_probability
 from .fokker_planck import FokkerPlanck
 from .convergence import ConvergenceStudy, convergence_study, richardson
 from .spectrum import SpectralGap, Spectrum, spectral_gap, spectrum
@@ -25,4 +28,5 @@ __all__ = ["CriticalPoint", "Landscape", "PerSampleLosses", "SampleGradients", "
            "convergence_study", "richardson", "SpectralGap", "Spectrum", "spectral_gap", "spectrum", "GreenGap",
            "green_gap", "Escape", "EscapeTimes", "FirstPassageTime", "GridFirstPassage", "KramersTime",
            "basin_probabilities", "escape_times", "kramers_time", "mean_first_passage_time", "mfpt_on_grid",
-           "MixingTime", "mixing_time", "tv_distance"]
+           "MixingTime", "mixing_time", "tv_distance", "schedules", "Schedule", "EscapeProbability",
+           "escape_probability"]

@@ -1,73 +1,213 @@
-r"""Time integration of the semi-discrete Fokker–Planck equation :math:`\dot m = Q m`.
+r"""Time evolution of the semi-discrete Fokker–Planck equation :math:`\dot m = Qm`: the dispatcher and its result.
 
-Methods (``method=``):
+Methods (``method=``, the registry :data:`METHODS`):
 
-``"backward-euler"``
-    :math:`(I - \Delta t\,Q)\,m^{n+1} = m^n`.  First order, L-stable, and
-    positivity preserving for any step (:math:`I - \Delta t Q` is an M-matrix).
+``"contour"`` (the default)
+    :math:`e^{tQ}m_0` exactly in time by a Talbot contour integral of the
+    resolvent, O(N) per output time whatever ``t`` (:mod:`fpesolve.core.contour`);
+    error ~1e-14 in :math:`\ell^1`.
+``"eigen"``
+    The eigen-expansion of the symmetrised generator (LAPACK), an
+    independent check (:mod:`fpesolve.core.eigen_expansion`).
 ``"tr-bdf2"``
-    The L-stable second-order TR-BDF2 scheme with :math:`\gamma = 2-\sqrt2`
-    (Bank et al. 1985); both stages use the same matrix
-    :math:`I - (1 - 1/\sqrt2)\Delta t\,Q`.  Not positivity preserving: from a
-    point mass it can undershoot by a few percent of the peak.  Pass
-    ``positivity_start=k`` to replace the first step by ``k`` backward-Euler
-    sub-steps (keeps second order, removes the undershoot from rough data).
-``"exponential"``
-    :math:`m(t) = e^{tQ} m(0)` by uniformization: a Poisson mixture of powers
-    of the non-negative matrix :math:`I + Q/\lambda`.  Exact up to a
-    truncation of 1e-15, never negative; its cost grows like
-    :math:`\lambda t` with :math:`\lambda` the largest exit rate
-    (:math:`\sim D/h^2`), so it suits short horizons and modest grids.
+    Without ``dt``: error-controlled TR-BDF2 with ``rtol``/``atol``
+    (:mod:`fpesolve.core.trbdf2`).  With ``dt``: fixed steps, error
+    estimated (:mod:`fpesolve.core.stepping`).
+``"backward-euler"``
+    Fixed steps ``dt`` (required), positive for every step size.
+``"uniformization"`` (alias ``"exponential"``)
+    Poisson series, guarded by the cost limit.
 
-Each step solves a tridiagonal system with a factorisation computed once per
-step size (numba kernels, O(N) per step).
+Every route returns the masses with an estimate of their :math:`\ell^1`
+error, non-negative densities (see :mod:`fpesolve.core.propagation` for how
+each route guarantees it), the mass that left through absorbing ends, and
+how the numbers were computed (``method``).  Before starting, the cost is
+estimated; above ``cost_limit`` seconds a :class:`~fpesolve.CostLimitError`
+names the estimate and the faster route.  With ``method=None`` and ``dt``
+given, fixed-step TR-BDF2 is used (the behaviour of fpesolve 0.1).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _solver_kernels as _kernels
+from .._util.progress import progress_bar
+from .._util.result import Result
+from . import contour, eigen_expansion, stepping, trbdf2
 from .discretize import Discretization
 from .grid import Grid
+from .propagation import Propagation, check_times
 
-__all__ = ["Evolution", "METHODS", "evolve_masses"]
-
-METHODS = ("backward-euler", "tr-bdf2", "exponential")
-_ALIASES = {"be": "backward-euler", "implicit-euler": "backward-euler", "trbdf2": "tr-bdf2",
-            "expm": "exponential", "uniformization": "exponential"}
+__all__ = ["Evolution", "METHODS", "ALIASES", "evolve_masses", "canonical_method", "evolve"]
 
 
-@dataclass(frozen=True)
-class Evolution:
-    """Densities of the Fokker–Planck equation at requested times.
+def _contour(disc, m0, t, o):
+    _unused(o, ("rtol", "atol"), "contour")
+    return contour.propagate(disc, m0, t, cost_limit=o["cost_limit"], bar=o["bar"])
+
+
+def _eigen(disc, m0, t, o):
+    _unused(o, ("rtol", "atol"), "eigen")
+    return eigen_expansion.propagate(disc, m0, t, cost_limit=o["cost_limit"], bar=o["bar"])
+
+
+def _tr_bdf2(disc, m0, t, o):
+    if o["dt"] is not None:
+        _unused(o, ("rtol", "atol"), "tr-bdf2 with a fixed `dt`")
+        return stepping.trbdf2_fixed(disc, m0, t, o["dt"], o["positivity_start"], o["cost_limit"], o["bar"])
+    if o["positivity_start"]:
+        raise ValueError("`positivity_start` is for fixed steps (`dt`); error-controlled TR-BDF2 keeps the density "
+                         "non-negative by itself")
+    up, down, out = (np.asarray(a) for a in (disc.up, disc.down, disc.out))
+
+    def rates(_s, u, d, r):
+        u[:], d[:], r[:] = up, down, out
+
+    return trbdf2.integrate(rates, disc.grid.n, m0, t, autonomous=True, rtol=o["rtol"], atol=o["atol"],
+                            bar=o["bar"])
+
+
+def _backward_euler(disc, m0, t, o):
+    _unused(o, ("rtol", "atol"), "backward-euler")
+    if o["dt"] is None:
+        raise ValueError("method='backward-euler' is a fixed-step first-order method and needs `dt`; for accuracy "
+                         "without choosing a step use method='contour' (exact in time) or 'tr-bdf2' with `rtol`")
+    return stepping.backward_euler(disc, m0, t, o["dt"], o["cost_limit"], o["bar"])
+
+
+def _uniformization(disc, m0, t, o):
+    _unused(o, ("rtol", "atol"), "uniformization")
+    return stepping.uniformization(disc, m0, t, o["cost_limit"], o["bar"])
+
+
+#: method name -> implementation ``f(discretization, m0, times, options) -> Propagation``
+METHODS: Dict[str, Callable] = {
+    "contour": _contour,
+    "eigen": _eigen,
+    "tr-bdf2": _tr_bdf2,
+    "backward-euler": _backward_euler,
+    "uniformization": _uniformization,
+}
+#: other spellings accepted for ``method``
+ALIASES = {"talbot": "contour", "eigen-expansion": "eigen", "trbdf2": "tr-bdf2", "be": "backward-euler",
+           "implicit-euler": "backward-euler", "exponential": "uniformization", "expm": "uniformization"}
+
+
+def _unused(options: dict, names: Tuple[str, ...], method: str) -> None:
+    given = [k for k in names if options.get(k) is not None]
+    if given:
+        raise ValueError(f"`{given[0]}` is not used by method={method!r} (its error is reported in "
+                         f"Evolution.error); for error control with a tolerance use method='tr-bdf2' without `dt`")
+
+
+def canonical_method(method: Optional[str], dt: Optional[float] = None) -> str:
+    """The registry key for ``method`` (``None``: contour, or fixed-step TR-BDF2 when ``dt`` is given)."""
+    if method is None or method == "auto":
+        return "tr-bdf2" if dt is not None else "contour"
+    if not isinstance(method, str):
+        raise TypeError(f"`method` must be a string, one of {sorted(METHODS)}, got {method!r}")
+    key = method.lower().replace("_", "-")
+    key = ALIASES.get(key, key)
+    if key not in METHODS:
+        raise ValueError(f"`method` must be one of {sorted(METHODS)} (or an alias in {sorted(ALIASES)}), "
+                         f"got {method!r}")
+    return key
+
+
+def evolve_masses(disc: Discretization, m0: np.ndarray, times: Sequence[float], method: Optional[str] = None, *,
+                  dt: Optional[float] = None, rtol: Optional[float] = None, atol: Optional[float] = None,
+                  positivity_start: int = 0, cost_limit: Optional[float] = None, progress=False) -> Propagation:
+    """Advance cell masses ``m0`` to each of ``times`` by ``method``; returns a :class:`~fpesolve.core.propagation.Propagation`."""
+    key = canonical_method(method, dt)
+    t = check_times(times)
+    if key not in ("tr-bdf2", "backward-euler"):
+        for name, value, unused in (("dt", dt, None), ("positivity_start", positivity_start, 0)):
+            if value is not None and value != unused:
+                raise ValueError(f"`{name}` is not used by method={key!r} (it is exact in time); drop it, or use "
+                                 f"method='tr-bdf2' or 'backward-euler' for fixed steps")
+    m0 = np.ascontiguousarray(m0, dtype=float)
+    unit = "t" if key in ("tr-bdf2", "backward-euler", "uniformization") else "time"
+    total = float(t[-1]) if unit == "t" else float(t.size)
+    with progress_bar(progress, total, f"evolve ({key})", unit=unit) as bar:
+        options = {"dt": dt, "rtol": rtol, "atol": atol, "positivity_start": positivity_start,
+                   "cost_limit": cost_limit, "bar": bar}
+        run = METHODS[key](disc, m0, t, options)
+    if not np.all(np.isfinite(run.masses)):
+        raise FloatingPointError(f"method={key!r} produced a non-finite density before t = {float(t[-1])!r}; "
+                                 f"this is a bug, please report it with the landscape")
+    return run
+
+
+@dataclass(frozen=True, repr=False)
+class Evolution(Result):
+    """Densities of the Fokker–Planck equation at requested times, with their error.
 
     Attributes
     ----------
     times : ndarray, shape (T,)
-        Continuous times :math:`t` (divide by :math:`\\eta` for SGD iterations).
+        Continuous times :math:`t` (SGD iterations are :attr:`iterations`).
     densities : ndarray, shape (T, N)
-        :math:`p(t_k, x_i)` at the cell centres (units 1/[theta]).
+        :math:`p(t_k, x_i) \\ge 0` at the cell centres (units 1/[theta]).
     grid : Grid
     method : str
-    n_steps : int
-        Number of time steps (or, for ``"exponential"``, matrix–vector products).
+        How the densities were computed (route and its settings).
+    error : ndarray, shape (T,)
+        Estimated :math:`\\ell^1` error of the cell masses :math:`p_i|c_i|`
+        at each time (twice a total-variation distance), in time only: the
+        spatial error of the grid is not part of it.
+    clipped : ndarray, shape (T,)
+        Negative mass set to zero (round-off of the contour and eigen routes,
+        undershoot of TR-BDF2), cumulated up to each time; included in ``error``.
+    absorbed_left, absorbed_right : ndarray, shape (T,)
+        Mass that left through each absorbing end by each time (0 at a reflecting end).
+    n_steps, n_rejected : int
+        Integrator steps taken and rejected (0 for the contour and eigen routes).
+    n_solves : int
+        Tridiagonal solves (matrix–vector products for uniformization, eigenvectors for eigen).
+    iterations : ndarray, shape (T,) or None
+        The times in SGD iterations (:math:`t/\\eta`, or the schedule's map).
+    converged : bool
+        Whether the route met its promised accuracy (a result that did not is
+        returned only with ``converged=False`` and a ``message``, never silently).
+    message : str
     """
 
     times: np.ndarray
     densities: np.ndarray
     grid: Grid
     method: str
-    n_steps: int
+    error: np.ndarray
+    clipped: np.ndarray
+    absorbed_left: np.ndarray
+    absorbed_right: np.ndarray
+    n_steps: int = 0
+    n_rejected: int = 0
+    n_solves: int = 0
+    iterations: Optional[np.ndarray] = None
+    converged: bool = True
+    message: str = ""
+
+    @classmethod
+    def from_propagation(cls, run: Propagation, times: np.ndarray, grid: Grid,
+                         iterations: Optional[np.ndarray] = None) -> "Evolution":
+        """The public result of an internal :class:`~fpesolve.core.propagation.Propagation`."""
+        return cls(times=np.asarray(times, dtype=float), densities=run.masses / grid.widths, grid=grid,
+                   method=run.method, error=run.error, clipped=run.clipped, absorbed_left=run.absorbed_left,
+                   absorbed_right=run.absorbed_right, n_steps=run.n_steps, n_rejected=run.n_rejected,
+                   n_solves=run.n_solves, iterations=iterations, converged=True, message=run.message)
 
     @property
     def masses(self) -> np.ndarray:
         """Total probability :math:`\\sum_i p_i|c_i|` at each time (1 with reflecting ends)."""
         return self.densities @ self.grid.widths
+
+    @property
+    def absorbed(self) -> np.ndarray:
+        """Mass absorbed through either end by each time."""
+        return self.absorbed_left + self.absorbed_right
 
     @property
     def means(self) -> np.ndarray:
@@ -81,106 +221,32 @@ class Evolution:
         m2 = w @ (self.grid.centres ** 2 + self.grid.widths ** 2 / 12.0) / self.masses
         return m2 - self.means ** 2
 
+    def table(self):
+        """Time, mass, mean, variance and estimated error at each output time."""
+        headers = ["t", "mass", "mean", "variance", "error (l1)"]
+        rows = [[float(t), float(m), float(mu), float(v), float(e)]
+                for t, m, mu, v, e in zip(self.times, self.masses, self.means, self.variances, self.error)]
+        return headers, rows
+
     def summary(self) -> str:
-        """A short table of time, mass, mean and variance."""
-        lines = [f"Evolution by {self.method} on {self.grid!r}, {self.n_steps} steps",
-                 f"{'t':>12s} {'mass':>18s} {'mean':>14s} {'variance':>14s}"]
-        for t, m, mu, v in zip(self.times, self.masses, self.means, self.variances):
-            lines.append(f"{t:12.6g} {m:18.15f} {mu:14.6g} {v:14.6g}")
+        """A short table of time, mass, mean, variance and estimated error."""
+        steps = (f"{self.n_steps} steps ({self.n_rejected} rejected), " if self.n_steps else "")
+        lines = [f"Evolution by {self.method} on {self.grid!r}: {steps}{self.n_solves} solves, "
+                 f"largest estimated l1 error {float(np.max(self.error)):.2g}",
+                 f"{'t':>12s} {'mass':>18s} {'mean':>14s} {'variance':>14s} {'error':>9s}"]
+        for t, m, mu, v, e in self.table()[1]:
+            lines.append(f"{t:12.6g} {m:18.15f} {mu:14.6g} {v:14.6g} {e:9.2g}")
+        if self.message:
+            lines.append(self.message)
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return f"Evolution(method={self.method!r}, times={len(self.times)}, n={self.grid.n})"
 
-
-def canonical_method(method: str) -> str:
-    key = str(method).lower().replace("_", "-")
-    key = _ALIASES.get(key, key)
-    if key not in METHODS:
-        raise ValueError(f"`method` must be one of {METHODS}, got {method!r}")
-    return key
-
-
-def _check_times(times: Sequence[float]) -> np.ndarray:
-    t = np.atleast_1d(np.asarray(times, dtype=float))
-    if t.ndim != 1 or t.size == 0:
-        raise ValueError("`times` must be a non-empty 1D sequence")
-    if not np.all(np.isfinite(t)) or np.any(t < 0):
-        raise ValueError(f"`times` must be finite and >= 0, got {times!r}")
-    if np.any(np.diff(t) < 0):
-        raise ValueError("`times` must be non-decreasing")
-    return t
-
-
-def evolve_masses(disc: Discretization, m0: np.ndarray, times: Sequence[float], method: str = "tr-bdf2",
-                  dt: Optional[float] = None, positivity_start: int = 0, progress: bool = False) -> tuple:
-    """Advance cell masses ``m0`` to each of ``times``; returns ``(masses (T, N), method, n_steps)``.
-
-    Between consecutive output times the interval is split into
-    ``ceil(interval / dt)`` equal steps so that outputs land exactly on the
-    requested times.  ``dt`` defaults to ``times[-1] / 1000``.
-    """
-    method = canonical_method(method)
-    t = _check_times(times)
-    if dt is None:
-        dt = t[-1] / 1000.0 if t[-1] > 0 else 1.0
-    dt = float(dt)
-    if not (math.isfinite(dt) and dt > 0):
-        raise ValueError(f"`dt` must be a finite positive time step, got {dt!r}")
-    if positivity_start < 0:
-        raise ValueError(f"`positivity_start` must be >= 0, got {positivity_start!r}")
-    m = np.array(m0, dtype=float)
-    n = m.size
-    out = np.empty((t.size, n))
-    up, down, rates_out = np.ascontiguousarray(disc.up), np.ascontiguousarray(disc.down), np.ascontiguousarray(disc.out)
-    mult, pivot = np.empty(n), np.empty(n)
-    work, stage, third = np.empty(n), np.empty(n), np.empty(n)
-    factored_for = [None]
-
-    def factor(c: float) -> None:
-        if factored_for[0] != c:
-            _kernels.factor_shifted(up, down, rates_out, c, mult, pivot)
-            factored_for[0] = c
-
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=float(t[-1]), desc=f"evolve ({method})", unit="t")
-    total_steps = 0
-    current = 0.0
-    first_step = True
-    rate = float(disc.exit_rates.max()) * (1.0 + 1e-12) if method == "exponential" else 0.0
-    for k, target in enumerate(t):
-        span = target - current
-        if span > 0:
-            if method == "exponential":
-                total_steps += _kernels.uniformization(up, down, rates_out, rate, span, m, work, stage, 1e-15)
-            else:
-                steps = max(1, int(math.ceil(span / dt * (1 - 1e-12))))
-                h = span / steps
-                if first_step and positivity_start > 0:
-                    factor(h / positivity_start)
-                    _kernels.backward_euler_steps(up, down, rates_out, h / positivity_start, mult, pivot, m,
-                                                  positivity_start, work, stage)
-                    steps -= 1
-                    total_steps += positivity_start
-                if steps > 0:
-                    if method == "backward-euler":
-                        factor(h)
-                        _kernels.backward_euler_steps(up, down, rates_out, h, mult, pivot, m, steps, work, stage)
-                    else:
-                        c = (1.0 - 1.0 / math.sqrt(2.0)) * h
-                        factor(c)
-                        _kernels.trbdf2_steps(up, down, rates_out, c, mult, pivot, m, steps, stage, work, third)
-                    total_steps += steps
-            first_step = False
-            if not np.all(np.isfinite(m)):
-                raise FloatingPointError(f"the solution became non-finite before t = {target!r}; "
-                                         f"reduce `dt` or check the landscape")
-            current = target
-            if bar is not None:
-                bar.update(span)
-        out[k] = m
-    if bar is not None:
-        bar.close()
-    return out, method, total_steps
+def evolve(fp, p0, times: Sequence[float], method: Optional[str] = None, dt: Optional[float] = None,
+           positivity_start: int = 0, progress=None, *, rtol: Optional[float] = None, atol: Optional[float] = None,
+           cost_limit: Optional[float] = None) -> Evolution:
+    """Evolve the density ``p0`` of ``fp`` to each of ``times``; see :meth:`fpesolve.FokkerPlanck.evolve`."""
+    p = fp.density_from(p0)
+    t = check_times(times)
+    run = evolve_masses(fp.discretization, p * fp.grid.widths, t, method, dt=dt, rtol=rtol, atol=atol,
+                        positivity_start=positivity_start, cost_limit=cost_limit, progress=progress)
+    return Evolution.from_propagation(run, t, fp.grid, iterations=t / fp.eta)

@@ -17,7 +17,7 @@ from scipy import sparse
 
 from .._util.deprecation import renamed_keyword
 from .discretize import BoundarySpec, Discretization, discretize
-from .evolve import Evolution, evolve_masses
+from .evolve import Evolution, evolve
 from .grid import Grid
 from .landscape import Landscape
 
@@ -123,9 +123,10 @@ class FokkerPlanck:
         logp = self.discretization.log_stationary_mass - np.log(self.grid.widths)
         return logp if log else np.exp(logp)
 
-    def evolve(self, p0, times: Sequence[float], method: str = "tr-bdf2", dt: Optional[float] = None,
-               positivity_start: int = 0, progress: bool = False) -> Evolution:
-        """Integrate the FPE from ``p0`` and return the densities at ``times``.
+    def evolve(self, p0, times: Sequence[float], method: Optional[str] = None, dt: Optional[float] = None,
+               positivity_start: int = 0, progress=None, *, rtol: Optional[float] = None,
+               atol: Optional[float] = None, cost_limit: Optional[float] = None) -> Evolution:
+        """Evolve the density ``p0`` and return the densities at ``times``, with their error.
 
         Parameters
         ----------
@@ -133,26 +134,101 @@ class FokkerPlanck:
             Initial density at the cell centres (normalised here), e.g.
             :meth:`point_mass`.
         times : sequence of float
-            Non-decreasing continuous times >= 0 (the time origin is 0).
-        method : {"tr-bdf2", "backward-euler", "exponential"}
-            See :mod:`fpesolve.core.evolve`.
+            Non-decreasing continuous times >= 0 (the time origin is 0;
+            divide by :math:`\\eta` for SGD iterations).
+        method : {None, "contour", "eigen", "tr-bdf2", "backward-euler", "uniformization"}
+            ``None``: ``"contour"`` (exact in time, O(N) per output time),
+            or fixed-step ``"tr-bdf2"`` when ``dt`` is given.  See
+            :mod:`fpesolve.core.evolve` for the registry.
         dt : float, optional
-            Largest time step for the implicit methods (default ``times[-1]/1000``).
+            Fixed step of ``"tr-bdf2"`` / ``"backward-euler"`` (each interval
+            between outputs is cut into equal steps no longer than ``dt``).
         positivity_start : int
-            Replace the first step by this many backward-Euler sub-steps
-            (removes TR-BDF2's undershoot from rough data; 0 to disable).
-        progress : bool
-            Show a tqdm progress bar.
+            Fixed-step TR-BDF2 only: replace the first step by this many
+            backward-Euler sub-steps (rough data).
+        progress : bool, "auto" or None
+            Progress bar (``None``: the package default).
+        rtol, atol : float, optional
+            Tolerances of error-controlled ``"tr-bdf2"`` (no ``dt``): each
+            step's :math:`\\ell^1` error at most ``atol + rtol * mass``
+            (defaults 1e-8, 1e-12).
+        cost_limit : float, optional
+            Seconds of estimated work above which :class:`~fpesolve.CostLimitError`
+            is raised before starting (default 120; ``float('inf')`` for none).
 
         Returns
         -------
         Evolution
+            Densities :math:`\\ge 0`, their estimated :math:`\\ell^1` error in
+            time, the mass absorbed at each end, and ``method``.
+
+        Raises
+        ------
+        ValueError
+            For an invalid ``p0``, ``times``, ``method`` or an option the method does not use.
+        CostLimitError
+            When the estimated cost exceeds ``cost_limit`` (the message names the faster route).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fpesolve import FokkerPlanck, Landscape
+        >>> ou = Landscape(grad=lambda x: 2.0 * x, sigma=lambda x: np.ones_like(x), domain=(-4.0, 4.0))
+        >>> fp = FokkerPlanck(ou, 0.5, 400)
+        >>> ev = fp.evolve(fp.point_mass(1.0), [0.1, 1.0, 1e6])
+        >>> bool(ev.densities.min() >= 0 and np.all(np.abs(ev.masses - 1) < 1e-12))
+        True
+        >>> bool(np.abs(ev.densities[-1] - fp.stationary()) @ fp.grid.widths < 1e-12)
+        True
         """
-        p = self.density_from(p0)
-        masses, method, steps = evolve_masses(self.discretization, p * self.grid.widths, times, method=method,
-                                              dt=dt, positivity_start=positivity_start, progress=progress)
-        return Evolution(times=np.atleast_1d(np.asarray(times, dtype=float)), densities=masses / self.grid.widths,
-                         grid=self.grid, method=method, n_steps=steps)
+        return evolve(self, p0, times, method, dt, positivity_start, progress, rtol=rtol, atol=atol,
+                      cost_limit=cost_limit)
+
+    def evolve_schedule(self, schedule, p0, iterations: Sequence[float], *, rtol: Optional[float] = None,
+                        atol: Optional[float] = None, cost_limit: Optional[float] = None,
+                        progress=None) -> Evolution:
+        """Evolve ``p0`` under a learning-rate schedule and return the densities after ``iterations`` SGD iterations.
+
+        The landscape, grid and boundary are this problem's; its own ``eta``
+        is replaced by the schedule's :math:`\\eta_k` (the generator is rebuilt
+        in O(N) as the rate changes, see :mod:`fpesolve.core.scheduled`).
+
+        Parameters
+        ----------
+        schedule : Schedule or float
+            From :mod:`fpesolve.core.schedules` (a number is a constant rate).
+        p0 : ndarray or callable
+            Initial density at the cell centres.
+        iterations : sequence of float
+            Non-decreasing SGD iteration counts >= 0 at which to report.
+        rtol, atol : float, optional
+            Error control of TR-BDF2 for schedules that are not piecewise constant.
+        cost_limit : float, optional
+        progress : bool, "auto" or None
+
+        Returns
+        -------
+        Evolution
+            With ``times`` the continuous times :math:`t_k = \\sum_{j<k}\\eta_j`
+            and ``iterations`` as requested.
+
+        Examples
+        --------
+        A constant schedule is the fixed-rate evolution:
+
+        >>> import numpy as np
+        >>> from fpesolve import FokkerPlanck, Landscape
+        >>> from fpesolve.core import schedules
+        >>> ou = Landscape(grad=lambda x: 2.0 * x, sigma=lambda x: np.ones_like(x), domain=(-4.0, 4.0))
+        >>> fp = FokkerPlanck(ou, 0.5, 200)
+        >>> a = fp.evolve_schedule(schedules.constant(0.5), fp.point_mass(1.0), [4]).densities[-1]
+        >>> b = fp.evolve(fp.point_mass(1.0), [2.0]).densities[-1]
+        >>> bool(np.abs(a - b) @ fp.grid.widths < 1e-12)
+        True
+        """
+        from .scheduled import evolve_schedule
+        return evolve_schedule(self, schedule, p0, iterations, rtol=rtol, atol=atol, cost_limit=cost_limit,
+                               progress=progress)
 
     def probability_current(self, p: np.ndarray) -> np.ndarray:
         """The edge fluxes :math:`F_{i+1/2}` of density ``p``, shape ``(N+1,)``, positive to the right.

@@ -12,8 +12,9 @@ bracketed by the spectral bounds (Levin–Peres–Wilmer, Thms 12.4 and 12.5)
 .. math:: t_{rel}\ln\frac{1}{2\varepsilon} \;\le\; t_{mix}(\varepsilon)
           \;\le\; t_{rel}\ln\frac{1}{\varepsilon\,\pi_{\min}}, \qquad t_{rel} = 1/\lambda_1 .
 
-How it is computed: the density is evolved (TR-BDF2 on a geometric time
-ladder, a few steps per ladder interval) until either the distance falls
+How it is computed: the density is evolved (exactly in time, by the
+contour route of :mod:`fpesolve.core.contour`, on a geometric time
+ladder) until either the distance falls
 below :math:`\varepsilon` — the crossing is then located on a fine
 sub-ladder — or until :math:`t_p = 40/\lambda_2`, after which every mode but
 the slowest has decayed by :math:`e^{-40}` and the distance decays exactly
@@ -48,7 +49,6 @@ __all__ = ["MixingTime", "mixing_time", "tv_distance"]
 _LN10 = math.log(10.0)
 _DECAY = 40.0          # t_p = _DECAY / lambda_2
 _LADDER_PER_OCTAVE = 4
-_STEPS_PER_RUNG = 8
 
 InitSpec = Union[None, float, np.ndarray, Callable[[np.ndarray], np.ndarray]]
 
@@ -95,11 +95,9 @@ def _slow_rates(fp):
 
 
 def _evolve_segment(disc, m: np.ndarray, t0: float, t1: float, n_out: int, first: bool) -> np.ndarray:
-    """States at ``n_out`` equally spaced times in (t0, t1] starting from ``m`` at ``t0``."""
+    """States at ``n_out`` equally spaced times in (t0, t1] starting from ``m`` at ``t0`` (exact in time)."""
     times = np.linspace(t0, t1, n_out + 1)[1:] - t0
-    dt = (t1 - t0) / (n_out * _STEPS_PER_RUNG) if n_out > 1 else (t1 - t0) / _STEPS_PER_RUNG
-    out, _, _ = evolve_masses(disc, m, times, method="tr-bdf2", dt=dt, positivity_start=8 if first else 0)
-    return out
+    return evolve_masses(disc, m, times, method="contour").masses
 
 
 def _profile(fp, m0: np.ndarray, eps: float, log_lam1: float, lam2: float, pi: np.ndarray,
@@ -111,26 +109,27 @@ def _profile(fp, m0: np.ndarray, eps: float, log_lam1: float, lam2: float, pi: n
     n_rungs = max(2, int(math.ceil(_LADDER_PER_OCTAVE * math.log2(t_p / t_start))))
     ladder = np.geomspace(t_start, t_p, n_rungs)
     times, tvs, states = [0.0], [tv_distance(m0, pi)], [np.array(m0, dtype=float)]
-    m, t_prev, crossing = np.array(m0, dtype=float), 0.0, None
+    t_prev, crossing = 0.0, None
     if tvs[0] <= eps:
         crossing = 0.0
-    for k, t in enumerate(ladder):
+    # exact in time from m0 at every rung, in one call (the contour recovers a missed rung from the one before)
+    masses = evolve_masses(disc, m0, ladder, method="contour").masses
+    for t, m in zip(ladder, masses):
         if crossing is not None and (horizon is None or t_prev >= horizon):
             break
-        m = _evolve_segment(disc, m, t_prev, t, 1, first=(k == 0))[-1]
         tv = tv_distance(m, pi)
         times.append(t)
         tvs.append(tv)
         states.append(m.copy())
         if tv <= eps and crossing is None:
-            crossing = _refine_crossing(disc, states[-2], t_prev, t, eps, pi, first=(k == 0))
+            crossing = _refine_crossing(disc, states[-2], t_prev, t, eps, pi, tvs[-2])
         if crossing is not None and (horizon is None or t >= horizon):
             break
         t_prev = t
     tv_p = tvs[-1]
     if crossing is not None:
         log10_tmix = math.log10(crossing) if crossing > 0 else -math.inf
-        route = "evolution (TR-BDF2)"
+        route = "evolution (contour, exact in time)"
     else:
         # d(t) = d(t_p) exp(-lambda_1 (t - t_p)) for t >= t_p
         log_extra = math.log(math.log(tv_p / eps)) - log_lam1
@@ -140,11 +139,12 @@ def _profile(fp, m0: np.ndarray, eps: float, log_lam1: float, lam2: float, pi: n
                     tv_p=float(tv_p), log_lambda1=log_lam1, crossing=crossing, log10_tmix=log10_tmix, route=route)
 
 
-def _refine_crossing(disc, m: np.ndarray, t0: float, t1: float, eps: float, pi: np.ndarray, first: bool) -> float:
+def _refine_crossing(disc, m: np.ndarray, t0: float, t1: float, eps: float, pi: np.ndarray, tv0: float) -> float:
+    """The crossing time of the distance ``eps`` in (t0, t1], from 32 exact states in between (``m`` at ``t0``)."""
     n_out = 32
-    states = _evolve_segment(disc, m, t0, t1, n_out, first)
     times = np.linspace(t0, t1, n_out + 1)
-    tvs = np.array([tv_distance(m, pi)] + [tv_distance(s, pi) for s in states])
+    states = evolve_masses(disc, m, times[1:] - t0, method="contour").masses
+    tvs = np.array([tv0] + [tv_distance(m, pi) for m in states])
     idx = int(np.flatnonzero(tvs <= eps)[0])
     if idx == 0:
         return t0
