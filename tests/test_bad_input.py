@@ -261,9 +261,6 @@ CASES = [
 
 #: case id -> (owner, today's behaviour), for cases whose fix lives in a module owned by another engineer
 OWNED_ELSEWHERE = {
-    "stationary with absorbing ends": ("core/fokker_planck.py", "ValueError naming boundary='reflecting' without "
-                                       "backticks"),
-    "evolve positivity_start 2.5": ("core/evolve.py (time)", "accepted, an Evolution is returned"),
     "escape_times one minimum": ("core/passage.py", "ValueError 'basin escape needs at least two minima' naming no "
                                  "parameter"),
 }

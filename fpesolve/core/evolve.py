@@ -34,6 +34,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .._util.validation import positive_int
 from .._util.progress import progress_bar
 from .._util.result import Result
 from . import contour, eigen_expansion, stepping, trbdf2
@@ -123,6 +124,7 @@ def evolve_masses(disc: Discretization, m0: np.ndarray, times: Sequence[float], 
     """Advance cell masses ``m0`` to each of ``times`` by ``method``; returns a :class:`~fpesolve.core.propagation.Propagation`."""
     key = canonical_method(method, dt)
     t = check_times(times)
+    positivity_start = positive_int(positivity_start, "positivity_start", minimum=0)
     if key not in ("tr-bdf2", "backward-euler"):
         for name, value, unused in (("dt", dt, None), ("positivity_start", positivity_start, 0)):
             if value is not None and value != unused:

@@ -118,8 +118,8 @@ class FokkerPlanck:
             Return :math:`\\ln p_i` (never underflows).
         """
         if self.boundary != ("reflecting", "reflecting"):
-            raise ValueError("an absorbing boundary has no stationary density (all mass leaves); "
-                             "use boundary='reflecting'")
+            raise ValueError(f"`boundary` = {self.boundary!r}: an absorbing end has no stationary density (all "
+                             f"mass leaves); use boundary='reflecting', or evolve() for the surviving mass")
         logp = self.discretization.log_stationary_mass - np.log(self.grid.widths)
         return logp if log else np.exp(logp)
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.linalg import expm
 
-from fpesolve import AccuracyWarning, ConvergenceError, CostLimitError, FokkerPlanck, Grid
+from fpesolve import AccuracyWarning, ConvergenceError, CostLimitError, FokkerPlanck
 from fpesolve.core.evolve import ALIASES, METHODS, Evolution
 from tests.landscapes import double_well, jacobi, ou
 from tests.strategies import boundaries, grids_for, landscapes, learning_rates
@@ -271,7 +271,7 @@ def test_registry_aliases_and_option_errors():
         fp.evolve(p0, [0.1], method="tr-bdf2", dt=-1.0)
     with pytest.raises(ValueError, match="`rtol`"):
         fp.evolve(p0, [0.1], method="tr-bdf2", rtol=-1.0)
-    with pytest.raises(ValueError, match="`positivity_start`"):
+    with pytest.raises(TypeError, match="`positivity_start`"):
         fp.evolve(p0, [0.1], method="tr-bdf2", dt=0.01, positivity_start=2.5)
     with pytest.raises(ValueError, match="`times`"):
         fp.evolve(p0, [np.nan])
