@@ -56,7 +56,12 @@ class CriticalPoint(Result):
         return self.sigma / self.hess if self.hess != 0 else math.inf
 
     def summary(self) -> str:
-        """One line: kind, position, loss, curvature, noise and their ratio."""
+        """One line: kind, position, loss, curvature, noise and their ratio.
+
+        Returns
+        -------
+        str
+        """
         return (f"{self.kind:8s} x={self.x:+.10g}  L={self.loss:.10g}  H={self.hess:.10g}  "
                 f"Sigma={self.sigma:.10g}  Sigma/H={self.sigma_over_hess:.10g}")
 

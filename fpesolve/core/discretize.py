@@ -130,7 +130,12 @@ class Discretization(Result):
         return self.boundary == ("reflecting", "reflecting")
 
     def summary(self) -> str:
-        """One line: grid, learning rate, ends, and the largest exit rate (the stiffness)."""
+        """One line: grid, learning rate, ends, and the largest exit rate (the stiffness).
+
+        Returns
+        -------
+        str
+        """
         return (f"Scharfetter–Gummel generator on {self.grid!r}, eta = {self.eta:g}, boundary {self.boundary}, "
                 f"largest exit rate {float(np.max(self.exit_rates)):.4g}")
 
@@ -145,11 +150,34 @@ class Discretization(Result):
         With ``scale = eta`` this is the generator per SGD iteration,
         :math:`\\eta\\,Q(\\eta)`, which tends to 0 as :math:`\\eta \\to 0`;
         ``eta = 0`` with ``scale = 0`` writes zeros (SGD does not move at a zero learning rate).
+
+        Parameters
+        ----------
+        eta : float
+            Learning rate, >= 0.
+        up, down : ndarray, shape (N - 1,)
+            Output: rates :math:`i \\to i+1` and :math:`i+1 \\to i` (1/[time], times ``scale``).
+        out : ndarray, shape (2,)
+            Output: exit rates through the left and right ends (0 at a reflecting end).
+        scale : float
+            Factor applied to every rate (``eta`` gives rates per SGD iteration).
+
+        Raises
+        ------
+        ValueError
+            When the discretisation was built without its eta-free parts.
         """
         self.rate_builder()(eta, up, down, out, scale)
 
     def rate_builder(self):
-        """A function ``build(eta, up, down, out, scale)`` doing :meth:`rates_at` with the grid arrays prepared once."""
+        """A function ``build(eta, up, down, out, scale)`` doing :meth:`rates_at` with the grid arrays prepared once.
+
+        Returns
+        -------
+        callable
+            ``build(eta, up, down, out, scale=1.0) -> None``, O(N) per call
+            (used where ``eta`` changes at every step, as under a schedule).
+        """
         self._check_rebuildable()
         x = self.grid.centres
         spacing = np.diff(x)
@@ -181,6 +209,16 @@ class Discretization(Result):
         The increments are :math:`(2/\\eta) J_i` with the stored exact integrals
         :math:`J_i`, so the new generator keeps the exact discrete stationary
         state of :func:`discretize` at ``eta``.
+
+        Parameters
+        ----------
+        eta : float
+            The new learning rate, > 0.
+
+        Returns
+        -------
+        Discretization
+            The generator at ``eta`` on the same grid.
         """
         self._check_rebuildable()
         eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")

@@ -195,7 +195,23 @@ class Evolution(Result):
     @classmethod
     def from_propagation(cls, run: Propagation, times: np.ndarray, grid: Grid,
                          iterations: Optional[np.ndarray] = None) -> "Evolution":
-        """The public result of an internal :class:`~fpesolve.core.propagation.Propagation`."""
+        """The public result of an internal :class:`~fpesolve.core.propagation.Propagation`.
+
+        Parameters
+        ----------
+        run : Propagation
+            The propagation's cell masses, error estimates and step counts.
+        times : ndarray
+            The output times (continuous time).
+        grid : Grid
+            The grid the masses live on (densities are masses / widths).
+        iterations : ndarray, optional
+            The SGD iterations of the output times, under a schedule.
+
+        Returns
+        -------
+        Evolution
+        """
         return cls(times=np.asarray(times, dtype=float), densities=run.masses / grid.widths, grid=grid,
                    method=run.method, error=run.error, clipped=run.clipped, absorbed_left=run.absorbed_left,
                    absorbed_right=run.absorbed_right, n_steps=run.n_steps, n_rejected=run.n_rejected,
@@ -224,7 +240,14 @@ class Evolution(Result):
         return m2 - self.means ** 2
 
     def table(self):
-        """Time, mass, mean, variance and estimated error at each output time."""
+        """Time, mass, mean, variance and estimated error at each output time.
+
+        Returns
+        -------
+        header : list of str
+        rows : list of list of float
+            One row per output time.
+        """
         headers = ["t", "mass", "mean", "variance", "error (l1)"]
         rows = [[float(t), float(m), float(mu), float(v), float(e)]
                 for t, m, mu, v, e in zip(self.times, self.masses, self.means, self.variances, self.error)]

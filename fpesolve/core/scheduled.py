@@ -152,6 +152,16 @@ class EscapeProbability(Result):
     method : str
     converged : bool
     message : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> from fpesolve.core.scheduled import escape_probability
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-5.0, 5.0))
+    >>> r = escape_probability(ou, 0.5, 0.0, 1.0, [5, 10])
+    >>> bool(r.probabilities[0] < r.probabilities[1] == r.probability)
+    True
     """
 
     probability: float
@@ -170,12 +180,26 @@ class EscapeProbability(Result):
     message: str = ""
 
     def table(self):
-        """Iterations, continuous time is not tabulated; escape probability at each requested iteration."""
+        """The escape probability at each requested iteration count, as a table.
+
+        Returns
+        -------
+        header : list of str
+            ``["iterations", "probability"]``.
+        rows : list of list of float
+            One ``[iterations, probability]`` row per requested count.
+        """
         return ["iterations", "probability"], [[float(k), float(p)] for k, p in zip(self.iterations,
                                                                                    self.probabilities)]
 
     def summary(self) -> str:
-        """The probability with its error and how it was computed."""
+        """The probability with its error and how it was computed.
+
+        Returns
+        -------
+        str
+            One line, plus the ``message`` when there is one.
+        """
         text = (f"P(reach {self.target:.6g} from {self.start:.6g} within {self.n_iterations:g} SGD iterations, "
                 f"t = {self.time:.6g}) = {self.probability:.10g} +- {self.error:.2g} (time {self.time_error:.2g}, "
                 f"space {self.spatial_error:.2g}; {self.n_cells} cells); {self.method}")

@@ -64,6 +64,11 @@ class Schedule:
     pieces : tuple of (int, float) or None
         For a piecewise-constant schedule, ``(first iteration, eta)`` of every
         piece (the last piece lasts for ever); ``None`` otherwise.
+    eta_of : callable
+        ``eta_of(s)``: the learning rate at (real, vectorised) iterations ``s``.
+    integer_only : bool
+        Whether ``eta_of`` is defined at integers only (then :meth:`rate`
+        interpolates linearly between iterations).
 
     Examples
     --------
@@ -83,7 +88,7 @@ class Schedule:
     breakpoints: Tuple[float, ...] = ()
     pieces: Optional[Tuple[Tuple[int, float], ...]] = None
     integer_only: bool = field(default=False, repr=False)
-    _prefix: Dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _prefix: Dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ rates
     @property
@@ -101,13 +106,35 @@ class Schedule:
         return values
 
     def etas(self, n_iterations: int) -> np.ndarray:
-        """The learning rates :math:`\\eta_0, \\dots, \\eta_{n-1}` of the first ``n_iterations`` iterations."""
+        """The learning rates :math:`\\eta_0, \\dots, \\eta_{n-1}` of the first ``n_iterations`` iterations.
+
+        Parameters
+        ----------
+        n_iterations : int
+            Number of iterations, >= 0.
+
+        Returns
+        -------
+        ndarray, shape (n_iterations,)
+            The learning rates (dimensionless, >= 0).
+        """
         n_iterations = positive_int(n_iterations, "n_iterations", minimum=0)
         k = np.arange(n_iterations, dtype=float)
         return self._checked(np.broadcast_to(self.eta_of(k), k.shape), k).copy()
 
     def rate(self, s) -> np.ndarray:
-        """The continuous form :math:`\\eta(s)` at real iterations ``s >= 0`` (``eta(k) = eta_k``)."""
+        """The continuous form :math:`\\eta(s)` at real iterations ``s >= 0`` (``eta(k) = eta_k``).
+
+        Parameters
+        ----------
+        s : float or array_like
+            Real iterations, >= 0.
+
+        Returns
+        -------
+        ndarray
+            :math:`\\eta(s)`, the shape of ``s``.
+        """
         s = np.asarray(s, dtype=float)
         if self.integer_only:
             lo = np.floor(s)
@@ -120,7 +147,18 @@ class Schedule:
         return self._checked(np.broadcast_to(values, s.shape), s)
 
     def max_eta(self, n_iterations: int) -> float:
-        """The largest :math:`\\eta_k` for :math:`k < n` (sampled at every iteration up to 1e6, then densely)."""
+        """The largest :math:`\\eta_k` for :math:`k < n` (sampled at every iteration up to 1e6, then densely).
+
+        Parameters
+        ----------
+        n_iterations : int
+            Number of iterations :math:`n`, >= 1.
+
+        Returns
+        -------
+        float
+            :math:`\\max_{k<n}\\eta_k`.
+        """
         n = positive_int(n_iterations, "n_iterations")
         k = np.arange(n, dtype=float) if n <= 10 ** 6 else np.unique(np.concatenate(
             (np.linspace(0, n - 1, 10 ** 6), [b for b in self.breakpoints if b < n])))
@@ -165,6 +203,22 @@ class Schedule:
 
         :math:`t_k = \\sum_{j<k}\\eta_j` at integers, linear within an
         iteration: :math:`t(k + f) = t_k + f\\eta_k`.
+
+        Parameters
+        ----------
+        iterations : float or array_like
+            Real iteration counts, finite and >= 0.
+
+        Returns
+        -------
+        ndarray
+            Continuous time :math:`t` (the SDE's time, i.e. summed learning
+            rates), the shape of ``iterations``.
+
+        Raises
+        ------
+        ValueError
+            For a negative or non-finite iteration count.
         """
         s = np.asarray(iterations, dtype=float)
         if not np.all(np.isfinite(s)) or np.any(s < 0):
@@ -178,7 +232,24 @@ class Schedule:
         return t
 
     def iteration_at(self, t) -> np.ndarray:
-        """The (fractional) iteration :math:`s` with ``time_of(s) = t`` (vectorised; ``floor`` = iterations completed)."""
+        """The (fractional) iteration :math:`s` with ``time_of(s) = t`` (vectorised; ``floor`` = iterations completed).
+
+        Parameters
+        ----------
+        t : float or array_like
+            Continuous times, finite and >= 0.
+
+        Returns
+        -------
+        ndarray
+            The fractional iterations, the shape of ``t``.
+
+        Raises
+        ------
+        ValueError
+            For a negative or non-finite time, or one the schedule does not
+            reach within the generic time map's range of iterations.
+        """
         t = np.asarray(t, dtype=float)
         if not np.all(np.isfinite(t)) or np.any(t < 0):
             raise ValueError(f"`t` must be finite and >= 0, got {t!r}")
@@ -219,12 +290,34 @@ class Schedule:
         return float(b * _BLOCK + j + ((t - cum[j]) / eta if eta > 0 else 0.0))
 
     def eta_at_time(self, t) -> np.ndarray:
-        """The learning rate :math:`\\eta_k` of the iteration in progress at continuous time ``t`` (vectorised)."""
+        """The learning rate :math:`\\eta_k` of the iteration in progress at continuous time ``t`` (vectorised).
+
+        Parameters
+        ----------
+        t : float or array_like
+            Continuous times, finite and >= 0.
+
+        Returns
+        -------
+        ndarray
+            :math:`\\eta_k` with :math:`k = \\lfloor s(t) \\rfloor`, the shape of ``t``.
+        """
         k = np.floor(self.iteration_at(t))
         return self._checked(np.broadcast_to(self.eta_of(k), k.shape), k).copy()
 
     def kinks_between(self, lo: float, hi: float) -> np.ndarray:
-        """The :attr:`breakpoints` strictly between iterations ``lo`` and ``hi`` (sorted)."""
+        """The :attr:`breakpoints` strictly between iterations ``lo`` and ``hi`` (sorted).
+
+        Parameters
+        ----------
+        lo, hi : float
+            The open interval of iterations.
+
+        Returns
+        -------
+        ndarray
+            The sorted breakpoints in ``(lo, hi)``.
+        """
         b = np.asarray(sorted(self.breakpoints), dtype=float)
         return b[(b > lo) & (b < hi)]
 
@@ -332,7 +425,18 @@ class _CyclicSchedule(Schedule):
     half_period: int = 1
 
     def kinks_between(self, lo: float, hi: float) -> np.ndarray:
-        """The peaks and troughs strictly between iterations ``lo`` and ``hi``."""
+        """The peaks and troughs strictly between iterations ``lo`` and ``hi``.
+
+        Parameters
+        ----------
+        lo, hi : float
+            The open interval of iterations.
+
+        Returns
+        -------
+        ndarray
+            The sorted kinks in ``(lo, hi)``.
+        """
         first = math.floor(lo / self.half_period) + 1
         last = math.ceil(hi / self.half_period) - 1
         if last - first > 10 ** 7:

@@ -9,6 +9,7 @@ import numpy as np
 from .._util.validation import as_1d_float_array, positive_float, positive_int
 from ..core.basins import basins as basins_of
 from ..core.landscape import Landscape, SampleGradients
+from ..core.schedules import as_schedule
 from .sampling import sample_stationary
 
 __all__ = ["LearningRateSchedule", "learning_rates", "resolve_target", "check_user_function", "initial_positions",
@@ -20,8 +21,28 @@ STATIONARY_STREAM = 0x5EED
 
 @runtime_checkable
 class LearningRateSchedule(Protocol):
-    """Anything with a method ``etas(n_iterations) -> ndarray`` of per-iteration learning rates
-    (such as :class:`fpesolve.core.schedules.Schedule`)."""
+    """The protocol of a learning-rate schedule: a method ``etas(n_iterations)`` of per-iteration learning rates.
+
+    :class:`fpesolve.core.schedules.Schedule` implements it; so may any
+    user class.  A bare callable ``eta(k)`` of the iteration is turned into a
+    schedule by :func:`fpesolve.core.schedules.as_schedule` (the same rule
+    as for the Fokker–Planck solvers).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        None: a protocol is checked with ``isinstance``, never instantiated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve.sgd import LearningRateSchedule
+    >>> class Halving:
+    ...     def etas(self, n_iterations):
+    ...         return 0.1 * 0.5 ** np.arange(n_iterations)
+    >>> isinstance(Halving(), LearningRateSchedule)
+    True
+    """
 
     def etas(self, n_iterations: int) -> np.ndarray:
         ...  # pragma: no cover
@@ -35,7 +56,8 @@ def learning_rates(eta, n_iterations: int) -> Tuple[np.ndarray, object]:
         rates = eta.etas(n_iterations)
         source = f"`eta.etas({n_iterations})`"
     elif callable(eta):
-        raise TypeError(f"`eta` must be {what}; got the callable {eta!r}, which has no method etas(n_iterations)")
+        rates = as_schedule(eta).etas(n_iterations)
+        source = f"`eta(k)` for k < {n_iterations}"
     elif np.ndim(eta) == 0:
         value = positive_float(eta, "eta", "eta is the SGD learning rate")
         return np.array([value]), value

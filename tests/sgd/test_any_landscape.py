@@ -253,8 +253,8 @@ def test_bad_learning_rates():
         simulate_sgd(land, np.full(9, 0.1), 10, 5, 0.0, noise="gaussian")
     with pytest.raises(ValueError, match="entry 3 is 0.0"):
         simulate_sgd(land, np.array([0.1, 0.1, 0.1, 0.0]), 4, 5, 0.0, noise="gaussian")
-    with pytest.raises(TypeError, match="no method etas"):
-        simulate_sgd(land, lambda k: 0.1, 10, 5, 0.0, noise="gaussian")
+    with pytest.raises(ValueError, match="eta"):
+        simulate_sgd(land, lambda k: -0.1 * np.ones_like(k), 10, 5, 0.0, noise="gaussian")
     with pytest.raises(ValueError, match="eta"):
         simulate_sgd(land, -0.1, 10, 5, 0.0, noise="gaussian")
 
