@@ -21,6 +21,8 @@ Public API
    check_n3
    check_n4
    diagnose
+   escape_probability
+   check_well_posed
    simulate_sgd
    implicit_regularizer
    simulate_label_noise_sgd
@@ -47,8 +49,10 @@ from .core import (Basins, SampleGradients, ConvergenceStudy, CriticalPoint, Dis
                    EscapeTimes, FirstPassageTime, KramersTime, Landscape, MixingTime, PerSampleLosses, SpectralGap,
                    Spectrum, basin_probabilities, basins, convergence_study, discretize, effective_potential,
                    escape_times, green_gap, kramers_time, log_normalizer, mean_first_passage_time, mfpt_on_grid,
-                   mixing_time, richardson, spectral_gap, stationary_density, stationary_mass, tv_distance)
-from .sgd import SGDEnsemble, simulate_sgd
+                   mixing_time, richardson, spectral_gap, stationary_density, stationary_mass, tv_distance,
+                   EscapeProbability, Schedule, StationaryModes, WellPosedness, check_well_posed, escape_probability,
+                   schedules, stationary_modes)
+from .sgd import SGDEnsemble, sample_stationary, simulate_sgd
 from .labelnoise import (LabelNoiseSGDResult, SquaredLossModel, implicit_regularizer, noise_fixed_point,
                          regularization_strength, regularized_gradient, regularized_loss,
                          regularized_stationary_point, regularizer_from_eigenvalues, regularizer_gradient,
@@ -77,7 +81,9 @@ __all__ = [
     "N2Result", "StableSet", "check_n2", "lyapunov_exponent", "stable_learning_rates",
     "Diagnosis", "N3Result", "N4Result", "ReparameterizationCheck", "check_n3", "check_n4",
     "check_reparameterization", "diagnose", "leave_one_out_gaps",
-    "SampleGradients", "SGDEnsemble", "simulate_sgd",
+    "WellPosedness", "check_well_posed", "StationaryModes", "stationary_modes",
+    "schedules", "Schedule", "EscapeProbability", "escape_probability",
+    "SampleGradients", "SGDEnsemble", "simulate_sgd", "sample_stationary",
     "implicit_regularizer", "noise_fixed_point", "regularization_strength", "regularized_gradient",
     "regularized_loss", "regularized_stationary_point", "regularizer_from_eigenvalues", "regularizer_gradient",
     "LabelNoiseSGDResult", "SquaredLossModel", "simulate_label_noise_sgd",

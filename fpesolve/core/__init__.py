@@ -21,6 +21,8 @@ from .green import GreenGap, green_gap
 from .passage import (Escape, EscapeTimes, FirstPassageTime, GridFirstPassage, KramersTime, basin_probabilities,
                       escape_times, kramers_time, mean_first_passage_time, mfpt_on_grid)
 from .mixing import MixingTime, mixing_time, tv_distance
+from .wellposed import WellPosedness, check_well_posed
+from .modes import StationaryModes, stationary_modes
 
 __all__ = ["CriticalPoint", "Landscape", "PerSampleLosses", "SampleGradients", "Grid", "Basins", "basins", "drift_increments",
            "drift_integral", "effective_potential", "log_normalizer", "log_stationary_density", "stationary_density",
@@ -29,4 +31,4 @@ __all__ = ["CriticalPoint", "Landscape", "PerSampleLosses", "SampleGradients", "
            "green_gap", "Escape", "EscapeTimes", "FirstPassageTime", "GridFirstPassage", "KramersTime",
            "basin_probabilities", "escape_times", "kramers_time", "mean_first_passage_time", "mfpt_on_grid",
            "MixingTime", "mixing_time", "tv_distance", "schedules", "Schedule", "EscapeProbability",
-           "escape_probability"]
+           "escape_probability", "WellPosedness", "check_well_posed", "StationaryModes", "stationary_modes"]

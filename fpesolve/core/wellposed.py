@@ -127,6 +127,15 @@ class WellPosedness(Result):
         Largest :math:`\\frac{2}{\\tau}|\\int_{\\theta_0}^{\\theta} L'/\\Sigma|` on the scan.
     ends : tuple of EndBehaviour
     method : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import Landscape, check_well_posed
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-4.0, 4.0))
+    >>> record = check_well_posed(ou, 0.1)
+    >>> record.sigma_min, [e.kind for e in record.ends]
+    (1.0, ['regular', 'regular'])
     """
 
     landscape: str
@@ -140,7 +149,12 @@ class WellPosedness(Result):
     method: str
 
     def summary(self) -> str:
-        """A few lines: the interval, the noise range, the ends."""
+        """A few lines: the interval, the noise range, the ends.
+
+        Returns
+        -------
+        str
+        """
         lines = [f"well posed: {self.landscape!r} at eta = {self.eta:g} on [{self.interval[0]:.10g}, "
                  f"{self.interval[1]:.10g}]",
                  f"  Sigma >= {self.sigma_min:.6g} (at {self.sigma_min_at:.10g}; largest {self.sigma_max:.6g}), "
