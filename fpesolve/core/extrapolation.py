@@ -47,6 +47,7 @@ amplified through column :math:`j` by :math:`\prod_{m \le j} (r^{p_m}+1)/(r^{p_m
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence, Tuple, Union
@@ -58,10 +59,11 @@ from .._util.result import Result
 from .._util.validation import positive_int
 from .grid import Grid
 
-__all__ = ["Extrapolation", "subdivide", "extrapolate", "continuum_limit", "parse_accuracy", "DEFAULT_RTOL"]
+__all__ = ["Extrapolation", "subdivide", "extrapolate", "continuum_limit", "parse_accuracy", "require_converged",
+           "gap_with_accuracy", "spectrum_with_accuracy", "DEFAULT_RTOL"]
 
 #: target relative error of ``accuracy="continuum"`` (the ladder stops once every quantity reaches it)
-DEFAULT_RTOL = 1e-13
+DEFAULT_RTOL = 1e-12
 #: refinement ratio of the ladder (each cell split into this many equal parts per level)
 DEFAULT_RATIO = 2
 #: the ladder stops before a level would have more cells than this
@@ -74,6 +76,7 @@ ORDER_SLACK = 0.3
 NOISE_SQRT_N = 6.0
 NOISE_LOG = 4.0
 _EPS = float(np.finfo(float).eps)
+_LN10 = math.log(10.0)
 
 _ACCURACY_WORDS = ("grid", "estimate", "continuum")
 
@@ -450,3 +453,107 @@ def require_converged(ex: Extrapolation, what: str) -> Extrapolation:
             f"N = {ex.resolutions}, above the requested `accuracy` = {ex.rtol:.1e}: ask for a looser accuracy, "
             f"start from a finer or locally refined grid, or use accuracy='continuum' for the best bound reached")
     return ex
+
+
+# ---------------------------------------------------------------------------------------------- spectra
+def _at_level(fp, grid: Grid):
+    from .fokker_planck import FokkerPlanck
+    return FokkerPlanck(fp.landscape, fp.eta, grid, fp.boundary)
+
+
+def _ladder(fp, evaluate, accuracy, what: str, base_logs: np.ndarray) -> Extrapolation:
+    kind, rtol = parse_accuracy(accuracy)
+    if kind == "grid":
+        raise ValueError("accuracy='grid' needs no ladder")
+    ex = continuum_limit(lambda g: evaluate(_at_level(fp, g)), fp.grid, rtol=None if kind == "estimate" else rtol,
+                         what=what, base_logs=base_logs)
+    if not isinstance(accuracy, str):
+        require_converged(ex, what)
+    return ex
+
+
+def gap_with_accuracy(fp, route: str, solver: str, accuracy):
+    """:func:`fpesolve.core.spectrum.spectral_gap` with ``accuracy`` other than ``"grid"`` (see there).
+
+    Parameters
+    ----------
+    fp : FokkerPlanck
+    route, solver : str
+        As in :func:`~fpesolve.core.spectrum.spectral_gap`, on every level.
+    accuracy : {"estimate", "continuum"} or float
+
+    Returns
+    -------
+    SpectralGap
+        With ``error``, ``rel_error``, ``accuracy`` and ``method`` set.
+    """
+    from .spectrum import _make_gap, spectral_gap
+
+    kind, _ = parse_accuracy(accuracy)
+    routes = set()
+    n_minima = None
+
+    def evaluate(level):
+        nonlocal n_minima
+        g = spectral_gap(level, route=route, solver=solver)
+        routes.add(g.route)
+        if g.route.startswith("first-passage"):
+            n_minima = len(level.landscape.minima()) if n_minima is None else n_minima
+            if n_minima > 2:
+                raise ConvergenceError(
+                    f"the gap of {level.landscape.name!r} is below float64 and it has {n_minima} minima: the "
+                    f"first-passage route is then a leading-order metastable approximation without an error bound, "
+                    f"so no continuum accuracy can be stated; use accuracy='grid' (and read it as that approximation)")
+        return np.array([g.log10 * _LN10])
+
+    base = spectral_gap(fp, route=route, solver=solver)
+    if base.route.startswith("first-passage"):
+        evaluate(fp)  # the same refusal for more than two minima
+    ex = _ladder(fp, evaluate, accuracy, "spectral gap", np.array([base.log10 * _LN10]))
+    if kind == "estimate":
+        log10, rel = base.log10, float(ex.grid_rel_errors[0])
+        method = f"discrete chain on N = {fp.grid.n} cells; error bound from {ex.method}"
+    else:
+        log10, rel = float(ex.log_values[0]) / _LN10, float(ex.rel_errors[0])
+        method = ex.method
+    gap = _make_gap(log10, base.route if len(routes) <= 1 else " / ".join(sorted(routes)), fp, base.detail,
+                    value=base.value if kind == "estimate" else None)
+    error = None if gap.value is None else rel * gap.value
+    return dataclasses.replace(gap, error=error, rel_error=rel, accuracy=kind, method=method)
+
+
+def spectrum_with_accuracy(fp, k: int, vectors: bool, solver: str, accuracy):
+    """:func:`fpesolve.core.spectrum.spectrum` with ``accuracy`` other than ``"grid"`` (see there).
+
+    Parameters
+    ----------
+    fp : FokkerPlanck
+    k : int
+    vectors : bool
+        Eigenvectors of ``fp``'s grid (level 0).
+    solver : str
+    accuracy : {"estimate", "continuum"} or float
+
+    Returns
+    -------
+    Spectrum
+        With ``errors``, ``rel_errors``, ``accuracy`` and ``extrapolation`` set.
+    """
+    from .spectrum import spectrum
+
+    kind, _ = parse_accuracy(accuracy)
+    base = spectrum(fp, k, vectors=vectors, solver=solver)
+    ex = _ladder(fp, lambda level: spectrum(level, k, vectors=False, solver=solver).log10_rates * _LN10, accuracy,
+                 "rate", np.asarray(base.log10_rates) * _LN10)
+    if kind == "estimate":
+        rates, log10, rel = base.rates, base.log10_rates, ex.grid_rel_errors
+        method = f"{base.method}; error bounds from {ex.method}"
+    else:
+        log10 = ex.log_values / _LN10
+        rates, rel = ex.values, ex.rel_errors
+        method = f"{ex.method}, {base.method}"
+    with np.errstate(divide="ignore", over="ignore"):
+        relax = np.where(rates > 0, 1.0 / np.where(rates > 0, rates, 1.0), np.inf)
+    return dataclasses.replace(base, rates=np.array(rates), log10_rates=np.array(log10), relaxation_times=relax,
+                               errors=np.array(rel * rates), rel_errors=np.array(rel), accuracy=kind, method=method,
+                               extrapolation=ex)
