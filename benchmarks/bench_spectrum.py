@@ -98,7 +98,7 @@ def main():
         ref = exact if exact is not None else np.array([reference_dw.value])
         true = np.max(np.abs(s.rates / ref - 1))
         print(f"{label} (goal <= {goal:.0e} in <= 0.1 s): {t:6.3f} s  bound {np.max(s.rel_errors):.1e}  true "
-              f"{true:.1e}{f" (vs ladder from N=400, its bound {reference_dw.rel_error:.1e})" if exact is None else ""}  N = {s.extrapolation.resolutions[-1]}; "
+              f"{true:.1e}{(' (vs ladder from N=400, its bound %.1e)' % reference_dw.rel_error) if exact is None else ''}  N = {s.extrapolation.resolutions[-1]}; "
               f"plain N=100 error {np.max(np.abs(plain / ref - 1)):.1e}")
 
     fp = FokkerPlanck(well, 0.1, 1000)
