@@ -41,7 +41,7 @@ Rounding.  Positive quantities are extrapolated as their natural logarithm
 :math:`\ln y` is the relative error of :math:`y`).  The rounding level of a
 raw value is taken as :math:`\varepsilon\,(4\sqrt{N} + 4|\ln y|)`, the relative
 accuracy of an eigenvalue of an :math:`N`-cell chain whose rates carry a few
-ulps each (measured: ~1.5 :math:`\sqrt N\,\varepsilon` on Ornstein–Uhlenbeck),
+ulps each (measured: up to ~8 :math:`\sqrt N\,\varepsilon` on random landscapes; 16 is used),
 amplified through column :math:`j` by :math:`\prod_{m \le j} (r^{p_m}+1)/(r^{p_m}-1)`.
 """
 
@@ -73,7 +73,7 @@ MAX_LEVELS = 10
 #: an observed order may fall this far below the power a column assumes next
 ORDER_SLACK = 0.3
 #: rounding level of a raw value: eps * (NOISE_SQRT_N * sqrt(N) + NOISE_LOG * |y|)
-NOISE_SQRT_N = 6.0
+NOISE_SQRT_N = 16.0
 NOISE_LOG = 4.0
 _EPS = float(np.finfo(float).eps)
 _LN10 = math.log(10.0)
