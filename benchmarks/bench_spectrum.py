@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
 from fpesolve.core.fokker_planck import FokkerPlanck
 from fpesolve.core.landscape import Landscape
 from fpesolve.core.mixing import mixing_time
@@ -81,6 +83,23 @@ def main():
     t, res = best_of(lambda: mean_first_passage_time(well, 0.05, -1.0, 1.0), repeat=5)
     print(f"MFPT, exact log-space quadrature:                           {t * 1e3:8.2f} ms  log10 T = "
           f"{res.log10_time:.10f}")
+
+    # continuum accuracy (issue 11 part 5): Richardson over nested grids from 100 cells, beside the plain grid value
+    from tests.landscapes import double_well, jacobi, ou
+    n5 = np.arange(1, 6)
+    cases = [("OU gap", ou(domain=(-10.0, 10.0)), 1.0, 1, np.array([2.0]), 1e-12),
+             ("Jacobi(1,1) 5 slowest rates", jacobi(), 1.0, 5, n5 * (n5 + 1) / 2.0, 1e-12),
+             ("multiplicative double well gap", double_well(), 0.3, 1, None, 1e-11)]
+    reference_dw = FokkerPlanck(double_well(), 0.3, 400).spectral_gap(accuracy="continuum")
+    for label, land, eta, k, exact, goal in cases:
+        fp = FokkerPlanck(land, eta, 100)
+        plain = spectrum(fp, k, vectors=False).rates
+        t, s = best_of(lambda: spectrum(FokkerPlanck(land, eta, 100), k, vectors=False, accuracy="continuum"))
+        ref = exact if exact is not None else np.array([reference_dw.value])
+        true = np.max(np.abs(s.rates / ref - 1))
+        print(f"{label} (goal <= {goal:.0e} in <= 0.1 s): {t:6.3f} s  bound {np.max(s.rel_errors):.1e}  true "
+              f"{true:.1e}{(' (vs ladder from N=400, its bound %.1e)' % reference_dw.rel_error) if exact is None else ''}  N = {s.extrapolation.resolutions[-1]}; "
+              f"plain N=100 error {np.max(np.abs(plain / ref - 1)):.1e}")
 
     fp = FokkerPlanck(well, 0.1, 1000)
     t, mt = best_of(lambda: mixing_time(fp), repeat=1)

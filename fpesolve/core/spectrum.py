@@ -55,12 +55,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
 from scipy.linalg import eigh_tridiagonal, get_lapack_funcs
 
-from .._util.formatting import float_from_log10, format_log10
+from .._util.formatting import float_from_log10, format_log10, format_with_error
 from .._util.validation import positive_int
 from .grid import Grid
 
@@ -164,6 +164,16 @@ class Spectrum:
     boundary : (str, str)
     method : str
         How the numbers were obtained.
+    errors, rel_errors : ndarray, shape (k,) or None
+        With ``accuracy="estimate"``: bounds on the discretisation error of
+        ``rates`` (absolute and relative, against the continuum rates); with
+        ``"continuum"``: bounds on the error of the extrapolated ``rates``;
+        ``None`` for ``"grid"`` (the rates are then exact, to ~1e-15, for
+        the discrete chain only).
+    accuracy : str
+        ``"grid"``, ``"estimate"`` or ``"continuum"``.
+    extrapolation : Extrapolation or None
+        The refinement ladder behind ``errors`` (:mod:`fpesolve.core.extrapolation`).
     """
 
     rates: np.ndarray
@@ -174,6 +184,10 @@ class Spectrum:
     grid: Grid
     boundary: Tuple[str, str]
     method: str
+    errors: Optional[np.ndarray] = None
+    rel_errors: Optional[np.ndarray] = None
+    accuracy: str = "grid"
+    extrapolation: Optional[object] = field(default=None, repr=False)
 
     @property
     def k(self) -> int:
@@ -187,10 +201,17 @@ class Spectrum:
 
     def summary(self) -> str:
         """A table of the rates and relaxation times."""
-        lines = [f"Spectrum of -Q on {self.grid!r}, boundary {self.boundary}, by {self.method}",
-                 f"{'j':>3s} {'rate':>24s} {'log10 rate':>14s} {'relaxation time':>24s}"]
+        if self.errors is None:
+            note = "exact for the discrete chain; discretisation error not estimated (accuracy='estimate')"
+        else:
+            note = f"accuracy={self.accuracy!r}: digits shown are those the error bound supports"
+        lines = [f"Spectrum of -Q on {self.grid!r}, boundary {self.boundary}, by {self.method}", note,
+                 f"{'j':>3s} {'rate':>24s} {'rel. error':>10s} {'log10 rate':>14s} {'relaxation time':>24s}"]
         for j in range(self.k):
-            lines.append(f"{j + 1:3d} {self.rates[j]:24.16e} {self.log10_rates[j]:14.8f} "
+            err = None if self.errors is None else float(self.errors[j])
+            rel = "-" if self.rel_errors is None else f"{self.rel_errors[j]:.1e}"
+            rate = format_with_error(self.rates[j], err, 17) if self.rates[j] > 0 else "0"
+            lines.append(f"{j + 1:3d} {rate:>24s} {rel:>10s} {self.log10_rates[j]:14.8f} "
                          f"{self.relaxation_times[j]:24.16e}")
         return "\n".join(lines)
 
@@ -219,6 +240,16 @@ class SpectralGap:
     boundary : (str, str)
     detail : str
         For the first-passage route, which minima were used.
+    error, rel_error : float or None
+        Bounds on the absolute / relative error against the continuum gap:
+        of ``value`` as the grid value (``accuracy="estimate"``) or as the
+        extrapolated value (``"continuum"``); ``None`` for ``"grid"``
+        (``error`` is also ``None`` when ``value`` is).
+    accuracy : str
+        ``"grid"``, ``"estimate"`` or ``"continuum"``.
+    method : str
+        How ``value`` was obtained: the discrete chain on ``n`` cells, or the
+        Richardson ladder (:mod:`fpesolve.core.extrapolation`).
     """
 
     value: Optional[float]
@@ -229,6 +260,10 @@ class SpectralGap:
     n: int
     boundary: Tuple[str, str]
     detail: str = ""
+    error: Optional[float] = None
+    rel_error: Optional[float] = None
+    accuracy: str = "grid"
+    method: str = "discrete chain on the given grid"
 
     @property
     def log(self) -> float:
@@ -237,8 +272,13 @@ class SpectralGap:
 
     def summary(self) -> str:
         """A one-paragraph description."""
-        val = f"{self.value:.16e}" if self.value is not None else f"10^{self.log10:.10f} (below float64)"
-        text = (f"spectral gap {val} (log10 {self.log10:.12g}); relaxation time {format_log10(self.log10_relaxation_time)} "
+        if self.value is not None:
+            val = format_with_error(self.value, self.error, 17)
+        else:
+            val = f"10^{self.log10:.10f} (below float64)"
+        err = ("discretisation error not estimated (accuracy='estimate')" if self.rel_error is None
+               else f"relative error <= {self.rel_error:.1e} against the continuum gap")
+        text = (f"spectral gap {val} ({err}; log10 {self.log10:.12g}); relaxation time {format_log10(self.log10_relaxation_time)} "
                 f"(continuous time) on N = {self.n} cells, boundary {self.boundary}, route: {self.route}")
         return text + (f"; {self.detail}" if self.detail else "")
 
@@ -296,7 +336,8 @@ def _rates_from_sigma(sigma: np.ndarray, shift: int):
     return rates, log10
 
 
-def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm") -> Spectrum:
+def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm",
+             accuracy: Union[str, float] = "grid") -> Spectrum:
     r"""The ``k`` slowest nonzero rates of :math:`-Q` and their eigenvectors.
 
     Parameters
@@ -313,6 +354,16 @@ def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm") -> Spe
     solver : {"sturm", "stebz"}
         Bisection engine (see the module notes); ``"sturm"`` resolves rate
         ratios down to ~1e-580, ``"stebz"`` to ~1e-280.
+    accuracy : {"grid", "estimate", "continuum"} or float
+        ``"grid"``: the rates of the discrete chain on ``fp``'s grid (exact
+        for the chain, :math:`O(h^2)` from the continuum; ``errors`` is
+        ``None``).  ``"estimate"``: the same rates with bounds on their
+        discretisation error in ``errors``/``rel_errors``, from a Richardson
+        ladder of nested refinements of ``fp``'s grid
+        (:mod:`fpesolve.core.extrapolation`).  ``"continuum"``: the
+        extrapolated continuum rates and their error bounds (the ladder
+        stops at 1e-12).  A float ``rtol``: the continuum rates to that
+        relative error.  Eigenvectors are always those of ``fp``'s grid.
 
     Returns
     -------
@@ -324,6 +375,9 @@ def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm") -> Spe
         If ``k`` exceeds the number of nonzero rates, or if the slowest rate
         is too small for float64 bisection (use :func:`spectral_gap`, which
         falls back on the log-space first-passage route).
+    ConvergenceError
+        When the ladder gives no checked error bound, or (float ``accuracy``)
+        does not reach the requested relative error.
 
     Examples
     --------
@@ -336,7 +390,16 @@ def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm") -> Spe
     >>> s = FokkerPlanck(ou, eta=1.0, grid=4000).spectrum(3, vectors=False)
     >>> bool(np.allclose(s.rates, [2.0, 4.0, 6.0], rtol=1e-4))
     True
+
+    The continuum rates from 100 cells, extrapolated over nested grids:
+
+    >>> c = FokkerPlanck(ou, eta=1.0, grid=100).spectrum(3, vectors=False, accuracy=1e-11)
+    >>> bool(np.all(np.abs(c.rates - [2.0, 4.0, 6.0]) <= c.errors)), bool(np.all(c.rel_errors <= 1e-11))
+    (True, True)
     """
+    if accuracy != "grid":
+        from .extrapolation import spectrum_with_accuracy
+        return spectrum_with_accuracy(fp, k, vectors, solver, accuracy)
     k = _check_k(fp, k)
     sigma, shift, x, reliable = _bisection(fp, k, vectors, solver)
     if not reliable:
@@ -391,7 +454,7 @@ def _make_gap(log10: float, route: str, fp, detail: str = "", value: Optional[fl
                        n=fp.grid.n, boundary=fp.boundary, detail=detail)
 
 
-def spectral_gap(fp, route: str = "auto", solver: str = "sturm") -> SpectralGap:
+def spectral_gap(fp, route: str = "auto", solver: str = "sturm", accuracy: Union[str, float] = "grid") -> SpectralGap:
     r"""The spectral gap :math:`\lambda_1` (slowest nonzero rate of :math:`-Q`) in log-safe form.
 
     Parameters
@@ -412,11 +475,35 @@ def spectral_gap(fp, route: str = "auto", solver: str = "sturm") -> SpectralGap:
         approximation.
     solver : {"sturm", "stebz"}
         Bisection engine, see :func:`spectrum`.
+    accuracy : {"grid", "estimate", "continuum"} or float
+        As in :func:`spectrum`: ``"grid"`` the discrete chain's gap (no
+        error field), ``"estimate"`` the same gap with a bound on its
+        discretisation error, ``"continuum"`` / a relative tolerance the gap
+        extrapolated over nested refinements of ``fp``'s grid with its
+        bound.  Gaps below float64 are extrapolated in log form.
 
     Returns
     -------
     SpectralGap
+
+    Raises
+    ------
+    ConvergenceError
+        When the refinement ladder gives no checked error bound (or does not
+        reach a requested relative tolerance); never a number with a wrong bound.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape
+    >>> ou = Landscape(grad=lambda x: 2.0 * x, sigma=lambda x: np.ones_like(x), domain=(-6.0, 6.0))
+    >>> g = FokkerPlanck(ou, eta=1.0, grid=100).spectral_gap(accuracy=1e-12)
+    >>> bool(abs(g.value - 2.0) <= g.error), bool(g.rel_error <= 1e-12)
+    (True, True)
     """
+    if accuracy != "grid":
+        from .extrapolation import gap_with_accuracy
+        return gap_with_accuracy(fp, route, solver, accuracy)
     routes = ("auto", "golub-kahan", "first-passage")
     if route not in routes:
         raise ValueError(f"`route` must be one of {routes}, got {route!r}")

@@ -14,6 +14,7 @@ import pytest
 from scipy import integrate
 
 import fpesolve
+from fpesolve._util.formatting import significant_digits
 from fpesolve.apps import cli
 from fpesolve.apps.cli import (EXIT_BUG, EXIT_INPUT, EXIT_OK, EXIT_VIOLATED, SUBCOMMANDS, load_landscape, load_target,
                                main, register)
@@ -260,23 +261,32 @@ def test_stationary_text_is_aligned_and_draws_a_figure(tmp_path, capsys):
     assert f"figure written to {out}" in text and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_spectrum_default_grid_is_the_api_default_and_digits_are_six(capsys):
-    # issue 13 item 4: `--n 400` and FokkerPlanck(L, eta, 400) are the same (uniform) grid
+def test_spectrum_default_grid_is_the_api_default_and_digits_follow_the_error(capsys):
+    # issue 13 item 4: `--n 400` and FokkerPlanck(L, eta, 400) are the same (uniform) grid; issue 11.5: the
+    # printed digits are those the discretisation-error bound supports
     assert main(["spectrum", "ou", "--eta", "0.5", "--n", "400", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    api = fpesolve.core.spectrum(fpesolve.FokkerPlanck(load_target("ou"), 0.5, 400), 4, vectors=False)
+    api = fpesolve.core.spectrum(fpesolve.FokkerPlanck(load_target("ou"), 0.5, 400), 4, vectors=False,
+                                 accuracy="estimate")
     assert data["grid"] == "uniform" and data["n"] == 400 and data["rates"] == api.rates.tolist()
-    # OU with L = x^2: rates 2, 4, 6, 8 (exact); the second-order grid error at h = 0.025 grows with the mode
-    # number, 2e-3 relative at rate 8 (halving h divides it by 4): tolerance 5e-3
-    np.testing.assert_allclose(data["rates"], [2.0, 4.0, 6.0, 8.0], rtol=5e-3)
+    assert data["rates"] == fpesolve.core.spectrum(fpesolve.FokkerPlanck(load_target("ou"), 0.5, 400), 4,
+                                                   vectors=False).rates.tolist()
+    # OU with L = x^2: rates 2, 4, 6, 8 (exact); the stated bound must cover the true grid error (~1e-3)
+    exact = np.array([2.0, 4.0, 6.0, 8.0])
+    assert np.all(np.abs(np.array(data["rates"]) - exact) <= np.array(data["errors"]))
+    assert np.all(np.array(data["rel_errors"]) < 5e-3)
     assert main(["spectrum", "ou", "--eta", "0.5", "--n", "400"]) == 0
     text = capsys.readouterr().out
-    assert "Grid(uniform, n=400" in text and "6 significant digits" in text and "compare --n 800" in text
+    assert "Grid(uniform, n=400" in text and "digits shown are those the bound supports" in text
     printed = [line.split()[1] for line in text.splitlines() if re.match(r"^\s+[1-4]\s", line)]
     assert len(printed) == 4
-    for value in printed:
+    for value, rate, err in zip(printed, data["rates"], data["errors"]):
         digits = re.sub(r"e.*$", "", value).replace(".", "").lstrip("0")
-        assert len(digits) <= 6
+        assert len(digits) == significant_digits(rate, err) <= 4   # error ~1e-3: 17 digits would be a lie
+    assert main(["spectrum", "ou", "--eta", "0.5", "--n", "100", "--accuracy", "continuum", "--json"]) == 0
+    cont = json.loads(capsys.readouterr().out)
+    assert np.all(np.abs(np.array(cont["rates"]) - exact) <= np.array(cont["errors"]))
+    assert max(cont["rel_errors"]) <= 1e-11
     assert main(["spectrum", "ou", "--eta", "0.5", "--n", "1e3", "--grid", "refined", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 1000
 

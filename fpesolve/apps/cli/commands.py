@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from ...core.spectrum import spectrum as spectrum_of
 from ...core.stationary import log_normalizer, stationary_mass
 from .app import register
 from .failures import InputError
-from .options import (add_cells, add_eta, add_landscape, add_output, announce_compiling, cells_of, check_out, emit,
+from .options import (add_cells, add_eta, add_landscape, add_output, announce_compiling, cells_of, check_cost, check_out, emit,
                       eta_of, grid_of, list_names, new_figure, save, target_of)
 
 __all__: List[str] = []
@@ -85,12 +85,17 @@ def _spectrum_arguments(parser: argparse.ArgumentParser) -> None:
     add_eta(parser)
     parser.add_argument("-k", type=int, default=4, help="number of slowest relaxation rates (default 4)")
     add_cells(parser)
+    parser.add_argument("--accuracy", choices=("estimate", "continuum"), default="estimate",
+                        help="'estimate' (default): the rates of the N-cell grid, printed to the digits their "
+                             "discretisation error supports (bounded by Richardson over the nested grids N, 2N, "
+                             "4N, ...); 'continuum': the rates extrapolated to the continuum (to ~1e-12) with their "
+                             "error bounds")
     add_output(parser)
 
 
-def _rate_text(rate: float, log10_rate: float) -> str:
+def _rate_text(rate: float, log10_rate: float, error: Optional[float] = None) -> str:
     if rate > 0.0 and math.isfinite(rate):
-        return format_with_error(rate, None)
+        return format_with_error(rate, error)
     return format_log10(log10_rate, mantissa_digits=DEFAULT_DIGITS - 1)
 
 
@@ -102,10 +107,13 @@ def _run_spectrum(args: argparse.Namespace) -> int:
     eta, N) in Python, and computes the k slowest nonzero relaxation rates
     with fpesolve.core.spectrum.spectrum (Golub-Kahan bisection: full relative
     precision of the discrete problem even for metastable gaps).  The
-    discretisation error is second order, ~(h/L)^2: the rates are printed to
-    6 significant digits; compare --n N with --n 2N to see which digits are
-    converged.  Rates are in 1/continuous time; 1/rate is the relaxation time.
-    With --out, plots the rates on a log axis."""
+    discretisation error (second order, ~(h/L)^2) is bounded by Richardson
+    extrapolation over the nested grids N, 2N, 4N, ...
+    (spectrum(fp, k, accuracy='estimate') in Python): every rate is printed
+    with the digits its error bound supports, and the bound is printed beside
+    it.  --accuracy continuum prints the extrapolated continuum rates instead
+    (accuracy='continuum').  Rates are in 1/continuous time; 1/rate is the
+    relaxation time.  With --out, plots the rates on a log axis."""
     if args.list:
         return list_names()
     landscape = target_of(args)
@@ -113,20 +121,28 @@ def _run_spectrum(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise InputError(f"`k` must be a positive number of rates, got {args.k}")
     n = cells_of(args.n)
+    check_cost(n, "n")
+    check_cost(8 * n, "n (times 8 for the refinement ladder N, 2N, 4N, ...)")
     check_out(args.out)
     grid = grid_of(landscape, n, args.grid)
     announce_compiling(["spectra"])
     fp = FokkerPlanck(landscape, eta, grid)
-    result = spectrum_of(fp, args.k, vectors=False)
-    header = f"{'j':>3}  {'rate':>14}  {'relaxation time':>16}  {'log10 rate':>11}"
+    result = spectrum_of(fp, args.k, vectors=False, accuracy=args.accuracy)
+    header = f"{'j':>3}  {'rate':>18}  {'rel. error':>10}  {'relaxation time':>18}  {'log10 rate':>11}"
+    what = (f"rates of the {fp.grid.n}-cell grid, relative error against the continuum bounded"
+            if args.accuracy == "estimate" else "continuum rates (extrapolated), relative error bounded")
     lines = [f"{landscape.name} at eta = {eta:g} on {fp.grid!r} ({args.grid} grid, reflecting ends)",
-             f"relaxation rates of -Q by {result.method}; {DEFAULT_DIGITS} significant digits (grid error not "
-             f"estimated: compare --n {2 * n})", header]
-    for j, (rate, log10_rate) in enumerate(zip(result.rates, result.log10_rates), start=1):
-        lines.append(f"{j:>3}  {_rate_text(rate, log10_rate):>14}  {_rate_text(1.0 / rate if rate > 0 else 0.0, -log10_rate):>16}"
-                     f"  {log10_rate:>11.6f}")
+             f"{what} by Richardson over N = {', '.join(str(m) for m in result.extrapolation.resolutions)}; "
+             f"digits shown are those the bound supports", header]
+    for j, (rate, log10_rate, err, rel) in enumerate(zip(result.rates, result.log10_rates, result.errors,
+                                                           result.rel_errors), start=1):
+        relax = 1.0 / rate if rate > 0 else 0.0
+        lines.append(f"{j:>3}  {_rate_text(rate, log10_rate, err):>18}  {rel:>10.1e}  "
+                     f"{_rate_text(relax, -log10_rate, rel * relax):>18}  {log10_rate:>11.6f}")
     data = {"landscape": landscape.name, "eta": eta, "n": fp.grid.n, "grid": args.grid, "k": args.k,
-            "rates": result.rates, "log10_rates": result.log10_rates, "method": result.method}
+            "accuracy": args.accuracy, "rates": result.rates, "errors": result.errors,
+            "rel_errors": result.rel_errors, "log10_rates": result.log10_rates,
+            "resolutions": list(result.extrapolation.resolutions), "method": result.method}
     emit(args, "\n".join(lines), data)
     if args.out:
         from ..plotting import plot_spectrum

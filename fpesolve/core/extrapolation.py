@@ -1,0 +1,559 @@
+r"""Continuum limits of grid quantities: Richardson extrapolation over nested grids, with an error bound.
+
+A number computed from the Scharfetter–Gummel chain on a grid of mesh size
+:math:`h` (a relaxation rate, a mean first-passage time) is exact for the
+chain but differs from the continuum value :math:`y^*` by the discretisation
+error,
+
+.. math:: y(h) = y^* + c_2 h^2 + c_3 h^3 + c_4 h^4 + \dots
+
+The ladder here refines the given grid by splitting **every cell into**
+:math:`r` **equal parts** (:func:`subdivide`), level after level, so on any
+(non-uniform) base grid the fine grids are the same family with
+:math:`h_k = h_0 r^{-k}` and the expansion above holds cell by cell.
+The Richardson table
+
+.. math:: T_{j}(k) = T_{j-1}(k+1) + \frac{T_{j-1}(k+1) - T_{j-1}(k)}{r^{p_j} - 1},
+          \qquad T_0(k) = y(h_k), \quad p_j = j + 1,
+
+removes one power after the other (all integer powers from 2 are eliminated:
+on a uniform grid the odd ones often vanish, but not at an end where
+:math:`\Sigma` vanishes, as for the Jacobi and CIR diffusions).
+
+The error bound.  Column :math:`j` is *checked* when its last two
+differences have the same sign and decrease by at least
+:math:`r^{p_{j+1} - 0.3}` (the observed order is at least the assumed next
+power, less a slack of 0.3), or are both at the rounding level.  The value
+:math:`T_j` on the finest level is accepted when columns
+:math:`0, \dots, \max(j-1, 0)` are checked, and its error is bounded by the
+correction it made, :math:`|T_j - T_{j-1}|` (the error estimate of the
+previous column, larger than :math:`T_j`'s own by a factor of order
+:math:`h^{-1}` in the asymptotic range), plus the rounding level; for
+:math:`j = 0` by the last difference of the raw values.  Of the accepted
+values the one with the smallest bound is returned.  When no column is
+checked — too few levels, an observed order below 2 (a non-smooth problem,
+a pre-asymptotic grid), differences changing sign — there is no estimate,
+and the callers raise :class:`~fpesolve.ConvergenceError` instead of
+returning a number.
+
+Rounding.  Positive quantities are extrapolated as their natural logarithm
+(gaps below the float64 range are then ordinary numbers, and the bound on
+:math:`\ln y` is the relative error of :math:`y`).  The rounding level of a
+raw value is taken as :math:`\varepsilon\,(4\sqrt{N} + 4|\ln y|)`, the relative
+accuracy of an eigenvalue of an :math:`N`-cell chain whose rates carry a few
+ulps each (measured: up to ~8 :math:`\sqrt N\,\varepsilon` on random landscapes; 16 is used),
+amplified through column :math:`j` by :math:`\prod_{m \le j} (r^{p_m}+1)/(r^{p_m}-1)`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .._util.errors import ConvergenceError
+from .._util.result import Result
+from .._util.validation import positive_int
+from .grid import Grid
+
+__all__ = ["Extrapolation", "subdivide", "extrapolate", "continuum_limit", "parse_accuracy", "require_converged",
+           "gap_with_accuracy", "spectrum_with_accuracy", "DEFAULT_RTOL"]
+
+#: target relative error of ``accuracy="continuum"`` (the ladder stops once every quantity reaches it)
+DEFAULT_RTOL = 1e-12
+#: refinement ratio of the ladder (each cell split into this many equal parts per level)
+DEFAULT_RATIO = 2
+#: the ladder stops before a level would have more cells than this
+MAX_LADDER_CELLS = 2 ** 21
+#: at most this many levels (the base grid included)
+MAX_LEVELS = 10
+#: an observed order may fall this far below the power a column assumes next
+ORDER_SLACK = 0.3
+#: rounding level of a raw value: eps * (NOISE_SQRT_N * sqrt(N) + NOISE_LOG * |y|)
+NOISE_SQRT_N = 16.0
+NOISE_LOG = 4.0
+_EPS = float(np.finfo(float).eps)
+_LN10 = math.log(10.0)
+
+_ACCURACY_WORDS = ("grid", "estimate", "continuum")
+
+
+def parse_accuracy(accuracy: Union[str, float]) -> Tuple[str, Optional[float]]:
+    """``(kind, rtol)`` from an ``accuracy=`` argument.
+
+    Parameters
+    ----------
+    accuracy : {"grid", "estimate", "continuum"} or float
+        ``"grid"``: the value of the discrete chain, no discretisation error
+        estimate; ``"estimate"``: the grid value and a bound on its
+        discretisation error; ``"continuum"``: the extrapolated continuum
+        value as accurate as the ladder gets (stopping at
+        :data:`DEFAULT_RTOL`); a float in (0, 1): the continuum value to
+        that relative error, or :class:`~fpesolve.ConvergenceError`.
+
+    Returns
+    -------
+    kind : str
+        One of the three words (a float gives ``"continuum"``).
+    rtol : float or None
+        The relative target (``None`` for ``"grid"``/``"estimate"``;
+        :data:`DEFAULT_RTOL` for ``"continuum"``).
+
+    Raises
+    ------
+    ValueError
+        For another word or a number outside (0, 1).
+
+    Examples
+    --------
+    >>> parse_accuracy("grid"), parse_accuracy(1e-10)
+    (('grid', None), ('continuum', 1e-10))
+    """
+    if isinstance(accuracy, str):
+        if accuracy not in _ACCURACY_WORDS:
+            raise ValueError(f"`accuracy` must be one of {_ACCURACY_WORDS} or a relative tolerance in (0, 1), "
+                             f"got {accuracy!r}")
+        return accuracy, (DEFAULT_RTOL if accuracy == "continuum" else None)
+    if isinstance(accuracy, (bool, np.bool_)) or not isinstance(accuracy, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`accuracy` must be a word {_ACCURACY_WORDS} or a float, got {type(accuracy).__name__}")
+    rtol = float(accuracy)
+    if not (0.0 < rtol < 1.0):
+        raise ValueError(f"`accuracy` as a relative tolerance must lie in (0, 1), got {accuracy!r}")
+    return "continuum", rtol
+
+
+def subdivide(grid: Grid, ratio: int = DEFAULT_RATIO) -> Grid:
+    """``grid`` with every cell split into ``ratio`` equal cells (the old edges stay edges).
+
+    Parameters
+    ----------
+    grid : Grid
+        Any grid, uniform or not.
+    ratio : int
+        Parts per cell, >= 2.
+
+    Returns
+    -------
+    Grid
+        ``ratio * N`` cells.
+
+    Examples
+    --------
+    >>> from fpesolve import Grid
+    >>> subdivide(Grid.from_edges([0.0, 1.0, 3.0])).edges.tolist()
+    [0.0, 0.5, 1.0, 2.0, 3.0]
+    """
+    ratio = positive_int(ratio, "ratio", minimum=2)
+    e = np.asarray(grid.edges)
+    w = np.diff(e)
+    inner = (e[:-1, None] + w[:, None] * (np.arange(ratio)[None, :] / ratio)).ravel()
+    return Grid(np.append(inner, e[-1]))
+
+
+@dataclass(frozen=True, repr=False)
+class Extrapolation(Result):
+    r"""Continuum limits of quantities computed on a ladder of nested grids, with error bounds.
+
+    Attributes
+    ----------
+    values : ndarray, shape (m,)
+        The extrapolated values :math:`y^*` (``inf``/``0`` where the value is
+        outside float64; ``log_values`` carries it).
+    log_values : ndarray, shape (m,)
+        :math:`\ln y^*` (the extrapolated variable).
+    rel_errors : ndarray, shape (m,)
+        Bounds on :math:`|y/y^* - 1|` (from the bound on :math:`\ln y`).
+    errors : ndarray, shape (m,)
+        Absolute bounds ``rel_errors * values``.
+    grid_values : ndarray, shape (m,)
+        The values on the base grid (level 0).
+    grid_rel_errors : ndarray, shape (m,)
+        Bounds on the relative discretisation error of ``grid_values``.
+    columns : ndarray of int, shape (m,)
+        The Richardson column each value was taken from (0: the finest raw value).
+    observed_orders : ndarray, shape (m,)
+        :math:`\log_r` of the ratio of the last two raw differences (about 2).
+    resolutions : tuple of int
+        Cells of the levels, coarse to fine.
+    ratio : int
+        Refinement ratio between levels.
+    converged : bool
+        Whether every quantity reached ``rtol``.
+    rtol : float or None
+        The target (``None``: none).
+    message : str
+        What was reached.
+    method : str
+        ``"Richardson extrapolation over nested grids"`` and the ladder.
+    expansions : tuple of str
+        Per quantity, the expansion whose column was accepted (``"powers"``:
+        :math:`h^2, h^3, \\dots`; ``"powers and logs"``: :math:`h^2\\ln h, h^2, h^3\\ln h, \\dots`).
+    """
+
+    values: np.ndarray
+    log_values: np.ndarray
+    rel_errors: np.ndarray
+    errors: np.ndarray
+    grid_values: np.ndarray
+    grid_rel_errors: np.ndarray
+    columns: np.ndarray
+    observed_orders: np.ndarray
+    resolutions: Tuple[int, ...]
+    ratio: int
+    converged: bool
+    rtol: Optional[float]
+    message: str
+    method: str
+    expansions: Tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """The extrapolated values with their bounds, and the ladder."""
+        lines = [f"{self.method}: {self.message}"]
+        for j in range(self.values.size):
+            lines.append(f"  {j + 1:3d}  {self.values[j]:.16e}  rel. error <= {self.rel_errors[j]:.2e}  "
+                         f"(grid value {self.grid_values[j]:.16e}, rel. error <= {self.grid_rel_errors[j]:.2e}; "
+                         f"column {int(self.columns[j])}, observed order {self.observed_orders[j]:.3f})")
+        return "\n".join(lines)
+
+
+#: the expansions tried: powers h^p (p = 2, 3, ...) and, for ends where Sigma vanishes (Jacobi with a = 1),
+#: h^p log h after each h^p (in this order every column's span is invariant under h -> s h)
+_BASES = {"powers": tuple((p, 0) for p in range(2, 14)),
+          "powers and logs": tuple(t for p in range(2, 8) for t in ((p, 0), (p, 1)))}
+
+
+def _table(y: np.ndarray, ratio: int, basis, noise: float):
+    """Columns T_j (fit of y* + sum_{l<=j} c_l g_l through j + 1 consecutive levels) and their rounding levels."""
+    levels = y.size
+    h = float(ratio) ** -np.arange(levels)
+    g = [h ** p * (np.log(h) if lg else 1.0) for p, lg in basis]
+    table, noises = [y.copy()], [noise]
+    for j in range(1, min(levels, len(basis) + 1)):
+        col, amp = np.empty(levels - j), 0.0
+        for k in range(levels - j):
+            rows = np.arange(k, k + j + 1)
+            a = np.column_stack([np.ones(j + 1)] + [g[l][rows] for l in range(j)])
+            w = np.linalg.solve(a.T, np.eye(j + 1)[:, 0])  # y* = w . y
+            col[k] = w @ y[rows]
+            amp = max(amp, float(np.sum(np.abs(w))))
+        table.append(col)
+        noises.append(noise * amp)
+    return table, noises
+
+
+def _check(col: np.ndarray, need: float, floor: float, strict: bool) -> bool:
+    """Whether the last two (``strict``: three) differences decrease by ``need`` with one sign, or are at ``floor``."""
+    n_diff = 3 if strict else 2
+    if col.size < n_diff + 1:
+        return False
+    d = np.diff(col)[-n_diff:]
+    for d1, d2 in zip(d[:-1], d[1:]):
+        if abs(d1) <= floor and abs(d2) <= floor:
+            continue
+        if not ((d1 * d2 > 0 or abs(d2) <= floor) and abs(d1) >= need * abs(d2)):
+            return False
+    return True
+
+
+def _best_in_basis(y: np.ndarray, ratio: int, basis, noise: float):
+    table, noises = _table(y, ratio, basis, noise)
+    checked, strict = [], []
+    for m, col in enumerate(table):
+        nxt = basis[m][0] if m < len(basis) else basis[-1][0] + 1
+        need = float(ratio) ** (nxt - ORDER_SLACK)
+        checked.append(_check(col, need, 2.0 * noises[m], False))
+        strict.append(_check(col, need, 2.0 * noises[m], True))
+    best = (math.nan, math.inf, -1)
+    if not strict or not strict[0]:
+        return best
+    for j in range(len(table)):
+        if j == 0:
+            bound = abs(table[0][-1] - table[0][-2])
+        else:
+            if not (strict[j - 1] and all(checked[:j - 1])):
+                continue
+            bound = abs(table[j][-1] - table[j - 1][-1])
+        bound += noises[j]
+        if bound < best[1]:
+            best = (float(table[j][-1]), float(bound), j)
+    return best
+
+
+def extrapolate(ys: Sequence[float], ratio: int = DEFAULT_RATIO, noise: float = 0.0):
+    r"""The best checked Richardson value of one sequence and its error bound (see the module notes).
+
+    Parameters
+    ----------
+    ys : sequence of float
+        Values on levels with :math:`h_k = h_0 r^{-k}`, coarse to fine (at least 3 for a bound).
+    ratio : int
+        :math:`r`.
+    noise : float
+        Rounding level of a raw value (absolute).
+
+    Returns
+    -------
+    value : float
+        The accepted value (``nan`` when no column is checked).
+    bound : float
+        Its error bound (``inf`` when no column is checked).
+    column : int
+        How many terms of the expansion were removed (``-1``: none accepted).
+    basis : str
+        ``"powers"`` or ``"powers and logs"``.
+
+    Examples
+    --------
+    :math:`y(h) = 1 + h^2 + h^3` at :math:`h = 1/2^k`:
+
+    >>> value, bound, column, basis = extrapolate([1 + h**2 + h**3 for h in 0.5 ** np.arange(1, 7)])
+    >>> bool(abs(value - 1) <= bound < 1e-6), column, basis
+    (True, 3, 'powers')
+    """
+    y = np.asarray(ys, dtype=float)
+    best = (math.nan, math.inf, -1, "")
+    for name, basis in _BASES.items():
+        value, bound, column = _best_in_basis(y, ratio, basis, noise)
+        if bound < best[1]:
+            best = (value, bound, column, name)
+    return best
+
+
+def _raw_noise(log_value: float, cells: int) -> float:
+    return _EPS * (NOISE_SQRT_N * math.sqrt(cells) + NOISE_LOG * abs(log_value))
+
+
+def continuum_limit(evaluate: Callable[[Grid], np.ndarray], grid: Grid, rtol: Optional[float] = DEFAULT_RTOL,
+                    what: str = "value", ratio: int = DEFAULT_RATIO, max_levels: int = MAX_LEVELS,
+                    max_cells: int = MAX_LADDER_CELLS, min_levels: int = 3,
+                    base_logs: Optional[np.ndarray] = None) -> Extrapolation:
+    r"""Refine ``grid`` level by level and extrapolate ``evaluate`` to the continuum.
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(grid)`` returns the natural logs of the positive
+        quantities on that grid, shape ``(m,)``.
+    grid : Grid
+        The base grid (level 0).
+    rtol : float or None
+        Stop once every bound is below ``rtol`` (relative); ``None``: after
+        ``min_levels`` levels with a bound for every quantity.
+    what : str
+        Name of the quantities for messages.
+    ratio, max_levels, max_cells, min_levels : int
+        The ladder: ``ratio`` parts per cell per level, at most ``max_levels``
+        levels and ``max_cells`` cells, at least ``min_levels`` levels.
+    base_logs : ndarray, optional
+        ``evaluate(grid)`` if already known.
+
+    Returns
+    -------
+    Extrapolation
+        ``converged`` says whether ``rtol`` was met.
+
+    Raises
+    ------
+    ConvergenceError
+        When some quantity has no checked Richardson column on the whole
+        ladder (no honest bound exists).
+
+    Examples
+    --------
+    A quantity with :math:`\ln y(h) = h^2 + h^3` on a grid of mesh :math:`h`:
+
+    >>> from fpesolve import Grid
+    >>> ex = continuum_limit(lambda g: np.array([g.widths[0] ** 2 + g.widths[0] ** 3]), Grid.uniform(0, 1, 8),
+    ...                      rtol=1e-12)
+    >>> bool(abs(ex.values[0] - 1.0) <= ex.rel_errors[0] <= 1e-12), ex.converged
+    (True, True)
+    """
+    ratio = positive_int(ratio, "ratio", minimum=2)
+    grids = [grid]
+    logs = [np.atleast_1d(np.asarray(base_logs if base_logs is not None else evaluate(grid), dtype=float))]
+    m = logs[0].size
+
+    def assess():
+        ys = np.array(logs)
+        out = []
+        for q in range(m):
+            noise = max(_raw_noise(ys[k, q], grids[k].n) for k in range(len(grids)))
+            out.append(extrapolate(ys[:, q], ratio, noise))
+        return out
+
+    result = None
+    while True:
+        if len(grids) >= min_levels:
+            result = assess()
+            bounds = np.array([r[1] for r in result])
+            if np.all(np.isfinite(bounds)) and (rtol is None or np.all(np.expm1(bounds) <= rtol)):
+                break
+        if len(grids) >= max_levels or grids[-1].n * ratio > max_cells:
+            break
+        grids.append(subdivide(grids[-1], ratio))
+        logs.append(np.atleast_1d(np.asarray(evaluate(grids[-1]), dtype=float)))
+    if result is None:
+        result = assess()
+    ys = np.array(logs)
+    resolutions = tuple(int(g.n) for g in grids)
+    ladder = (f"Richardson extrapolation of ln({what}) over nested grids N = "
+              f"{', '.join(str(n) for n in resolutions)} (each cell split into {ratio})")
+    missing = [q for q, r in enumerate(result) if not math.isfinite(r[1])]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.diff(ys, axis=0)
+        orders = (np.log(np.abs(d[-2] / d[-1])) / math.log(ratio)) if len(grids) >= 3 else np.full(m, np.nan)
+    if missing:
+        q = missing[0]
+        raise ConvergenceError(
+            f"no error bound for the continuum {what} #{q + 1}: over the ladder N = {resolutions} the Richardson "
+            f"differences of ln({what}) are {np.array2string(d[:, q], precision=3)} (observed order "
+            f"{orders[q]:.3g}, the scheme's is 2); the grids are too coarse for the asymptotic range or the "
+            f"problem is not smooth: start from a finer grid (more cells, or Grid.refined around the critical "
+            f"points), or use accuracy='grid' for the discrete value without a continuum claim")
+    log_values = np.array([r[0] for r in result])
+    bounds = np.array([r[1] for r in result])
+    rel = np.expm1(bounds)
+    with np.errstate(over="ignore", under="ignore"):
+        values = np.exp(log_values)
+        grid_values = np.exp(ys[0])
+    grid_rel = np.expm1(np.abs(ys[0] - log_values) + bounds)
+    converged = bool(rtol is None or np.all(rel <= rtol))
+    worst = int(np.argmax(rel))
+    message = (f"relative error <= {rel[worst]:.2e} (worst of {m} {what}{'s' if m > 1 else ''}, #{worst + 1})"
+               + ("" if rtol is None else (f", target {rtol:.1e} met" if converged else
+                                           f", target {rtol:.1e} NOT met within {len(grids)} levels / "
+                                           f"{resolutions[-1]} cells")))
+    return Extrapolation(values=values, log_values=log_values, rel_errors=rel, errors=rel * values,
+                         grid_values=grid_values, grid_rel_errors=grid_rel,
+                         columns=np.array([r[2] for r in result], dtype=int), observed_orders=orders,
+                         resolutions=resolutions, ratio=ratio, converged=converged, rtol=rtol, message=message,
+                         method=ladder, expansions=tuple(r[3] for r in result))
+
+
+def require_converged(ex: Extrapolation, what: str) -> Extrapolation:
+    """Raise :class:`~fpesolve.ConvergenceError` unless ``ex`` met its target (message: what was reached).
+
+    Parameters
+    ----------
+    ex : Extrapolation
+    what : str
+        Name of the quantity in the message.
+
+    Returns
+    -------
+    Extrapolation
+        ``ex`` itself.
+    """
+    if not ex.converged:
+        raise ConvergenceError(
+            f"the continuum {what} reached a relative error of {float(np.max(ex.rel_errors)):.2e} over the ladder "
+            f"N = {ex.resolutions}, above the requested `accuracy` = {ex.rtol:.1e}: ask for a looser accuracy, "
+            f"start from a finer or locally refined grid, or use accuracy='continuum' for the best bound reached")
+    return ex
+
+
+# ---------------------------------------------------------------------------------------------- spectra
+def _at_level(fp, grid: Grid):
+    from .fokker_planck import FokkerPlanck
+    return FokkerPlanck(fp.landscape, fp.eta, grid, fp.boundary)
+
+
+def _ladder(fp, evaluate, accuracy, what: str, base_logs: np.ndarray) -> Extrapolation:
+    kind, rtol = parse_accuracy(accuracy)
+    if kind == "grid":
+        raise ValueError("accuracy='grid' needs no ladder")
+    ex = continuum_limit(lambda g: evaluate(_at_level(fp, g)), fp.grid, rtol=None if kind == "estimate" else rtol,
+                         what=what, base_logs=base_logs)
+    if not isinstance(accuracy, str):
+        require_converged(ex, what)
+    return ex
+
+
+def gap_with_accuracy(fp, route: str, solver: str, accuracy):
+    """:func:`fpesolve.core.spectrum.spectral_gap` with ``accuracy`` other than ``"grid"`` (see there).
+
+    Parameters
+    ----------
+    fp : FokkerPlanck
+    route, solver : str
+        As in :func:`~fpesolve.core.spectrum.spectral_gap`, on every level.
+    accuracy : {"estimate", "continuum"} or float
+
+    Returns
+    -------
+    SpectralGap
+        With ``error``, ``rel_error``, ``accuracy`` and ``method`` set.
+    """
+    from .spectrum import _make_gap, spectral_gap
+
+    kind, _ = parse_accuracy(accuracy)
+    routes = set()
+    n_minima = None
+
+    def evaluate(level):
+        nonlocal n_minima
+        g = spectral_gap(level, route=route, solver=solver)
+        routes.add(g.route)
+        if g.route.startswith("first-passage"):
+            n_minima = len(level.landscape.minima()) if n_minima is None else n_minima
+            if n_minima > 2:
+                raise ConvergenceError(
+                    f"the gap of {level.landscape.name!r} is below float64 and it has {n_minima} minima: the "
+                    f"first-passage route is then a leading-order metastable approximation without an error bound, "
+                    f"so no continuum accuracy can be stated; use accuracy='grid' (and read it as that approximation)")
+        return np.array([g.log10 * _LN10])
+
+    base = spectral_gap(fp, route=route, solver=solver)
+    if base.route.startswith("first-passage"):
+        evaluate(fp)  # the same refusal for more than two minima
+    ex = _ladder(fp, evaluate, accuracy, "spectral gap", np.array([base.log10 * _LN10]))
+    if kind == "estimate":
+        log10, rel = base.log10, float(ex.grid_rel_errors[0])
+        method = f"discrete chain on N = {fp.grid.n} cells; error bound from {ex.method}"
+    else:
+        log10, rel = float(ex.log_values[0]) / _LN10, float(ex.rel_errors[0])
+        method = ex.method
+    gap = _make_gap(log10, base.route if len(routes) <= 1 else " / ".join(sorted(routes)), fp, base.detail,
+                    value=base.value if kind == "estimate" else None)
+    error = None if gap.value is None else rel * gap.value
+    return dataclasses.replace(gap, error=error, rel_error=rel, accuracy=kind, method=method)
+
+
+def spectrum_with_accuracy(fp, k: int, vectors: bool, solver: str, accuracy):
+    """:func:`fpesolve.core.spectrum.spectrum` with ``accuracy`` other than ``"grid"`` (see there).
+
+    Parameters
+    ----------
+    fp : FokkerPlanck
+    k : int
+    vectors : bool
+        Eigenvectors of ``fp``'s grid (level 0).
+    solver : str
+    accuracy : {"estimate", "continuum"} or float
+
+    Returns
+    -------
+    Spectrum
+        With ``errors``, ``rel_errors``, ``accuracy`` and ``extrapolation`` set.
+    """
+    from .spectrum import spectrum
+
+    kind, _ = parse_accuracy(accuracy)
+    base = spectrum(fp, k, vectors=vectors, solver=solver)
+    ex = _ladder(fp, lambda level: spectrum(level, k, vectors=False, solver=solver).log10_rates * _LN10, accuracy,
+                 "rate", np.asarray(base.log10_rates) * _LN10)
+    if kind == "estimate":
+        rates, log10, rel = base.rates, base.log10_rates, ex.grid_rel_errors
+        method = f"{base.method}; error bounds from {ex.method}"
+    else:
+        log10 = ex.log_values / _LN10
+        rates, rel = ex.values, ex.rel_errors
+        method = f"{ex.method}, {base.method}"
+    with np.errstate(divide="ignore", over="ignore"):
+        relax = np.where(rates > 0, 1.0 / np.where(rates > 0, rates, 1.0), np.inf)
+    return dataclasses.replace(base, rates=np.array(rates), log10_rates=np.array(log10), relaxation_times=relax,
+                               errors=np.array(rel * rates), rel_errors=np.array(rel), accuracy=kind, method=method,
+                               extrapolation=ex)
