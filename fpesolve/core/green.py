@@ -323,6 +323,6 @@ def green_gap(fp, max_iter: int = 200, rtol: float = 1e-14) -> GreenGap:
     with np.errstate(over="ignore", under="ignore"):
         observable = g_sign * np.exp(g_log)
     return GreenGap(value=value, log10=log10, relaxation_time=relax, iterations=iterations, converged=converged,
-                    rel_error=rel_error, message=message, last_change=change, rtol=rtol, n=n,
+                    rel_error=float(rel_error), message=message, last_change=change, rtol=rtol, n=n,
                     log10_second_rate_bound=None if log_second is None else log_second / _LN10,
                     observable=observable)
