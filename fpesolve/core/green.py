@@ -270,11 +270,16 @@ def green_gap(fp, max_iter: int = 200, rtol: float = 1e-14) -> GreenGap:
 
     # start: x - x_anchor minus its (small) pi-mean, normalised; held as sign and log from here on
     x = np.asarray(d.grid.centres, dtype=float)
-    pi = np.exp(logpi)
-    g, norm = _anchored(x, pi, anchor)
+    with np.errstate(under="ignore"):
+        pi = np.exp(logpi)
+    g, _ = _anchored(x, pi, anchor)
     g_sign = np.ascontiguousarray(np.sign(g))
     with np.errstate(divide="ignore"):
-        g_log = np.ascontiguousarray(np.log(np.abs(g)) - math.log(norm))
+        g_log = np.log(np.abs(g))
+    # the norm in log space: with pi in one cell to float precision sum(pi g^2) underflows, its log does not
+    terms = logpi + 2.0 * g_log
+    top = float(np.max(terms))
+    g_log = np.ascontiguousarray(g_log - 0.5 * (top + math.log(_psum(np.exp(terms - top)))))
     du_sign, du_log = np.empty(n - 1), np.empty(n - 1)
     u_sign, u_log = np.empty(n), np.empty(n)
     stats = np.empty(4)
