@@ -193,7 +193,7 @@ def _second_rate_bound(fp, log_gap: float) -> Tuple[Optional[float], str]:
         return None, (f"lambda_1 = 10^{log_gap / _LN10:.6g} lies within a factor 1.0005 of the smallest rate a "
                       f"float64 Sturm count resolves, so lambda_2 cannot be bounded")
     log_x, below = counts[-1]
-    return None, (f"{below} rates lie below {math.exp(log_x - log_gap):.3g} * lambda_1 (Sturm count): the slowest rate "
+    return None, (f"{below} rates lie below 10^{(log_x - log_gap) / _LN10:.3g} * lambda_1 (Sturm count): the slowest rate "
                   f"is not separated from the next one (or the iterate converged to a faster rate)")
 
 

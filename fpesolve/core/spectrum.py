@@ -428,11 +428,11 @@ def spectral_gap(fp, route: str = "auto", solver: str = "sturm") -> SpectralGap:
         if route == "golub-kahan":
             raise ValueError("the gap is below what float64 bisection resolves; "
                              "use route='first-passage' or 'auto'")
-    log_gap, detail = _first_passage_log_gap(fp)
+    log_gap, detail = _first_passage_log_gap(fp, metastable_only=(route == "auto"))
     return _make_gap(log_gap / _LN10, "first-passage (log space): 1/T_AB + 1/T_BA", fp, detail)
 
 
-def _first_passage_log_gap(fp) -> Tuple[float, str]:
+def _first_passage_log_gap(fp, metastable_only: bool = False) -> Tuple[float, str]:
     from .passage import grid_log_link_times, grid_log_passage
 
     if fp.boundary != ("reflecting", "reflecting"):
@@ -472,5 +472,12 @@ def _first_passage_log_gap(fp) -> Tuple[float, str]:
                       f"{s.x:.6g}: log10 T_AB = {log_ab / _LN10:.10g}, log10 T_BA = {log_ba / _LN10:.10g}")
     if not math.isfinite(best):
         raise ValueError("no saddle separates two minima; the first-passage route does not apply")
+    if metastable_only and best > math.log(_TINY):
+        # 1/T_AB + 1/T_BA is the gap only up to O(lambda_1/lambda_2): trusted below the float64 range, where
+        # that ratio is far below eps, not for a representable gap that bisection failed on (rates beyond range)
+        raise ValueError(f"the rates of this generator span more than float64 bisection resolves, and the "
+                         f"first-passage value 10^{best / _LN10:.6g} is not small enough for 1/T_AB + 1/T_BA to be "
+                         f"the gap ({detail}); refine the grid (`grid`) so that neighbouring rates are closer, or use "
+                         f"fpesolve.green_gap(fp) as a certified cross-check")
     return best, detail
 
