@@ -128,9 +128,22 @@ def find_critical_points(landscape, n_scan: int = N_SCAN, walls: bool = False,
     out = []
     for x, kind, *wall in found:
         arr = np.array([x])
-        out.append(CriticalPoint(x=x, kind=kind, loss=float(landscape.loss(arr)[0]), hess=float(landscape.hess(arr)[0]),
+        hess = _end_derivative(landscape, "hess", landscape.grad, x) if wall else float(landscape.hess(arr)[0])
+        out.append(CriticalPoint(x=x, kind=kind, loss=float(landscape.loss(arr)[0]), hess=hess,
                                  sigma=float(landscape.sigma(arr)[0]), at_wall=bool(wall)))
     return tuple(out)
+
+
+def _end_derivative(landscape, what: str, func: Callable, x: float) -> float:
+    """``landscape.<what>`` at the domain end ``x``: the closed form if given, else a one-sided second-order
+    difference of ``func`` from inside the domain (a central one would evaluate the user's function outside)."""
+    if landscape.derivative_sources.get(what) == "closed form":
+        return float(getattr(landscape, what)(np.array([x]))[0])
+    a, b = landscape.domain
+    h = float(np.cbrt(np.finfo(float).eps)) * max(1.0, abs(x))
+    h = min(h, 0.25 * (b - a)) * (1.0 if x <= a else -1.0)
+    f = np.asarray(func(np.array([x, x + h, x + 2.0 * h])), dtype=float)
+    return float((-3.0 * f[0] + 4.0 * f[1] - f[2]) / (2.0 * h))
 
 
 def _wall_minima(landscape, found: List[Tuple[float, str]], eta: float) -> list:
@@ -141,7 +154,11 @@ def _wall_minima(landscape, found: List[Tuple[float, str]], eta: float) -> list:
     a, b = landscape.domain
     ends = np.array([a, b])
     grad = landscape.checked_grad(ends)
-    slope = grad + 0.5 * eta * np.asarray(landscape.sigma_grad(ends), dtype=float) if eta > 0.0 else grad
+    if eta > 0.0:
+        dsigma = np.array([_end_derivative(landscape, "sigma_grad", landscape.sigma, float(t)) for t in ends])
+        slope = grad + 0.5 * eta * dsigma
+    else:
+        slope = grad
     out: list = list(found)
     if found:
         left_ok, right_ok = found[0][1] == "saddle", found[-1][1] == "saddle"
