@@ -261,8 +261,6 @@ CASES = [
 
 #: case id -> (owner, today's behaviour), for cases whose fix lives in a module owned by another engineer
 OWNED_ELSEWHERE = {
-    "escape_times one minimum": ("core/passage.py", "ValueError 'basin escape needs at least two minima' naming no "
-                                 "parameter"),
 }
 
 

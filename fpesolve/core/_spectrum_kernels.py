@@ -140,12 +140,16 @@ def _log_add(r1, r2):
 
 
 @njit(cache=True)
-def green_increments(log_up, log_down, g, sign_out, log_out):
+def green_increments(log_up, log_down, g_sign, g_log, sign_out, log_out):
     """Increments ``du_i = u_{i+1} - u_i`` of ``u = (-Q)^{-1} g`` on pi-mean-zero functions, in log form.
 
-    For a birth-death generator in detailed balance (``pi_i a_i = pi_{i+1} b_i``),
-    ``-Q u = g`` with ``sum_j pi_j g_j = 0`` integrates once to
-    ``du_i = -G_i / (pi_i a_i)``, ``G_i = sum_{j<=i} pi_j g_j = -sum_{j>i} pi_j g_j``.
+    ``g`` is given as sign and logarithm (``g_sign * exp(g_log)``, a zero
+    entry has sign 0), so iterates whose values span more than the float64
+    range (an eigenfunction that is ``e^{+-10^3}`` in wells of very different
+    mass) are fine.  For a birth-death generator in detailed balance
+    (``pi_i a_i = pi_{i+1} b_i``), ``-Q u = g`` with ``sum_j pi_j g_j = 0``
+    integrates once to ``du_i = -G_i / (pi_i a_i)``,
+    ``G_i = sum_{j<=i} pi_j g_j = -sum_{j>i} pi_j g_j``.
     ``G_i / pi_i`` is carried as (sign, log) through the recurrences
     ``R_i = g_i + R_{i-1} b_{i-1}/a_{i-1}`` (prefix) and
     ``T_k = g_k + T_{k+1} a_k/b_k`` (suffix, ``G_i/pi_i = -T_{i+1} a_i/b_i``);
@@ -155,7 +159,7 @@ def green_increments(log_up, log_down, g, sign_out, log_out):
     spanning ``e^{+-10^4}`` is fine.  Writes ``sign_out``/``log_out`` (length
     ``N - 1``).
     """
-    n = g.size
+    n = g_sign.size
     # suffix sums T_k (k = 1 .. n-1) and their absolute masses, stored relative to pi_k
     t_sign = np.empty(n)
     t_log = np.empty(n)
@@ -168,10 +172,9 @@ def green_increments(log_up, log_down, g, sign_out, log_out):
             step = log_up[k] - log_down[k]           # pi_{k+1} / pi_k
             r = r + step
             babs = babs + step
-        gk = g[k]
-        if gk != 0.0:
-            s, r = _signed_log_add(s, r, 1.0 if gk > 0.0 else -1.0, math.log(abs(gk)))
-            babs = _log_add(babs, math.log(abs(gk)))
+        if g_sign[k] != 0.0:
+            s, r = _signed_log_add(s, r, g_sign[k], g_log[k])
+            babs = _log_add(babs, g_log[k])
         t_sign[k] = s
         t_log[k] = r
         b_log[k] = babs
@@ -184,10 +187,9 @@ def green_increments(log_up, log_down, g, sign_out, log_out):
             step = log_down[i - 1] - log_up[i - 1]   # pi_{i-1} / pi_i
             r = r + step
             aabs = aabs + step
-        gi = g[i]
-        if gi != 0.0:
-            s, r = _signed_log_add(s, r, 1.0 if gi > 0.0 else -1.0, math.log(abs(gi)))
-            aabs = _log_add(aabs, math.log(abs(gi)))
+        if g_sign[i] != 0.0:
+            s, r = _signed_log_add(s, r, g_sign[i], g_log[i])
+            aabs = _log_add(aabs, g_log[i])
         cross = log_up[i] - log_down[i]              # pi_{i+1} / pi_i
         if aabs <= b_log[i + 1] + cross:
             gs, gl = s, r
@@ -195,3 +197,52 @@ def green_increments(log_up, log_down, g, sign_out, log_out):
             gs, gl = -t_sign[i + 1], t_log[i + 1] + cross
         sign_out[i] = -gs
         log_out[i] = gl - log_up[i]
+
+
+@njit(cache=True)
+def green_step(log_up, log_down, logpi, anchor, g_sign, g_log, du_sign, du_log, u_sign, u_log, stats):
+    """One power-iteration step ``u = G g`` in sign/log form, with the quantities of the Temple bound.
+
+    ``logpi`` are the normalised log cell masses (``logsumexp = 0``), ``g``
+    the pi-normalised, pi-mean-zero iterate.  ``u`` is summed outward from
+    the most probable cell ``anchor`` (``u_anchor = 0``) and then shifted by
+    its (small) pi-mean, so the mean is removed without cancellation when pi
+    sits in one well.  Writes ``u`` and
+    ``stats = (sign <g,u>, log|<g,u>|, log <u,u>, log <r,r>)`` with
+    ``r = u - <g,u> g`` (all inner products weighted by pi).
+    """
+    n = g_sign.size
+    green_increments(log_up, log_down, g_sign, g_log, du_sign, du_log)
+    u_sign[anchor] = 0.0
+    u_log[anchor] = -math.inf
+    for i in range(anchor + 1, n):
+        u_sign[i], u_log[i] = _signed_log_add(u_sign[i - 1], u_log[i - 1], du_sign[i - 1], du_log[i - 1])
+    for i in range(anchor - 1, -1, -1):
+        u_sign[i], u_log[i] = _signed_log_add(u_sign[i + 1], u_log[i + 1], -du_sign[i], du_log[i])
+    ms = 0.0
+    ml = -math.inf
+    for i in range(n):
+        if u_sign[i] != 0.0:
+            ms, ml = _signed_log_add(ms, ml, u_sign[i], u_log[i] + logpi[i])
+    ts = 0.0
+    tl = -math.inf
+    nl = -math.inf
+    for i in range(n):
+        u_sign[i], u_log[i] = _signed_log_add(u_sign[i], u_log[i], -ms, ml)
+        if u_sign[i] != 0.0:
+            nl = _log_add(nl, logpi[i] + 2.0 * u_log[i])
+            if g_sign[i] != 0.0:
+                ts, tl = _signed_log_add(ts, tl, u_sign[i] * g_sign[i], logpi[i] + u_log[i] + g_log[i])
+    rl = -math.inf
+    for i in range(n):
+        # r_i = u_i - theta g_i
+        if g_sign[i] != 0.0 and ts != 0.0:
+            rs, rr = _signed_log_add(u_sign[i], u_log[i], -ts * g_sign[i], tl + g_log[i])
+        else:
+            rs, rr = u_sign[i], u_log[i]
+        if rs != 0.0:
+            rl = _log_add(rl, logpi[i] + 2.0 * rr)
+    stats[0] = ts
+    stats[1] = tl
+    stats[2] = nl
+    stats[3] = rl

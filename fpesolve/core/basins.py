@@ -1,10 +1,13 @@
 r"""Basins of attraction of a 1D loss: the one definition every module uses.
 
-The minima of :math:`L` inside the domain, ordered by position, split the
-line into basins at the separating saddles: between two neighbouring minima
-the highest saddle (a local maximum of :math:`L`) separates them, and the
-outer basins end at the domain ends.  Basin :math:`k` is the interval
-``(edges[k], edges[k+1])`` around ``minima[k]``.
+The minima of :math:`L` inside the domain, and the minima of the effective
+potential at a reflecting wall (``CriticalPoint.at_wall``, see
+:mod:`fpesolve.core.critical_points`: the drift pushes into the wall, which then
+holds mass like a well), ordered by position, split the line into basins at
+the separating saddles: between two neighbouring minima the highest saddle
+(a local maximum of :math:`L`) separates them, and the outer basins end at
+the domain ends.  Basin :math:`k` is the interval ``(edges[k], edges[k+1])``
+around ``minima[k]``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ class Basins:
     Attributes
     ----------
     minima : tuple of CriticalPoint
-        Interior minima, by position.
+        Minima by position: the interior ones and those at a wall
+        (``at_wall=True``).
     saddles : tuple of CriticalPoint
         ``len(minima) - 1`` separating saddles, ``saddles[k]`` between
         ``minima[k]`` and ``minima[k + 1]``.
@@ -50,9 +54,29 @@ class Basins:
         return tuple((float(lo), float(hi)) for lo, hi in zip(self.edges[:-1], self.edges[1:]))
 
 
-def basins(landscape: Landscape) -> Basins:
-    """The basins of attraction of ``landscape``'s minima (see the module docstring)."""
-    cps = landscape.critical_points()
+def basins(landscape: Landscape, eta: float = 0.0) -> Basins:
+    """The basins of attraction of ``landscape``'s minima, wall minima included (see the module docstring).
+
+    Parameters
+    ----------
+    landscape : Landscape
+    eta : float
+        Learning rate deciding whether an end is a minimum of the effective
+        potential (0: the small-rate limit, the sign of :math:`L'` there).
+
+    Returns
+    -------
+    Basins
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> land = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-0.5, 2.0))
+    >>> b = basins(land)
+    >>> [cp.x for cp in b.minima], [s.x for s in b.saddles], b.intervals()
+    ([-0.5, 1.0], [0.0], ((-0.5, 0.0), (0.0, 2.0)))
+    """
+    cps = landscape.critical_points(walls=True, eta=eta)
     minima = tuple(cp for cp in cps if cp.kind == "minimum")
     separators = []
     for left, right in zip(minima[:-1], minima[1:]):

@@ -252,8 +252,8 @@ class Landscape:
         return value
 
     # ------------------------------------------------------------------ critical points
-    def critical_points(self, n_scan: int = N_SCAN) -> Tuple[CriticalPoint, ...]:
-        """Every minimum and saddle of :math:`L` strictly inside the domain.
+    def critical_points(self, n_scan: int = N_SCAN, walls: bool = False, eta: float = 0.0) -> Tuple[CriticalPoint, ...]:
+        """Every minimum and saddle of :math:`L` strictly inside the domain (and, optionally, the wall minima).
 
         The gradient is sampled on ``n_scan`` equally spaced points; every sign
         change is refined with Brent's method to machine precision and
@@ -267,17 +267,36 @@ class Landscape:
         n_scan : int
             Number of scan points; raise it if two critical points lie closer
             than ``(b - a) / n_scan``.
+        walls : bool
+            Also report the domain ends that are minima of the effective
+            potential :math:`V_{\\rm eff}` on the closed domain (the stationary
+            density peaks there: the drift pushes into a reflecting wall),
+            as ``CriticalPoint(kind="minimum", at_wall=True)``; see
+            :mod:`fpesolve.core.critical_points` for the rule.
+        eta : float
+            The learning rate at which the wall minima are decided
+            (:math:`V_{\\rm eff}' \\propto L' + \\frac{\\eta}{2}\\Sigma'` at the end);
+            0 is the small-rate limit (the sign of :math:`L'`).  Ignored
+            without ``walls``.
 
         Returns
         -------
         tuple of CriticalPoint
             Sorted by position.
         """
-        return find_critical_points(self, n_scan)
+        return find_critical_points(self, n_scan, walls=walls, eta=eta)
 
-    def minima(self) -> Tuple[CriticalPoint, ...]:
-        """The local minima among :meth:`critical_points`."""
-        return tuple(cp for cp in self.critical_points() if cp.kind == "minimum")
+    def minima(self, walls: bool = False, eta: float = 0.0) -> Tuple[CriticalPoint, ...]:
+        """The local minima among :meth:`critical_points` (with ``walls=True`` also those at a wall, at ``eta``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> land = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-0.5, 2.0))
+        >>> [(cp.x, cp.at_wall) for cp in land.minima(walls=True)]      # the drift pushes into the left wall
+        [(-0.5, True), (1.0, False)]
+        """
+        return tuple(cp for cp in self.critical_points(walls=walls, eta=eta) if cp.kind == "minimum")
 
     def saddles(self) -> Tuple[CriticalPoint, ...]:
         """The saddles (barrier tops) among :meth:`critical_points`."""

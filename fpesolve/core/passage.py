@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 from scipy.special import logsumexp
@@ -148,23 +148,32 @@ class KramersTime:
 
 @dataclass(frozen=True)
 class Escape:
-    """Escape from one minimum to a neighbouring one: exact time, Kramers time and their ratio."""
+    """Escape from one minimum to a neighbouring one: exact time, Kramers time and their ratio.
+
+    ``kramers`` is ``None`` when the source is a minimum at a wall
+    (``source.at_wall``): the Eyring–Kramers law needs :math:`L' = 0`,
+    :math:`H > 0` at the minimum; ``ratio`` and ``log10_ratio`` are then
+    ``None``.
+    """
 
     source: CriticalPoint
     destination: CriticalPoint
     saddle: CriticalPoint
     exact: FirstPassageTime
-    kramers: KramersTime
+    kramers: Optional[KramersTime]
 
     @property
-    def log10_ratio(self) -> float:
-        """:math:`\\log_{10}(T_{exact}/T_K)` (0 when Kramers is exact)."""
+    def log10_ratio(self) -> Optional[float]:
+        """:math:`\\log_{10}(T_{exact}/T_K)` (0 when Kramers is exact; ``None`` without a Kramers time)."""
+        if self.kramers is None:
+            return None
         return self.exact.log10_time - self.kramers.log10_time
 
     @property
-    def ratio(self) -> float:
-        """:math:`T_{exact}/T_K`."""
-        return 10.0 ** self.log10_ratio
+    def ratio(self) -> Optional[float]:
+        """:math:`T_{exact}/T_K` (``None`` without a Kramers time)."""
+        lr = self.log10_ratio
+        return None if lr is None else 10.0 ** lr
 
 
 @dataclass(frozen=True)
@@ -200,8 +209,10 @@ class EscapeTimes:
         lines.append(f"{'from':>10s} {'to':>10s} {'log10 T exact':>16s} {'log10 T Kramers':>16s} "
                      f"{'exact/Kramers':>14s} {'log10 iterations':>17s}")
         for e in self.escapes:
+            kr = (f"{e.kramers.log10_time:16.8f} {e.ratio:14.8f}" if e.kramers is not None
+                  else f"{'- (wall)':>16s} {'-':>14s}")
             lines.append(f"{e.source.x:10.4g} {e.destination.x:10.4g} {e.exact.log10_time:16.8f} "
-                         f"{e.kramers.log10_time:16.8f} {e.ratio:14.8f} {e.exact.log10_iterations:17.8f}")
+                         f"{kr} {e.exact.log10_iterations:17.8f}")
         return "\n".join(lines)
 
     __str__ = summary
@@ -416,10 +427,10 @@ def basin_probabilities(landscape: Landscape, eta: float, log: bool = False) -> 
     natural logs are returned (never underflow).
     """
     eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
-    b = basins(landscape)
+    b = basins(landscape, eta)
     minima, bounds = b.minima, b.edges
     if not minima:
-        raise ValueError(f"{landscape.name!r} has no interior minimum")
+        raise ValueError(f"`landscape` {landscape.name!r} has no minimum (interior or at a wall); widen its domain")
     logs = np.array([stationary_mass(landscape, eta, lo, hi, log=True) for lo, hi in zip(bounds[:-1], bounds[1:])])
     return logs if log else np.exp(logs)
 
@@ -439,18 +450,21 @@ def escape_times(landscape: Landscape, eta: float) -> EscapeTimes:
         If the landscape has fewer than two minima.
     """
     eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
-    b = basins(landscape)
+    if not isinstance(landscape, Landscape):
+        raise TypeError(f"`landscape` must be a fpesolve.Landscape, got {type(landscape).__name__}")
+    b = basins(landscape, eta)
     minima, bounds, saddles = b.minima, b.edges, b.saddles
     if len(minima) < 2:
-        raise ValueError(f"basin escape needs at least two minima, but {landscape.name!r} has {len(minima)} "
-                         f"(critical points: {[str(cp) for cp in landscape.critical_points()]}); "
+        raise ValueError(f"basin escape needs at least two minima (walls included), but `landscape` "
+                         f"{landscape.name!r} has {len(minima)} (critical points: "
+                         f"{[str(cp) for cp in landscape.critical_points(walls=True, eta=eta)]}); "
                          f"use mean_first_passage_time for a passage between arbitrary points")
     log_p = np.array([stationary_mass(landscape, eta, lo, hi, log=True) for lo, hi in zip(bounds[:-1], bounds[1:])])
     escapes = []
     for (left, right), s in zip(zip(minima[:-1], minima[1:]), saddles):
         for src, dst in ((left, right), (right, left)):
             exact = mean_first_passage_time(landscape, eta, src.x, dst.x)
-            kr = kramers_time(landscape, eta, src.x, dst.x)
+            kr = None if src.at_wall else kramers_time(landscape, eta, src.x, dst.x)
             escapes.append(Escape(source=src, destination=dst, saddle=s, exact=exact, kramers=kr))
     return EscapeTimes(eta=eta, minima=minima, boundaries=bounds, log_basin_probabilities=log_p,
                        basin_probabilities=np.exp(log_p), escapes=tuple(escapes))

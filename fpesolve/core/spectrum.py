@@ -515,21 +515,29 @@ def spectral_gap(fp, route: str = "auto", solver: str = "sturm", accuracy: Union
         if route == "golub-kahan":
             raise ValueError("the gap is below what float64 bisection resolves; "
                              "use route='first-passage' or 'auto'")
-    log_gap, detail = _first_passage_log_gap(fp)
+    log_gap, detail = _first_passage_log_gap(fp, metastable_only=(route == "auto"))
     return _make_gap(log_gap / _LN10, "first-passage (log space): 1/T_AB + 1/T_BA", fp, detail)
 
 
-def _first_passage_log_gap(fp) -> Tuple[float, str]:
+def _first_passage_log_gap(fp, metastable_only: bool = False) -> Tuple[float, str]:
     from .passage import grid_log_link_times, grid_log_passage
 
     if fp.boundary != ("reflecting", "reflecting"):
         raise ValueError("the first-passage route for the gap needs two reflecting ends; with an absorbing end "
                          "use spectrum(fp, 1) (all rates are then bounded away from 0 by the exit rate)")
-    minima = [cp for cp in fp.landscape.minima()]
-    saddles = [cp for cp in fp.landscape.saddles()]
+    from .basins import basins
+
+    # the one definition of the minima: interior ones and those at a reflecting wall (V_eff at this eta)
+    found = basins(fp.landscape, fp.eta)
+    lo, hi = fp.grid.domain
+    minima = [cp for cp in found.minima if lo <= cp.x <= hi]
+    saddles = list(found.saddles)
     if len(minima) < 2:
+        listed = ", ".join(f"{cp.x:.6g}" + (" (wall)" if cp.at_wall else "") for cp in minima) or "none"
         raise ValueError(f"the gap of {fp.landscape.name!r} is below float64 bisection range but the landscape has "
-                         f"{len(minima)} minimum; the first-passage route needs two or more minima")
+                         f"{len(minima)} minimum on the grid (walls included: {listed}); the first-passage route "
+                         f"needs two or more: a single well with such a gap means `eta` = {fp.eta:g} is far too small "
+                         f"for this grid; refine the grid or raise `eta`")
     d = fp.discretization
     logpi = np.asarray(d.log_stationary_mass)
     links = grid_log_link_times(d)
@@ -547,9 +555,16 @@ def _first_passage_log_gap(fp) -> Tuple[float, str]:
         log_rate = float(np.logaddexp(-log_ab, -log_ba))
         if log_rate < best:
             best = log_rate
-            detail = (f"minima at x = {fp.grid.centres[ca]:.6g} and {fp.grid.centres[cb]:.6g} across the saddle at "
+            detail = (f"minima (cells) at x = {fp.grid.centres[ca]:.6g} and {fp.grid.centres[cb]:.6g} across the saddle at "
                       f"{s.x:.6g}: log10 T_AB = {log_ab / _LN10:.10g}, log10 T_BA = {log_ba / _LN10:.10g}")
     if not math.isfinite(best):
         raise ValueError("no saddle separates two minima; the first-passage route does not apply")
+    if metastable_only and best > math.log(_TINY):
+        # 1/T_AB + 1/T_BA is the gap only up to O(lambda_1/lambda_2): trusted below the float64 range, where
+        # that ratio is far below eps, not for a representable gap that bisection failed on (rates beyond range)
+        raise ValueError(f"the rates of this generator span more than float64 bisection resolves, and the "
+                         f"first-passage value 10^{best / _LN10:.6g} is not small enough for 1/T_AB + 1/T_BA to be "
+                         f"the gap ({detail}); refine the grid (`grid`) so that neighbouring rates are closer, or use "
+                         f"fpesolve.green_gap(fp) as a certified cross-check")
     return best, detail
 

@@ -104,7 +104,7 @@ def test_critical_point_is_a_result_with_the_documented_fields():
     import json
 
     cp = double_well().minima()[0]
-    assert list(json.loads(cp.to_json())) == ["x", "kind", "loss", "hess", "sigma"]
+    assert list(json.loads(cp.to_json())) == ["x", "kind", "loss", "hess", "sigma", "at_wall"]
     assert repr(cp).startswith("CriticalPoint(x=-1, kind='minimum'") and "\n" not in repr(cp)
     assert str(cp).startswith("minimum  x=-1")
     assert cp.sigma_over_hess == pytest.approx(cp.sigma / cp.hess, rel=1e-15)
