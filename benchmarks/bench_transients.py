@@ -24,7 +24,6 @@ import multiprocessing as mp
 import time
 
 import numpy as np
-from scipy import sparse
 from scipy.integrate import solve_ivp
 from scipy.sparse.linalg import expm_multiply
 from scipy.special import eval_legendre

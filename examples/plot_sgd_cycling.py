@@ -13,7 +13,6 @@ point along (Section 3.2) turns like SGD.
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 
 from fpesolve.labelnoise import simulate_cycling
 
