@@ -246,7 +246,10 @@ def test_remedies_rows_match_independent_values(reps):
     A, S = c.wells["A"], c.saddle.x
     tau = 10 ** log10_mfpt_iterations(c, 0.01, c.wells["B"], 0.5 * (S + A))
     base = row(rep, "F1(barrier 1): P(left B by 20000) at constant 0.01")
-    assert base.exact == pytest.approx(-math.expm1(-20000 / tau), rel=1e-2)
+    # leading order: the escape lags by the relaxation in B plus the descent from the saddle to the target,
+    # ~1.5 time units = 150 iterations at eta = 0.01, i.e. ~0.8% of T (measured: FPE 1.2% below on fine grids)
+    assert base.exact == pytest.approx(-math.expm1(-20000 / tau), rel=2e-2)
+    assert base.exact < -math.expm1(-20000 / tau)
     wd = row(rep, "F4: smallest mu with P(good) >= 0.5, weight decay toward theta_A")
     assert 0.1 < wd.exact < 0.25
     assert row(rep, "F4: smallest mu with P(good) >= 0.5, weight decay toward 0").exact == "not attained"
