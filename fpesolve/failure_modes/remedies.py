@@ -199,6 +199,14 @@ class ScheduleEscape(Result):
         difference is not a time-step error).
     tolerance : float or None
         The right-hand side of that test.
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import construction, schedule_remedy
+    >>> r = schedule_remedy(construction("f1", barrier=1.0), {"high": 0.04}, 5000, n_cells=200)
+    >>> row = r.row("high")
+    >>> row.max_eta, bool(0.1 < row.probability < 0.9), row.sgd_probability is None
+    (0.04, True, True)
     """
 
     label: str
@@ -217,7 +225,12 @@ class ScheduleEscape(Result):
     tolerance: Optional[float] = None
 
     def summary(self) -> str:
-        """One line: the probability from the FPE and from SGD, with the test."""
+        """One line: the probability from the FPE and from SGD, with the test.
+
+        Returns
+        -------
+        str
+        """
         text = f"{self.label}: P_FPE = {self.probability:.6g} +- {self.error:.2g} (max eta {self.max_eta:g}, t = {self.time:.6g})"
         if self.sgd_probability is not None:
             text += f"; SGD {self.sgd_probability:.6g} +- {self.sgd_stderr:.2g}"
@@ -251,6 +264,13 @@ class ScheduleRemedy(Result):
     method : str
     converged : bool
     message : str
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import construction, schedule_remedy
+    >>> r = schedule_remedy(construction("f1", barrier=1.0), {"paper": 0.01}, 5000, n_cells=200)
+    >>> r.stability_limit, r.noise, r.all_agree
+    (0.25, None, None)
     """
 
     landscape_name: str
@@ -291,18 +311,35 @@ class ScheduleRemedy(Result):
 
     @property
     def all_agree(self) -> Optional[bool]:
-        """Whether every tested row agrees (``None`` when none was tested)."""
+        """Whether every tested row agrees (``None`` when none was tested).
+
+        Returns
+        -------
+        bool or None
+        """
         tested = [r.agrees for r in self.rows if r.agrees is not None]
         return all(tested) if tested else None
 
     def table(self):
-        """Headers and one row per schedule."""
+        """Headers and one row per schedule.
+
+        Returns
+        -------
+        headers : list of str
+        rows : list of list
+            Label, max eta, t, P (FPE), its error, P (SGD), SE, delta, agrees.
+        """
         headers = ["schedule", "max eta", "t", "P FPE", "FPE error", "P SGD", "SE", "delta", "agrees"]
         return headers, [[r.label, r.max_eta, r.time, r.probability, r.error, r.sgd_probability, r.sgd_stderr,
                           r.discretization_difference, r.agrees] for r in self.rows]
 
     def summary(self) -> str:
-        """The setting and one line per schedule."""
+        """The setting and one line per schedule.
+
+        Returns
+        -------
+        str
+        """
         lines = [f"Escape from {self.start:.6g} to {self.target:.6g} (saddle {self.saddle:.6g}) within "
                  f"{self.n_iterations} SGD iterations on {self.landscape_name!r}; stability limit 2/h_max = "
                  f"{self.stability_limit:.6g}; SGD: {self.noise or 'not simulated'}"
@@ -482,6 +519,13 @@ class RequiredRate(Result):
         what the best stable constant rate achieves.
     start, target : float
     method : str
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import construction, required_rate
+    >>> r = required_rate(construction("f1", barrier=1.0), 20000)
+    >>> r.stable, bool(0.02 < r.eta < 0.05)
+    (True, True)
     """
 
     eta: float
@@ -497,7 +541,12 @@ class RequiredRate(Result):
     method: str
 
     def summary(self) -> str:
-        """The required rate beside the stability limit."""
+        """The required rate beside the stability limit.
+
+        Returns
+        -------
+        str
+        """
         verdict = "below" if self.stable else "ABOVE (failure mode F2)"
         head = (f"P(escape {self.start:.6g} -> {self.target:.6g} within {self.n_iterations} iterations) = "
                 f"{self.probability:g} needs constant eta = {self.eta:.6g}, {verdict} the stability limit "
@@ -659,6 +708,13 @@ class WeightDecayTarget(Result):
     original_loss_rise : float or None
         :math:`L(\theta^*_\mu) - L(\theta^*_{\mathrm{good}})`: the training loss given up at the shifted good minimum.
     message : str
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import construction, weight_decay_remedy
+    >>> t = weight_decay_remedy(construction("f4"), origin=0.0, probabilities=(0.5,), n_scan=8).target(0.5)
+    >>> t.attained, t.mu, bool(t.p_good < 0.5)
+    (False, None, True)
     """
 
     probability: float
@@ -672,7 +728,12 @@ class WeightDecayTarget(Result):
     message: str = ""
 
     def summary(self) -> str:
-        """One line."""
+        """One line: the root and its loss cost, or why it was not attained.
+
+        Returns
+        -------
+        str
+        """
         if not self.attained:
             return f"P(good) >= {self.probability:g}: not attained; {self.message}"
         return (f"P(good) >= {self.probability:g}: mu = {self.mu:.10g} (P = {self.p_good:.6g}); good minimum "
@@ -703,6 +764,13 @@ class WeightDecayRemedy(Result):
     mus, log_odds : ndarray
         The scan: :math:`\mu` and :math:`\ln m_{\mathrm{good}} - \ln m_{\mathrm{bad}}`.
     method : str
+
+    Examples
+    --------
+    >>> from fpesolve.failure_modes import construction, weight_decay_remedy
+    >>> r = weight_decay_remedy(construction("f4"), origin="A", probabilities=(0.99,), n_scan=8)
+    >>> r.n4_status, round(r.target(0.99).mu, 4)
+    ('not applicable', 0.1967)
     """
 
     origin: float
@@ -739,12 +807,24 @@ class WeightDecayRemedy(Result):
         raise KeyError(f"no target {p!r}; the targets are {[t.probability for t in self.targets]}")
 
     def table(self):
-        """The scan: mu and P(good)."""
+        """The scan: mu and P(good).
+
+        Returns
+        -------
+        headers : list of str
+        rows : list of list
+            :math:`\mu`, the log-odds good/bad and :math:`P(\text{good})`.
+        """
         return ["mu", "log odds good/bad", "P(good)"], [[float(m), float(l), float(1.0 / (1.0 + np.exp(-l)))]
                                                         for m, l in zip(self.mus, self.log_odds)]
 
     def summary(self) -> str:
-        """N4 and each target."""
+        """N4 and each target.
+
+        Returns
+        -------
+        str
+        """
         n4 = (f"N4 violated for every mu <= {self.mus[-1]:g}" if self.n4_mu is None else
               f"N4 stops being violated at mu = {self.n4_mu:.8g} (status then: {self.n4_status})")
         lines = [f"Weight decay mu/2 (theta - {self.origin:.6g})^2 at eta = {self.eta:g}, good region "
