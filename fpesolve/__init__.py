@@ -59,7 +59,9 @@ from .labelnoise import (LabelNoiseSGDResult, SquaredLossModel, implicit_regular
                          simulate_label_noise_sgd)
 from .failure_modes import (Diagnosis, N1Result, N2Result, N3Result, N4Result, ReparameterizationCheck, StableSet,
                             check_n1, check_n2, check_n3, check_n4, check_reparameterization, constructions, diagnose,
-                            leave_one_out_gaps, lyapunov_exponent, stable_learning_rates)
+                            leave_one_out_gaps, lyapunov_exponent, stable_learning_rates, RequiredRate,
+                            ScheduleEscape, ScheduleRemedy, WeightDecayRemedy, WeightDecayTarget, required_rate,
+                            schedule_remedy, stability_limit, weight_decay, weight_decay_remedy)
 from .apps.sweep import SweepResult, parameter_grid, sweep
 from ._util.errors import (AccuracyWarning, ConvergenceError, CostLimitError, FpesolveError, FpesolveWarning,
                            IllPosedError, PerformanceWarning)
@@ -83,6 +85,8 @@ __all__ = [
     "check_reparameterization", "diagnose", "leave_one_out_gaps",
     "WellPosedness", "check_well_posed", "StationaryModes", "stationary_modes",
     "schedules", "Schedule", "EscapeProbability", "escape_probability",
+    "RequiredRate", "ScheduleEscape", "ScheduleRemedy", "WeightDecayRemedy", "WeightDecayTarget", "required_rate",
+    "schedule_remedy", "stability_limit", "weight_decay", "weight_decay_remedy",
     "SampleGradients", "SGDEnsemble", "simulate_sgd", "sample_stationary",
     "implicit_regularizer", "noise_fixed_point", "regularization_strength", "regularized_gradient",
     "regularized_loss", "regularized_stationary_point", "regularizer_from_eigenvalues", "regularizer_gradient",

@@ -8,7 +8,8 @@ and the healthy control), :mod:`~fpesolve.failure_modes.two_well` and
 :mod:`~fpesolve.failure_modes.three_level` (Remark 4.3),
 :mod:`~fpesolve.failure_modes.reparameterization` and
 :mod:`~fpesolve.failure_modes.coordinates` (Proposition 5.1 and the
-reparameterisation that reverses F4), :mod:`~fpesolve.failure_modes.diagnosis`.
+reparameterisation that reverses F4), :mod:`~fpesolve.failure_modes.diagnosis`,
+:mod:`~fpesolve.failure_modes.remedies` (Section 6.1: schedules against F1, weight decay against F4).
 """
 
 from . import constructions
@@ -24,6 +25,8 @@ from .coordinates import Reparameterization, VeffFlip, reparameterize, speed_swi
 from .goodness import ChainLink, GoodnessMinimum, GoodnessResult, check_goodness
 from .three_level import ThreeLevelResult, three_level_bounds
 from .diagnosis import ConditionStatus, Diagnosis, diagnose
+from .remedies import (RequiredRate, ScheduleEscape, ScheduleRemedy, WeightDecayRemedy, WeightDecayTarget,
+                       required_rate, schedule_remedy, stability_limit, weight_decay, weight_decay_remedy)
 
 __all__ = ["constructions", "Construction", "construction", "N1Result", "check_n1", "N2Minimum", "N2Result",
            "StableSet", "batch_hessian_distribution", "check_n2", "lyapunov_exponent", "stable_learning_rates",
@@ -31,4 +34,6 @@ __all__ = ["constructions", "Construction", "construction", "N1Result", "check_n
            "leave_one_out_gaps", "leave_one_out_refits", "ReparameterizationCheck", "ReparameterizedMinimum",
            "check_reparameterization", "Reparameterization", "VeffFlip", "reparameterize", "speed_switch",
            "veff_flip", "ChainLink", "GoodnessMinimum", "GoodnessResult", "check_goodness", "ThreeLevelResult",
-           "three_level_bounds", "ConditionStatus", "Diagnosis", "diagnose"]
+           "three_level_bounds", "ConditionStatus", "Diagnosis", "diagnose", "RequiredRate", "ScheduleEscape",
+           "ScheduleRemedy", "WeightDecayRemedy", "WeightDecayTarget", "required_rate", "schedule_remedy",
+           "stability_limit", "weight_decay", "weight_decay_remedy"]

@@ -127,7 +127,8 @@ def test_phase_diagram_cells_labels_and_combined_row():
 
 
 @pytest.mark.parametrize("script", ["plot_density_evolution.py", "plot_sweep_phase_diagram.py", "plot_f1_mixing.py",
-                                    "plot_f2_lyapunov.py", "plot_f3_selection.py", "plot_f4_reversal.py"])
+                                    "plot_f2_lyapunov.py", "plot_f3_selection.py", "plot_f4_reversal.py",
+                                    "plot_remedies.py"])
 def test_gallery_example_runs_as_a_script(script):
     """The examples are plain scripts too; each must end with at least one figure."""
     import pathlib

@@ -36,7 +36,7 @@ def row(rep: Reproduction, prefix: str) -> ClaimRow:
 
 
 def test_public_names_and_every_check_passes(reps):
-    assert list(ITEMS) == ["F1", "F2", "F3", "F4", "P5.1", "R4.3", "G1-G4", "healthy"]
+    assert list(ITEMS) == ["F1", "F2", "F3", "F4", "P5.1", "R4.3", "G1-G4", "healthy", "remedies"]
     assert (R.reproduce_f1, R.reproduce_healthy, R.main) == (reproduce_f1, reproduce_healthy, main)
     assert set(reps) == set(ITEMS)
     for rep in reps.values():
@@ -210,7 +210,7 @@ def test_the_label_noise_part_is_called_when_present(tmp_path, capsys, monkeypat
 
 
 def test_unknown_item_is_a_value_error_listing_the_valid_ones(tmp_path):
-    with pytest.raises(ValueError, match="valid items: F1, F2, F3, F4, P5.1, R4.3, G1-G4, healthy"):
+    with pytest.raises(ValueError, match="valid items: F1, F2, F3, F4, P5.1, R4.3, G1-G4, healthy, remedies"):
         main(quick=True, out=str(tmp_path), as_json=False, only=["F2", "F9"])
     assert not any(tmp_path.iterdir())       # rejected before any work
 
@@ -231,3 +231,25 @@ def test_cli_reproduce_quick_only_f2(tmp_path, capsys):
     assert (out / "f2_lyapunov.png").exists()
     assert cli.main(["reproduce", "--quick", "--only", "F7", "--out", str(out)]) == 2
     assert "valid items" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------- remedies
+def test_remedies_rows_match_independent_values(reps):
+    from fpesolve.failure_modes import stability_limit
+    rep = reps["remedies"]
+    paper = construction("f1")
+    need = row(rep, "F1: eta for P(leave B")
+    limit = stability_limit(paper, paper.wells["B"])
+    assert limit == pytest.approx(0.25) and need.exact > limit         # the remedy would be F2
+    # the constant paper rate on the barrier-1 family: 1 - exp(-T / tau), tau the exact MFPT (quasi-stationary law)
+    c = construction("f1", barrier=1.0)
+    A, S = c.wells["A"], c.saddle.x
+    tau = 10 ** log10_mfpt_iterations(c, 0.01, c.wells["B"], 0.5 * (S + A))
+    base = row(rep, "F1(barrier 1): P(left B by 20000) at constant 0.01")
+    # leading order: the escape lags by the relaxation in B plus the descent from the saddle to the target,
+    # ~1.5 time units = 150 iterations at eta = 0.01, i.e. ~0.8% of T (measured: FPE 1.2% below on fine grids)
+    assert base.exact == pytest.approx(-math.expm1(-20000 / tau), rel=2e-2)
+    assert base.exact < -math.expm1(-20000 / tau)
+    wd = row(rep, "F4: smallest mu with P(good) >= 0.5, weight decay toward theta_A")
+    assert 0.1 < wd.exact < 0.25
+    assert row(rep, "F4: smallest mu with P(good) >= 0.5, weight decay toward 0").exact == "not attained"

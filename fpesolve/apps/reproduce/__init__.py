@@ -23,6 +23,9 @@ item         construction(s)                  condition  what is computed
 ``R4.3``     all two-well, a 3-well landscape -          Remark 4.3's levels vs exact P(good)
 ``G1-G4``    all, two user landscapes         -          G2 Jacobian complexity, G3 stability, the chain
 ``healthy``  ``healthy``                      none       N1–N4 all hold (control)
+``remedies`` ``f1`` (barriers 100, 1), ``f4``  N1, N4     Section 6.1: escape under schedules (FPE beside
+                                                         SGD), the rate F1 would need vs 2/H_B, weight
+                                                         decay toward several origins (mu, N4, loss cost)
 ===========  ===============================  =========  ===============================================
 
 and, for the label-noise paper (part ``"label-noise"``),
@@ -55,17 +58,18 @@ from .g14 import reproduce_g14
 from .healthy import reproduce_healthy
 from .p51 import reproduce_p51
 from .r43 import reproduce_r43
+from .remedies import reproduce_remedies
 from .report import Check, ClaimRow, Reproduction, Table
 from .settings import SETTINGS, RunSettings, SGDRun
 
 __all__ = ["ClaimRow", "Check", "Table", "Reproduction", "ITEMS", "PARTS", "SETTINGS", "RunSettings", "SGDRun",
            "reproduce_f1", "reproduce_f2", "reproduce_f3", "reproduce_f4", "reproduce_p51", "reproduce_r43",
-           "reproduce_g14", "reproduce_healthy", "reproduce_all", "main"]
+           "reproduce_g14", "reproduce_healthy", "reproduce_remedies", "reproduce_all", "main"]
 
 #: item name -> reproduction function (the failure-modes paper)
 ITEMS: Dict[str, Callable[..., Reproduction]] = {
     "F1": reproduce_f1, "F2": reproduce_f2, "F3": reproduce_f3, "F4": reproduce_f4, "P5.1": reproduce_p51,
-    "R4.3": reproduce_r43, "G1-G4": reproduce_g14, "healthy": reproduce_healthy,
+    "R4.3": reproduce_r43, "G1-G4": reproduce_g14, "healthy": reproduce_healthy, "remedies": reproduce_remedies,
 }
 #: the parts of ``fpesolve reproduce``
 PARTS = ("failure-modes", "label-noise", "all")

@@ -63,6 +63,7 @@ def _runs(scale: str) -> Dict[str, SGDRun]:
         "healthy-stationary": run(5000, 2000, 20_000, 20_000, 501),
         "p51-phi": run(1000, 4000, 10_000, 20_000, 601),
         "p51-theta": run(1000, 4000, 10_000, 20_000, 602),
+        "remedies-f1": run(1500, 20_000, 20_000, 20_000, 701),
     }
 
 
