@@ -807,7 +807,7 @@ class WeightDecayRemedy(Result):
         raise KeyError(f"no target {p!r}; the targets are {[t.probability for t in self.targets]}")
 
     def table(self):
-        """The scan: mu and P(good).
+        r"""The scan: mu and P(good).
 
         Returns
         -------

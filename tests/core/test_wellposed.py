@@ -99,8 +99,8 @@ def test_f2_fpe_refuses_while_n2_still_works():
     assert n2.minima[0].lyapunov == pytest.approx(0.5 * (math.log(1.7) + math.log(0.7)), rel=1e-13)
     # and SGD itself runs: Lambda = +0.087 per step at eta = 0.15 (|x| grows ~ e^(0.087 k): 1e6 after ~170
     # steps on average), -0.063 at eta = 0.12 (contracts); 3000 steps leave no doubt either way
-    assert simulate_sgd(f2, 0.15, 3000, 64, 0.5, seed=1).fraction_diverged == 1.0
-    assert simulate_sgd(f2, 0.12, 3000, 64, 0.5, seed=1).fraction_diverged == 0.0
+    assert simulate_sgd(f2, 0.15, 3000, 64, 0.5, rng=1).fraction_diverged == 1.0
+    assert simulate_sgd(f2, 0.12, 3000, 64, 0.5, rng=1).fraction_diverged == 0.0
 
 
 # ----------------------------------------------------------------- issue 9 item 3: batch size carried
