@@ -15,8 +15,6 @@ EXEMPT = {
     "fpesolve.CriticalPoint": ("EX01",),
     "fpesolve.EscapeTimes": ("EX01", "PR01"),
     "fpesolve.EscapeTimes.summary": ("RT01",),
-    "fpesolve.Evolution": ("EX01",),
-    "fpesolve.Evolution.summary": ("RT01",),
     "fpesolve.FirstPassageTime": ("EX01",),
     "fpesolve.FirstPassageTime.summary": ("RT01",),
     "fpesolve.GreenGap": ("EX01",),
