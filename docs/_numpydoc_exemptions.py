@@ -37,7 +37,6 @@ EXEMPT = {
     "fpesolve.kramers_time": ("EX01", "PR01", "RT01"),
     "fpesolve.mfpt_on_grid": ("EX01", "RT01"),
     "fpesolve.richardson": ("EX01", "PR01", "RT01"),
-    "fpesolve.simulate_sgd": ("EX01",),
     "fpesolve.spectral_gap": ("EX01",),
     "fpesolve.tv_distance": ("EX01", "PR01", "RT01"),
 }
