@@ -109,16 +109,17 @@ class Discretization(Result):
     generator at another learning rate without quadrature:
 
     >>> import numpy as np
-    >>> from fpesolve import Grid, Landscape, discretize
+    >>> from fpesolve import FokkerPlanck, Landscape
     >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-4.0, 4.0))
-    >>> d = discretize(ou, 0.5, Grid.uniform(-4.0, 4.0, 800))
+    >>> d = FokkerPlanck(ou, 0.5, 800).discretization
     >>> pi, x = np.exp(d.log_stationary_mass), d.grid.centres
     >>> bool(np.allclose(d.up * pi[:-1], d.down * pi[1:], rtol=1e-13, atol=0))
     True
     >>> gauss = np.exp(-x**2 / 0.5) / np.sqrt(np.pi * 0.5)
     >>> bool(np.max(np.abs(pi / d.grid.widths - gauss)) < 1e-12)
     True
-    >>> bool(np.allclose(d.at_eta(0.25).up, discretize(ou, 0.25, d.grid).up, rtol=1e-13, atol=0))
+    >>> fresh = FokkerPlanck(ou, 0.25, d.grid).discretization
+    >>> bool(np.allclose(d.at_eta(0.25).up, fresh.up, rtol=1e-13, atol=0))
     True
     """
 
