@@ -97,6 +97,30 @@ class Discretization(Result):
     end_drift_integrals : ndarray, shape (2,)
         :math:`\\int_{a_g}^{x_0} L'/\\Sigma` and :math:`\\int_{x_{N-1}}^{b_g} L'/\\Sigma`
         to the grid's ends :math:`a_g, b_g` (0 at a reflecting end, where they are not needed).
+
+    All rates are in 1/[time] (continuous time; multiply by :math:`\\eta` for
+    rates per SGD iteration).  Built by :func:`discretize`; the arrays are read-only.
+
+    Examples
+    --------
+    The rates are in detailed balance with the stationary cell masses, which
+    are the closed-form density at the centres (here :math:`N(0, \\eta/2)` for
+    :math:`L = x^2/2`, :math:`\\Sigma = 1`), and :meth:`at_eta` rebuilds the
+    generator at another learning rate without quadrature:
+
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-4.0, 4.0))
+    >>> d = FokkerPlanck(ou, 0.5, 800).discretization
+    >>> pi, x = np.exp(d.log_stationary_mass), d.grid.centres
+    >>> bool(np.allclose(d.up * pi[:-1], d.down * pi[1:], rtol=1e-13, atol=0))
+    True
+    >>> gauss = np.exp(-x**2 / 0.5) / np.sqrt(np.pi * 0.5)
+    >>> bool(np.max(np.abs(pi / d.grid.widths - gauss)) < 1e-12)
+    True
+    >>> fresh = FokkerPlanck(ou, 0.25, d.grid).discretization
+    >>> bool(np.allclose(d.at_eta(0.25).up, fresh.up, rtol=1e-13, atol=0))
+    True
     """
 
     _skip_in_json = True  # an input of the solvers (its arrays are the grid's size), not a report
@@ -285,19 +309,28 @@ def discretize(landscape: Landscape, eta: float, grid: Grid, boundary: BoundaryS
     Parameters
     ----------
     landscape : Landscape
+        Supplies :math:`L'`, :math:`\\Sigma` and the domain.
     eta : float
-        The learning rate :math:`\\eta > 0`.
+        The learning rate :math:`\\eta > 0` (dimensionless; the temperature of the diffusion).
     grid : Grid
         Inside the landscape's domain; it may be narrower (an absorbing end
         of the grid then sits inside the domain, at the grid's end).
     boundary : {"reflecting", "absorbing"} or (left, right)
+        Reflecting (no-flux) or absorbing (density 0 at the grid's end) ends,
+        the same for both or one per end.
 
     Returns
     -------
     Discretization
+        The rates (1/[time]) and the stationary cell masses.
 
     Raises
     ------
+    TypeError
+        When ``grid`` is not a :class:`~fpesolve.Grid`.
+    IllPosedError
+        When the problem is not well posed at ``eta``
+        (:func:`~fpesolve.check_well_posed`).
     ValueError
         For ``eta <= 0``, a grid outside the domain, :math:`\\Sigma` not
         positive and finite at a cell centre, or an absorbing end where

@@ -175,6 +175,28 @@ class Evolution(Result):
         Whether the route met its promised accuracy (a result that did not is
         returned only with ``converged=False`` and a ``message``, never silently).
     message : str
+        Notes of the route (empty when there are none).
+
+    Examples
+    --------
+    Ornstein–Uhlenbeck :math:`d\\theta = -\\theta\\,dt + \\sqrt{\\eta}\\,dW` from
+    the cell centred at :math:`c`: the mean is :math:`c e^{-t}` and the
+    variance :math:`\\frac{\\eta}{2}(1 - e^{-2t})` (plus the cell's
+    :math:`h^2/12 \\cdot e^{-2t}`), here to the :math:`O(h^2)` of the grid:
+
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-4.0, 4.0))
+    >>> fp = FokkerPlanck(ou, 0.5, 800)
+    >>> c, h = fp.grid.centres[fp.grid.cell_of(1.0)], fp.grid.widths[0]
+    >>> ev = fp.evolve(fp.point_mass(1.0), [0.5, 1.0, 2.0])
+    >>> t = ev.times
+    >>> bool(np.allclose(ev.means, c * np.exp(-t), atol=1e-4))
+    True
+    >>> bool(np.allclose(ev.variances, 0.25 * (1 - np.exp(-2 * t)) + h**2 / 12 * np.exp(-2 * t), atol=1e-4))
+    True
+    >>> ev.iterations.tolist(), bool(ev.error.max() < 1e-10)
+    ([1.0, 2.0, 4.0], True)
     """
 
     times: np.ndarray
@@ -254,7 +276,14 @@ class Evolution(Result):
         return headers, rows
 
     def summary(self) -> str:
-        """A short table of time, mass, mean, variance and estimated error."""
+        """A short table of time, mass, mean, variance and estimated error.
+
+        Returns
+        -------
+        str
+            A header line (method, grid, steps, solves, largest error), then
+            one line per output time, then :attr:`message` if any.
+        """
         steps = (f"{self.n_steps} steps ({self.n_rejected} rejected), " if self.n_steps else "")
         lines = [f"Evolution by {self.method} on {self.grid!r}: {steps}{self.n_solves} solves, "
                  f"largest estimated l1 error {float(np.max(self.error)):.2g}",

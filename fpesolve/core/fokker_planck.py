@@ -30,14 +30,25 @@ class FokkerPlanck:
     Parameters
     ----------
     landscape : Landscape
+        The loss :math:`L` (through :math:`L'`), the noise variance :math:`\\Sigma` and the domain.
     eta : float
-        The learning rate :math:`\\eta > 0`, which is also the temperature
+        The learning rate :math:`\\eta > 0` (dimensionless), which is also the temperature
         :math:`\\tau = \\eta` of the diffusion.
     grid : Grid or int
         The grid, or a number of cells for a uniform grid on the landscape's domain.
     boundary : {"reflecting", "absorbing"} or (left, right)
         Reflecting (no-flux) ends conserve mass; absorbing ends (density 0
         just outside) remove it, for first-passage problems.
+
+    Raises
+    ------
+    TypeError
+        When ``landscape`` is not a :class:`~fpesolve.Landscape` or ``grid`` not a grid or an int.
+    ValueError
+        For ``eta <= 0``, a grid outside the domain, an unknown ``boundary``,
+        or :math:`\\Sigma` not positive and finite at a cell centre (see :func:`~fpesolve.discretize`).
+    IllPosedError
+        When the problem is not well posed at ``eta`` (see :func:`~fpesolve.check_well_posed`).
 
     Examples
     --------
@@ -75,20 +86,61 @@ class FokkerPlanck:
         reflecting ends (to the exit rate for absorbing ones).  For densities
         :math:`p = m/|c|` the generator is :math:`W^{-1} Q W` with
         :math:`W = \\mathrm{diag}(|c_i|)`.
+
+        Returns
+        -------
+        scipy.sparse.csc_matrix, shape (N, N)
+            Tridiagonal, entries in 1/[time] (continuous time; times :math:`\\eta`
+            for rates per SGD iteration).
         """
         d = self.discretization
         diag = -d.exit_rates
         return sparse.diags([d.up, diag, d.down], [-1, 0, 1], format="csc")
 
     def point_mass(self, x: float) -> np.ndarray:
-        """The density of a unit mass placed in the cell that contains ``x``."""
+        """The density of a unit mass placed in the cell that contains ``x``.
+
+        Parameters
+        ----------
+        x : float
+            A point of the landscape's domain covered by the grid.
+
+        Returns
+        -------
+        ndarray, shape (N,)
+            Zero except ``1 / |c_i|`` in the cell ``i`` containing ``x``
+            (so :math:`\\sum_i p_i |c_i| = 1`).
+
+        Raises
+        ------
+        ValueError
+            When ``x`` is not finite or lies outside the domain or the grid.
+        """
         p = np.zeros(self.grid.n)
         i = self.grid.cell_of(self.landscape.contains(x, "x"))
         p[i] = 1.0 / self.grid.widths[i]
         return p
 
     def density_from(self, p0: Union[np.ndarray, Callable[[np.ndarray], np.ndarray]]) -> np.ndarray:
-        """Validate an initial density (array at the centres or a callable) and normalise it."""
+        """Validate an initial density (array at the centres or a callable) and normalise it.
+
+        Parameters
+        ----------
+        p0 : ndarray, shape (N,), or callable
+            Non-negative values at the cell centres, or a function evaluated
+            at ``grid.centres``; any positive total mass.
+
+        Returns
+        -------
+        ndarray, shape (N,)
+            ``p0`` scaled so that :math:`\\sum_i p_i |c_i| = 1`.
+
+        Raises
+        ------
+        ValueError
+            For the wrong shape, a non-finite or negative value (the message
+            names the cell), or zero total mass.
+        """
         values = np.asarray(p0(self.grid.centres) if callable(p0) else p0, dtype=float)
         if values.shape != (self.grid.n,):
             raise ValueError(f"`p0` must have one value per cell, shape ({self.grid.n},), got {values.shape}")
@@ -116,6 +168,30 @@ class FokkerPlanck:
         ----------
         log : bool
             Return :math:`\\ln p_i` (never underflows).
+
+        Returns
+        -------
+        ndarray, shape (N,)
+            :math:`p_i > 0` with :math:`\\sum_i p_i |c_i| = 1`, or :math:`\\ln p_i`.
+
+        Raises
+        ------
+        ValueError
+            When an end is absorbing (there is no stationary density).
+
+        Examples
+        --------
+        For :math:`L = x^2/2`, :math:`\\Sigma = 1` the stationary law is
+        :math:`N(0, \\eta/2)`:
+
+        >>> import numpy as np
+        >>> from fpesolve import FokkerPlanck, Landscape
+        >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-3.0, 3.0))
+        >>> fp = FokkerPlanck(ou, eta=0.5, grid=600)
+        >>> x, p = fp.grid.centres, fp.stationary()
+        >>> gauss = np.exp(-x**2 / 0.5) / np.sqrt(np.pi * 0.5)
+        >>> bool(np.max(np.abs(p - gauss)) < 1e-8)
+        True
         """
         if self.boundary != ("reflecting", "reflecting"):
             raise ValueError(f"`boundary` = {self.boundary!r}: an absorbing end has no stationary density (all "
@@ -236,6 +312,22 @@ class FokkerPlanck:
         These are the fluxes the solver uses: :math:`dm_i/dt = F_{i-1/2} - F_{i+1/2}`.
         The two boundary entries are zero for reflecting ends and the outflow
         for absorbing ones.
+
+        Parameters
+        ----------
+        p : ndarray, shape (N,)
+            A density at the cell centres.
+
+        Returns
+        -------
+        ndarray, shape (N + 1,)
+            Probability per unit continuous time crossing each edge (positive
+            to the right); 0 at the interior edges of the stationary density.
+
+        Raises
+        ------
+        ValueError
+            When ``p`` does not have shape ``(N,)``.
         """
         p = np.asarray(p, dtype=float)
         if p.shape != (self.grid.n,):
@@ -249,17 +341,57 @@ class FokkerPlanck:
         return flux
 
     def time_derivative(self, p: np.ndarray) -> np.ndarray:
-        """:math:`\\partial_t p` of the semi-discrete equation (the flux divergence)."""
+        """:math:`\\partial_t p` of the semi-discrete equation (the flux divergence).
+
+        Parameters
+        ----------
+        p : ndarray, shape (N,)
+            A density at the cell centres.
+
+        Returns
+        -------
+        ndarray, shape (N,)
+            :math:`(F_{i-1/2} - F_{i+1/2})/|c_i|`, density per unit continuous time.
+
+        Raises
+        ------
+        ValueError
+            When ``p`` does not have shape ``(N,)``.
+        """
         flux = self.probability_current(p)
         return -(flux[1:] - flux[:-1]) / self.grid.widths
 
     # ------------------------------------------------------------------ spectra (fpesolve.spectrum)
     def spectrum(self, k: int = 5, **options):
-        """The ``k`` slowest nonzero relaxation rates; see :func:`fpesolve.core.spectrum.spectrum`."""
+        """The ``k`` slowest nonzero relaxation rates; see :func:`fpesolve.core.spectrum.spectrum`.
+
+        Parameters
+        ----------
+        k : int
+            Number of rates.
+        **options
+            ``vectors`` and ``solver`` of :func:`fpesolve.core.spectrum.spectrum`.
+
+        Returns
+        -------
+        Spectrum
+            Rates in 1/[time] (continuous time), slowest first.
+        """
         from .spectrum import spectrum
         return spectrum(self, k, **options)
 
     def spectral_gap(self, **options):
-        """The spectral gap; see :func:`fpesolve.core.spectrum.spectral_gap`."""
+        """The spectral gap; see :func:`fpesolve.core.spectrum.spectral_gap`.
+
+        Parameters
+        ----------
+        **options
+            ``route`` and ``solver`` of :func:`fpesolve.core.spectrum.spectral_gap`.
+
+        Returns
+        -------
+        SpectralGap
+            :math:`\\lambda_1` in 1/[time] (continuous time), with its log10.
+        """
         from .spectrum import spectral_gap
         return spectral_gap(self, **options)

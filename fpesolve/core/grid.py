@@ -50,13 +50,43 @@ def _interval(a, b) -> tuple:
 class Grid:
     """A cell-centred grid given by strictly increasing cell edges.
 
+    Usually built with :meth:`uniform`, :meth:`refined` or :meth:`from_edges`.
+    The arrays are read-only.
+
+    Parameters
+    ----------
+    edges : array_like, shape (N + 1,)
+        Strictly increasing cell edges (same units as the parameter
+        :math:`\\theta`), at least 3 of them (2 cells) and at most
+        ``MAX_CELLS + 1``.
+
     Attributes
     ----------
     edges : ndarray, shape (N + 1,)
+        The cell edges.
     centres : ndarray, shape (N,)
         Cell midpoints, where the solution is stored.
     widths : ndarray, shape (N,)
         Cell lengths ``|cell_i|``.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 3 edges, edges that are not finite or not strictly
+        increasing.
+    CostLimitError
+        For more than ``MAX_CELLS`` cells.
+
+    Examples
+    --------
+    The centres are the midpoints of the edges, so no unknown sits on an end:
+
+    >>> from fpesolve import Grid
+    >>> g = Grid([0.0, 0.5, 2.0])
+    >>> g.n, g.centres.tolist(), g.widths.tolist()
+    (2, [0.25, 1.25], [0.5, 1.5])
+    >>> g.is_uniform
+    False
     """
 
     _skip_in_json = True  # an input, not a result: left out of JSON reports
@@ -90,6 +120,26 @@ class Grid:
     def uniform(cls, a: float, b: float, n: int) -> "Grid":
         """``n`` equal cells on ``[a, b]``.
 
+        Parameters
+        ----------
+        a, b : float
+            The ends of the interval, finite, ``a < b``.
+        n : int
+            Number of cells, ``2 <= n <= MAX_CELLS``.
+
+        Returns
+        -------
+        Grid
+
+        Raises
+        ------
+        ValueError
+            For ``a >= b``, a non-finite end, or ``n < 2``.
+        TypeError
+            For a non-integer ``n`` or a non-numeric end.
+        CostLimitError
+            For ``n > MAX_CELLS``.
+
         Examples
         --------
         >>> Grid.uniform(0.0, 1.0, 4).edges.tolist()
@@ -101,7 +151,24 @@ class Grid:
 
     @classmethod
     def from_edges(cls, edges: Iterable[float]) -> "Grid":
-        """A grid from explicit, strictly increasing edges."""
+        """A grid from explicit, strictly increasing edges.
+
+        Parameters
+        ----------
+        edges : iterable of float
+            The ``N + 1`` cell edges, strictly increasing, at least 3.
+
+        Returns
+        -------
+        Grid
+
+        Raises
+        ------
+        TypeError
+            When ``edges`` is a string or not iterable.
+        ValueError
+            For fewer than 3 edges or edges that are not finite and strictly increasing.
+        """
         if isinstance(edges, (str, bytes)) or not hasattr(edges, "__iter__"):
             raise TypeError(f"`edges` must be an iterable of numbers, got {edges!r}")
         return cls(as_1d_float_array(list(edges) if not isinstance(edges, np.ndarray) else edges, "edges"))
@@ -119,10 +186,39 @@ class Grid:
 
         Parameters
         ----------
+        a, b : float
+            The ends of the interval, finite, ``a < b``.
+        n : int
+            Number of cells, ``2 <= n <= MAX_CELLS``.
+        points : float or iterable of float
+            The positions :math:`c_k` to refine around (may be empty).
         width : float, optional
-            Refinement width; default ``(b - a) / 20``.
+            Refinement width :math:`w > 0` (units of :math:`\theta`); default ``(b - a) / 20``.
         strength : float
             Peak extra density ``s >= 0``.
+
+        Returns
+        -------
+        Grid
+            With ``edges[0] == a`` and ``edges[-1] == b`` exactly.
+
+        Raises
+        ------
+        ValueError
+            For ``a >= b``, ``n < 2``, ``width <= 0``, ``strength < 0`` or a non-finite value.
+        TypeError
+            For ``points`` that are not numbers.
+        CostLimitError
+            For ``n > MAX_CELLS``.
+
+        Examples
+        --------
+        Cells near the refinement point are about ``1 + strength`` times smaller:
+
+        >>> g = Grid.refined(-2.0, 2.0, 200, points=[0.0], width=0.2, strength=8.0)
+        >>> ratio = g.widths.max() / g.widths[g.cell_of(0.0)]
+        >>> bool(8.0 < ratio < 9.0)
+        True
         """
         a, b = _interval(a, b)
         n = _cells(n)
@@ -161,7 +257,24 @@ class Grid:
         return bool(np.ptp(self.widths) <= _UNIFORM_RTOL * self.widths.mean())
 
     def cell_of(self, x: float) -> int:
-        """Index of the cell containing ``x``."""
+        """Index of the cell containing ``x``.
+
+        Parameters
+        ----------
+        x : float
+            A point of ``[a, b]``; an interior edge belongs to the cell on its right,
+            the right end ``b`` to the last cell.
+
+        Returns
+        -------
+        int
+            ``i`` with ``edges[i] <= x <= edges[i + 1]``.
+
+        Raises
+        ------
+        ValueError
+            When ``x`` is not finite or lies outside the grid.
+        """
         x = finite_float(x, "x")
         a, b = self.domain
         if not a <= x <= b:
@@ -169,7 +282,20 @@ class Grid:
         return int(min(max(np.searchsorted(self.edges, x, side="right") - 1, 0), self.n - 1))
 
     def check_inside(self, domain: tuple, name: str = "landscape") -> None:
-        """Raise ``ValueError`` unless the grid lies inside ``domain``."""
+        """Raise ``ValueError`` unless the grid lies inside ``domain``.
+
+        Parameters
+        ----------
+        domain : (float, float)
+            The interval ``(a, b)`` that must contain the grid (to 1e-12 of its length).
+        name : str
+            What ``domain`` belongs to, for the message.
+
+        Raises
+        ------
+        ValueError
+            When an end of the grid lies outside ``domain``.
+        """
         a, b = domain
         lo, hi = self.domain
         tol = 1e-12 * (b - a)

@@ -174,15 +174,71 @@ class Landscape:
         return out.reshape(arr.shape)
 
     def grad(self, x) -> np.ndarray:
-        """:math:`L'(x)`."""
+        """:math:`L'(x)`, the gradient (the drift of the SDE is :math:`-L'`).
+
+        Parameters
+        ----------
+        x : float or array_like
+            Points (any shape; in the units of :math:`\\theta`).
+
+        Returns
+        -------
+        ndarray
+            :math:`L'` at ``x``, shape of ``x``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            When the user's function fails at ``x`` or returns something other
+            than real numbers of the shape of ``x`` (the message names the
+            function and the point).
+        """
         return self._call(self._grad, x, "grad")
 
     def sigma(self, x) -> np.ndarray:
-        """:math:`\\Sigma(x)`, the per-step gradient-noise variance."""
+        """:math:`\\Sigma(x)`, the per-step gradient-noise variance.
+
+        Parameters
+        ----------
+        x : float or array_like
+            Points (any shape; in the units of :math:`\\theta`).
+
+        Returns
+        -------
+        ndarray
+            :math:`\\Sigma` at ``x``, shape of ``x`` (not checked for positivity; see
+            :meth:`checked_sigma`).
+
+        Raises
+        ------
+        TypeError, ValueError
+            When the user's function fails at ``x`` or returns something other
+            than real numbers of the shape of ``x`` (the message names the
+            function and the point).
+        """
         return self._call(self._sigma, x, "sigma")
 
     def loss(self, x) -> np.ndarray:
-        """:math:`L(x)` (closed form, or quadrature of ``grad`` from the midpoint)."""
+        """:math:`L(x)` (closed form, or quadrature of ``grad`` from the midpoint).
+
+        Parameters
+        ----------
+        x : float or array_like
+            Points (any shape; in the units of :math:`\\theta`).
+
+        Returns
+        -------
+        ndarray
+            :math:`L` at ``x``, shape of ``x``; without a closed form, defined up to
+            a constant (0 at the domain's midpoint).
+
+        Raises
+        ------
+        TypeError, ValueError
+            When the user's function fails at ``x`` or returns something other
+            than real numbers of the shape of ``x`` (the message names the
+            function and the point).
+        """
         if self._loss is not None:
             return self._call(self._loss, x, "loss")
         from .quadrature import integrate_between  # local import: quadrature imports nothing from here
@@ -193,13 +249,50 @@ class Landscape:
         return vals.reshape(arr.shape)
 
     def hess(self, x) -> np.ndarray:
-        """:math:`L''(x)` (closed form, or central differences of ``grad``)."""
+        """:math:`L''(x)` (closed form, or central differences of ``grad``).
+
+        Parameters
+        ----------
+        x : float or array_like
+            Points (any shape; in the units of :math:`\\theta`).
+
+        Returns
+        -------
+        ndarray
+            The curvature :math:`H` at ``x``, shape of ``x`` (relative error ~1e-10
+            when differenced; :attr:`derivative_sources` says which).
+
+        Raises
+        ------
+        TypeError, ValueError
+            When the user's function fails at ``x`` or returns something other
+            than real numbers of the shape of ``x`` (the message names the
+            function and the point).
+        """
         if self._hess is not None:
             return self._call(self._hess, x, "hess")
         return _central_difference(self.grad, np.asarray(x, dtype=float))
 
     def sigma_grad(self, x) -> np.ndarray:
-        """:math:`\\Sigma'(x)` (closed form, or central differences of ``sigma``)."""
+        """:math:`\\Sigma'(x)` (closed form, or central differences of ``sigma``).
+
+        Parameters
+        ----------
+        x : float or array_like
+            Points (any shape; in the units of :math:`\\theta`).
+
+        Returns
+        -------
+        ndarray
+            :math:`\\Sigma'` at ``x``, shape of ``x``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            When the user's function fails at ``x`` or returns something other
+            than real numbers of the shape of ``x`` (the message names the
+            function and the point).
+        """
         if self._sigma_grad is not None:
             return self._call(self._sigma_grad, x, "sigma_grad")
         return _central_difference(self.sigma, np.asarray(x, dtype=float))
@@ -220,7 +313,26 @@ class Landscape:
         return None if self.samples is None else self.samples.n
 
     def checked_sigma(self, x) -> np.ndarray:
-        """:math:`\\Sigma(x)`, raising ``ValueError`` where it is not finite and positive."""
+        """:math:`\\Sigma(x)`, raising ``ValueError`` where it is not finite and positive.
+
+        Parameters
+        ----------
+        x : float or array_like
+            Points (any shape; in the units of :math:`\\theta`).
+
+        Returns
+        -------
+        ndarray
+            :math:`\\Sigma > 0` at ``x``, shape of ``x``.
+
+        Raises
+        ------
+        ValueError
+            At the first point where :math:`\\Sigma` is not finite and positive
+            (the message names it), or when the function fails there.
+        TypeError
+            When the function returns something other than real numbers.
+        """
         arr = np.asarray(x, dtype=float)
         values = self.sigma(arr)
         bad = ~(np.isfinite(values) & (values > 0.0))
@@ -233,7 +345,26 @@ class Landscape:
         return values
 
     def checked_grad(self, x) -> np.ndarray:
-        """:math:`L'(x)`, raising ``ValueError`` where it is not finite."""
+        """:math:`L'(x)`, raising ``ValueError`` where it is not finite.
+
+        Parameters
+        ----------
+        x : float or array_like
+            Points (any shape; in the units of :math:`\\theta`).
+
+        Returns
+        -------
+        ndarray
+            Finite :math:`L'` at ``x``, shape of ``x``.
+
+        Raises
+        ------
+        ValueError
+            At the first point where :math:`L'` is not finite (a pole?), or
+            when the function fails there.
+        TypeError
+            When the function returns something other than real numbers.
+        """
         arr = np.asarray(x, dtype=float)
         values = self.grad(arr)
         bad = ~np.isfinite(values)
@@ -244,7 +375,27 @@ class Landscape:
         return values
 
     def contains(self, x, name: str = "x") -> float:
-        """Return ``x`` as a float, raising ``ValueError`` if it is outside the closed domain."""
+        """Return ``x`` as a float, raising ``ValueError`` if it is outside the closed domain.
+
+        Parameters
+        ----------
+        x : float
+            A point.
+        name : str
+            The parameter name quoted in the messages.
+
+        Returns
+        -------
+        float
+            ``x``, with ``a <= x <= b``.
+
+        Raises
+        ------
+        TypeError
+            When ``x`` is not a real number.
+        ValueError
+            When ``x`` is not finite or lies outside ``[a, b]``.
+        """
         value = finite_float(x, name)
         a, b = self.domain
         if not a <= value <= b:
@@ -289,6 +440,19 @@ class Landscape:
     def minima(self, walls: bool = False, eta: float = 0.0) -> Tuple[CriticalPoint, ...]:
         """The local minima among :meth:`critical_points` (with ``walls=True`` also those at a wall, at ``eta``).
 
+        Parameters
+        ----------
+        walls : bool
+            Also report the minima of the effective potential at a reflecting
+            end (``CriticalPoint.at_wall``, see :mod:`fpesolve.core.critical_points`).
+        eta : float
+            Learning rate deciding the wall minima (0: the small-rate limit).
+
+        Returns
+        -------
+        tuple of CriticalPoint
+            Sorted by position (empty if there is none).
+
         Examples
         --------
         >>> import numpy as np
@@ -299,11 +463,24 @@ class Landscape:
         return tuple(cp for cp in self.critical_points(walls=walls, eta=eta) if cp.kind == "minimum")
 
     def saddles(self) -> Tuple[CriticalPoint, ...]:
-        """The saddles (barrier tops) among :meth:`critical_points`."""
+        """The saddles (barrier tops) among :meth:`critical_points`.
+
+        Returns
+        -------
+        tuple of CriticalPoint
+            Sorted by position (local maxima of :math:`L`).
+        """
         return tuple(cp for cp in self.critical_points() if cp.kind == "saddle")
 
     def summary(self) -> str:
-        """A table of the critical points."""
+        """A table of the critical points.
+
+        Returns
+        -------
+        str
+            A header line (name and domain), then one line per critical point
+            with :math:`x`, :math:`L`, :math:`H`, :math:`\\Sigma` and :math:`\\Sigma/H`.
+        """
         lines = [f"Landscape {self.name!r} on [{self.domain[0]:g}, {self.domain[1]:g}]"]
         lines += ["  " + str(cp) for cp in self.critical_points()]
         return "\n".join(lines)
@@ -338,6 +515,8 @@ class Landscape:
         extra_sigma : callable, optional
             An additional independent noise variance added to :math:`\Sigma`
             (used for label noise).
+        name : str
+            A label for summaries and figures.
 
         Returns
         -------
@@ -381,11 +560,45 @@ class Landscape:
             ``x`` of shape ``(m,)`` to :math:`f_i(x)`, :math:`f_i'(x)` of shape ``(n, m)``.
         labels : sequence of float
             :math:`y_i`, length ``n``.
-        label_noise : float
-            The label-noise variance :math:`\sigma^2 \ge 0`.
+        domain : (float, float)
+            The interval.
         output_hessians : callable, optional
             :math:`f_i''`; gives the exact Hessian
             :math:`\ell_i'' = f_i'^2 + (f_i - y_i) f_i''`.
+        label_noise : float
+            The label-noise variance :math:`\sigma^2 \ge 0` (a variance, not
+            the standard deviation).
+        batch_size : int
+            Minibatch size ``B``; divides both the sample and the label-noise variance.
+        replacement : bool
+            Minibatches drawn with replacement (default); see :meth:`from_samples`.
+        name : str
+            A label for summaries and figures.
+
+        Returns
+        -------
+        Landscape
+            With ``samples``, ``batch_size`` and ``replacement`` set.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For functions that are not callables or do not return shape
+            ``(n, len(x))``, labels that are empty or not finite,
+            ``label_noise < 0``, a bad ``domain`` or ``batch_size > n``.
+
+        Examples
+        --------
+        A linear model :math:`f_i = \theta` with labels :math:`\pm 1`: the
+        clean per-sample gradients :math:`\theta \mp 1` have variance 1, and
+        label noise of variance 0.5 adds :math:`0.5 \cdot f'^2 = 0.5`:
+
+        >>> import numpy as np
+        >>> a = np.array([[1.0], [1.0]])
+        >>> land = Landscape.from_model(lambda x: a * x, lambda x: a * np.ones_like(x), [1.0, -1.0],
+        ...                             (-3.0, 3.0), label_noise=0.5)
+        >>> land.sigma(np.array([0.0, 2.0])).tolist(), land.grad(np.array([2.0])).tolist()
+        ([1.5, 1.5], [2.0])
         """
         return cls(**model_landscape_parts(outputs, output_grads, labels, domain, output_hessians=output_hessians,
                                            label_noise=label_noise, batch_size=batch_size, replacement=replacement,

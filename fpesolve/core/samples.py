@@ -51,8 +51,38 @@ class PerSampleLosses:
     """The ``n`` per-sample losses behind a finite-sum landscape.
 
     Each callable takes a float array ``x`` of shape ``(m,)`` and returns an
-    array of shape ``(n, m)`` (row ``i`` is sample ``i``).  ``hessians`` may
-    be ``None``.
+    array of shape ``(n, m)`` (row ``i`` is sample ``i``).  Usually built by
+    :meth:`~fpesolve.Landscape.from_samples`, which finds ``n`` by probing
+    the functions.
+
+    Parameters
+    ----------
+    losses : callable
+        ``x -> ell_i(x)``, shape ``(n, m)``.
+    grads : callable
+        ``x -> ell_i'(x)``, shape ``(n, m)``.
+    hessians : callable or None
+        ``x -> ell_i''(x)``, shape ``(n, m)``, or ``None`` when not given.
+    n : int
+        The number of samples, >= 1.
+
+    Raises
+    ------
+    TypeError
+        When ``losses`` or ``grads`` (or a given ``hessians``) is not callable,
+        or ``n`` is not an integer.
+    ValueError
+        When ``n < 1``.
+
+    Examples
+    --------
+    Two quadratic samples :math:`\\ell_i = h_i x^2/2`:
+
+    >>> import numpy as np
+    >>> h = np.array([[18.0], [2.0]])
+    >>> per = PerSampleLosses(losses=lambda x: 0.5 * h * x**2, grads=lambda x: h * x, hessians=None, n=2)
+    >>> per.evaluate("grads", np.array([0.5])).tolist()
+    [[9.0], [1.0]]
     """
 
     losses: ArrayFunction
@@ -69,7 +99,29 @@ class PerSampleLosses:
         object.__setattr__(self, "n", positive_int(self.n, "n"))
 
     def evaluate(self, which: str, x: np.ndarray) -> np.ndarray:
-        """Evaluate ``losses``, ``grads`` or ``hessians`` with a type and shape check."""
+        """Evaluate ``losses``, ``grads`` or ``hessians`` with a type and shape check.
+
+        Parameters
+        ----------
+        which : {"losses", "grads", "hessians"}
+            The function to evaluate.
+        x : ndarray, shape (m,)
+            Points.
+
+        Returns
+        -------
+        ndarray, shape (n, m)
+            Row ``i`` is sample ``i`` at the points ``x``.
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``which``, ``hessians`` that were not given, a
+            function that raises (re-raised with the points) or returns
+            another shape than ``(n, m)``.
+        TypeError
+            When the function returns something other than real numbers.
+        """
         if which not in ("losses", "grads", "hessians"):
             raise ValueError(f"`which` must be 'losses', 'grads' or 'hessians', got {which!r}")
         func = getattr(self, which)
@@ -141,7 +193,25 @@ class SampleGradients:
         object.__setattr__(self, "n", positive_int(self.n, "n"))
 
     def evaluate(self, x: float) -> np.ndarray:
-        """All ``n`` per-sample gradients at ``x`` (compiles ``func`` if needed)."""
+        """All ``n`` per-sample gradients at ``x`` (compiles ``func`` if needed).
+
+        Parameters
+        ----------
+        x : float
+            The point.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            :math:`\\ell_i'(x)` for ``i = 0, ..., n - 1``.
+
+        Raises
+        ------
+        TypeError
+            When ``x`` is not a real number.
+        ValueError
+            When ``x`` is not finite.
+        """
         return np.array([self.func(finite_float(x, "x"), i, self.params) for i in range(self.n)])
 
 

@@ -63,6 +63,7 @@ def drift_increments(landscape: Landscape, points: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     landscape : Landscape
+        Supplies :math:`L'`, :math:`\Sigma` and the domain :math:`(a, b)`.
     points : ndarray
         Non-decreasing points inside the domain, shape ``(m,)``.
 
@@ -74,6 +75,24 @@ def drift_increments(landscape: Landscape, points: np.ndarray) -> np.ndarray:
         geometrically graded points toward both domain ends; relative accuracy
         ~1e-15 for integrands analytic near the interval, including an
         integrable :math:`1/(\theta - a)` singularity at an end.
+
+    Raises
+    ------
+    ValueError
+        When ``points`` decrease somewhere, or :math:`L'` is not finite or
+        :math:`\Sigma` not finite and positive at a quadrature node.
+
+    Examples
+    --------
+    For :math:`L' = \theta`, :math:`\Sigma = 1` the increments are
+    :math:`(x_{k+1}^2 - x_k^2)/2`:
+
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> from fpesolve.core import drift_increments
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> drift_increments(ou, np.array([0.0, 1.0, 2.0])).tolist()
+    [0.5, 1.5]
     """
     points = np.asarray(points, dtype=float)
     if points.size < 2:
@@ -126,6 +145,36 @@ def drift_integral(landscape: Landscape, x) -> np.ndarray:
     The increments are summed outward from :math:`\theta_0` (to the right and
     to the left separately), so the rounding error at ``x`` is a few ulps of
     :math:`I(x)` itself, not of the largest :math:`|I|` on the domain.
+
+    Parameters
+    ----------
+    landscape : Landscape
+        Supplies :math:`L'`, :math:`\Sigma` and the domain :math:`(a, b)`.
+    x : array_like
+        Points of the domain (any shape).
+
+    Returns
+    -------
+    ndarray
+        :math:`I(x)`, shape of ``x`` (units of the loss divided by units of :math:`\Sigma`).
+
+    Raises
+    ------
+    ValueError
+        When :math:`L'` is not finite or :math:`\Sigma` not finite and positive
+        at a quadrature node between :math:`\theta_0` and ``x``.
+
+    Examples
+    --------
+    For :math:`L' = \theta`, :math:`\Sigma = 1` on :math:`(-8, 8)`,
+    :math:`I(x) = x^2/2`:
+
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> from fpesolve.core import drift_integral
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> drift_integral(ou, np.array([-2.0, 1.0])).tolist()
+    [2.0, 0.5]
     """
     x = np.asarray(x, dtype=float)
     flat = x.ravel()
@@ -329,6 +378,22 @@ def _coarse_after_split(new_edges, inner, mids, split, keep, coarse, halves) -> 
 def log_normalizer(landscape: Landscape, eta: float) -> float:
     r""":math:`\ln Z` for the density :math:`e^{-(2/\tau) I(\theta)}/\Sigma(\theta)` on the domain.
 
+    :math:`I` is :func:`drift_integral` (from the domain midpoint); the
+    integral is an adaptive log-space Gauss–Legendre quadrature converged to
+    ~2e-13 relative.
+
+    Parameters
+    ----------
+    landscape : Landscape
+        Supplies :math:`L'`, :math:`\Sigma` and the domain :math:`(a, b)`.
+    eta : float
+        The learning rate :math:`\eta > 0` (dimensionless; the diffusion's temperature :math:`\tau = \eta`).
+
+    Returns
+    -------
+    float
+        :math:`\ln Z` (finite even when :math:`Z` over- or underflows).
+
     Raises
     ------
     IllPosedError
@@ -338,6 +403,20 @@ def log_normalizer(landscape: Landscape, eta: float) -> float:
     ValueError
         If ``eta`` is not a positive normal float or too small for float64
         exponents, or :math:`\Sigma` is not finite.
+    ConvergenceError
+        If the quadrature does not converge (a density too peaked for the
+        domain) or an end-point singularity is not resolved.
+
+    Examples
+    --------
+    For :math:`L = \theta^2/2`, :math:`\Sigma = 1` the density is
+    :math:`e^{-\theta^2/\eta}`, so :math:`Z = \sqrt{\pi\eta}`:
+
+    >>> import math, numpy as np
+    >>> from fpesolve import Landscape, log_normalizer
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> bool(abs(log_normalizer(ou, 0.5) - 0.5 * math.log(math.pi * 0.5)) < 1e-13)
+    True
     """
     eta = check_well_posed(landscape, eta).eta
     a, b = landscape.domain
@@ -346,7 +425,45 @@ def log_normalizer(landscape: Landscape, eta: float) -> float:
 
 @renamed_keyword("tau", "eta")
 def log_stationary_density(landscape: Landscape, eta: float, x) -> np.ndarray:
-    """Natural log of the normalised stationary density at ``x`` (see :func:`stationary_density`)."""
+    r"""Natural log of the normalised stationary density at ``x`` (see :func:`stationary_density`).
+
+    Parameters
+    ----------
+    landscape : Landscape
+        Supplies :math:`L'`, :math:`\Sigma` and the domain :math:`(a, b)`.
+    eta : float
+        The learning rate :math:`\eta > 0` (dimensionless; the diffusion's temperature :math:`\tau = \eta`).
+    x : array_like
+        Points of the closed domain (any shape).
+
+    Returns
+    -------
+    ndarray
+        :math:`\ln p(x)` (``p`` in units 1/[theta]), shape of ``x``; never underflows.
+
+    Raises
+    ------
+    IllPosedError
+        Where no normalisable stationary density exists (see
+        :func:`fpesolve.core.wellposed.check_well_posed`).
+    ValueError, TypeError
+        For a bad ``eta``, or ``x`` outside the domain, not finite or not numbers.
+    ConvergenceError
+        If the normalising quadrature does not converge (see :func:`log_normalizer`).
+
+    Examples
+    --------
+    For :math:`L = \theta^2/2`, :math:`\Sigma = 1` the stationary law is
+    :math:`N(0, \eta/2)`, so :math:`\ln p(x) = -\tfrac12\ln(\pi\eta) - x^2/\eta`:
+
+    >>> import math, numpy as np
+    >>> from fpesolve import Landscape
+    >>> from fpesolve.core import log_stationary_density
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> logp = log_stationary_density(ou, 0.5, [0.0, 1.0])
+    >>> bool(np.allclose(logp, -0.5 * math.log(math.pi * 0.5) - np.array([0.0, 1.0]) / 0.5, atol=1e-13))
+    True
+    """
     eta = check_well_posed(landscape, eta).eta
     arr = real_array(x, "x")
     as_1d_float_array(arr.ravel(), "x")
@@ -367,8 +484,9 @@ def stationary_density(landscape: Landscape, eta: float, x, log: bool = False) -
     Parameters
     ----------
     landscape : Landscape
+        Supplies :math:`L'`, :math:`\Sigma` and the domain :math:`(a, b)`.
     eta : float
-        The learning rate :math:`\eta > 0` (the diffusion's temperature :math:`\tau = \eta`).
+        The learning rate :math:`\eta > 0` (dimensionless; the diffusion's temperature :math:`\tau = \eta`).
     x : array_like
         Points in the domain.
     log : bool
@@ -413,6 +531,37 @@ def effective_potential(landscape: Landscape, eta: float, x) -> np.ndarray:
     plus the constant :math:`\frac{\tau}{2}\ln Z` that makes
     :math:`p = e^{-2V_{\mathrm{eff}}/\tau}` exactly normalised.  Units of the
     loss divided by units of :math:`\Sigma`.
+
+    Parameters
+    ----------
+    landscape : Landscape
+        Supplies :math:`L'`, :math:`\Sigma` and the domain :math:`(a, b)`.
+    eta : float
+        The learning rate :math:`\eta > 0` (dimensionless; the diffusion's temperature :math:`\tau = \eta`).
+    x : array_like
+        Points of the closed domain (any shape).
+
+    Returns
+    -------
+    ndarray
+        :math:`V_{\mathrm{eff}}(x)`, shape of ``x``.
+
+    Raises
+    ------
+    IllPosedError, ValueError, TypeError, ConvergenceError
+        As :func:`~fpesolve.core.log_stationary_density`.
+
+    Examples
+    --------
+    With constant :math:`\Sigma = 1` the effective potential is the loss
+    :math:`\theta^2/2` shifted by :math:`\frac{\eta}{2}\ln Z = \frac{\eta}{4}\ln(\pi\eta)`:
+
+    >>> import math, numpy as np
+    >>> from fpesolve import Landscape, effective_potential
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> v = effective_potential(ou, 0.5, [0.0, 1.0])
+    >>> bool(np.allclose(v, np.array([0.0, 0.5]) + 0.125 * math.log(math.pi * 0.5), atol=1e-13))
+    True
     """
     logp = log_stationary_density(landscape, eta, x)
     return -0.5 * check_well_posed(landscape, eta).eta * logp
@@ -425,6 +574,47 @@ def stationary_mass(landscape: Landscape, eta: float, lo: float, hi: float, log:
     Computed as a ratio of two converged log-space quadratures, so it keeps
     full relative precision even when it is :math:`10^{-1000}`
     (``log=True`` returns its natural log).
+
+    Parameters
+    ----------
+    landscape : Landscape
+        Supplies :math:`L'`, :math:`\Sigma` and the domain :math:`(a, b)`.
+    eta : float
+        The learning rate :math:`\eta > 0` (dimensionless; the diffusion's temperature :math:`\tau = \eta`).
+    lo, hi : float
+        The interval, ``a <= lo < hi <= b``.
+    log : bool
+        Return the natural log of the mass (for masses below ~1e-308).
+
+    Returns
+    -------
+    float
+        The probability in ``(0, 1]``, or its log.
+
+    Raises
+    ------
+    IllPosedError
+        Where no normalisable stationary density exists.
+    ValueError, TypeError
+        For a bad ``eta``, ``lo`` or ``hi`` outside the domain or not
+        numbers, or ``lo >= hi``.
+    ConvergenceError
+        If a quadrature does not converge (see :func:`log_normalizer`).
+
+    Examples
+    --------
+    :math:`L = \theta^2/2`, :math:`\Sigma = 1`: :math:`N(0, \eta/2)` puts
+    :math:`\mathrm{erf}(1/\sqrt2)` within one standard deviation, and
+    :math:`\tfrac12\mathrm{erfc}(2/\sqrt{\eta})` (here ~1e-176) beyond 2:
+
+    >>> import math, numpy as np
+    >>> from fpesolve import Landscape, stationary_mass
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> bool(abs(stationary_mass(ou, 0.5, -0.5, 0.5) - math.erf(1 / math.sqrt(2))) < 1e-13)
+    True
+    >>> log_tail = stationary_mass(ou, 0.01, 2.0, 8.0, log=True)
+    >>> bool(abs(log_tail - math.log(0.5 * math.erfc(20.0))) < 1e-10)
+    True
     """
     eta = check_well_posed(landscape, eta).eta
     lo = landscape.contains(lo, "lo")

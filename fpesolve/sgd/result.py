@@ -75,6 +75,25 @@ class SGDEnsemble(Result):
     divergence_bound : float
     elapsed : float
         Wall-clock seconds of the stepping (kernel calls or numpy loop).
+
+    Examples
+    --------
+    With almost no noise, SGD on :math:`L = \\theta^2/2` is the map
+    :math:`\\theta_{k+1} = (1 - \\eta)\\theta_k`: from 1 at :math:`\\eta = 0.1`
+    it first lies below 0.5 at iteration 7 (:math:`0.9^7 = 0.478`), where
+    every walker crosses the passage point and changes basin:
+
+    >>> import numpy as np
+    >>> from fpesolve import Landscape, simulate_sgd
+    >>> quiet = Landscape(grad=lambda x: x, sigma=lambda x: np.full_like(x, 1e-8), domain=(-2.0, 2.0))
+    >>> run = simulate_sgd(quiet, 0.1, 50, 100, init=1.0, noise="gaussian", rng=0, passage_points=[0.5],
+    ...                    basin_edges=[0.5], record_at=[0, 50], progress=False)
+    >>> run.mean_passage_steps(0), run.mean_escape_steps()
+    ((7.0, 0.0, 0), (7.0, 0.0, 0))
+    >>> run.occupancy_fraction(0).tolist(), run.occupancy_fraction().tolist()
+    ([0.0, 1.0], [1.0, 0.0])
+    >>> float(run.density() @ np.diff(run.bin_edges))   # every walker inside the bins
+    1.0
     """
 
     method: str
@@ -132,20 +151,88 @@ class SGDEnsemble(Result):
 
     def density(self, step: Optional[int] = None) -> np.ndarray:
         """Histogram density (1/[theta]) at a recorded iteration (default the last),
-        normalised by *all* walkers: ``counts / (n_walkers * bin width)``."""
+        normalised by *all* walkers: ``counts / (n_walkers * bin width)``.
+
+        Parameters
+        ----------
+        step : int, optional
+            One of :attr:`record_steps` (SGD iterations); default the last.
+
+        Returns
+        -------
+        ndarray, shape (M,)
+            Density per bin of :attr:`bin_edges`; its integral is the fraction
+            of walkers inside the bins (less than 1 when some are outside,
+            diverged or stopped).
+
+        Raises
+        ------
+        ValueError
+            When ``step`` was not recorded (the message lists the recorded iterations).
+        """
         r = self._record_index(step)
         return self.counts[r] / (self.n_walkers * np.diff(self.bin_edges))
 
     def occupancy_fraction(self, step: Optional[int] = None) -> np.ndarray:
-        """Fraction of all walkers in each basin at a recorded iteration (default the last)."""
+        """Fraction of all walkers in each basin at a recorded iteration (default the last).
+
+        Parameters
+        ----------
+        step : int, optional
+            One of :attr:`record_steps` (SGD iterations); default the last.
+
+        Returns
+        -------
+        ndarray, shape (K,)
+            Running walkers per basin (split at :attr:`basin_edges`) divided by
+            :attr:`n_walkers`; sums to less than 1 when walkers diverged or stopped.
+
+        Raises
+        ------
+        ValueError
+            When ``step`` was not recorded (the message lists the recorded iterations).
+        """
         return self.occupancy[self._record_index(step)] / self.n_walkers
 
     def mean_escape_steps(self) -> Tuple[float, float, int]:
-        """(mean, standard error, number censored) of :attr:`escape_steps` over walkers that escaped."""
+        """(mean, standard error, number censored) of :attr:`escape_steps` over walkers that escaped.
+
+        Returns
+        -------
+        mean : float
+            Mean escape iteration among the walkers that escaped (conditional
+            on escaping within ``n_iterations``); NaN when none escaped.
+        stderr : float
+            Its standard error (sample standard deviation over the square root
+            of the number of escapers); ``inf`` for a single escaper, NaN for none.
+        censored : int
+            Walkers that did not escape within ``n_iterations``.
+        """
         return _mean_stderr(self.escape_steps)
 
     def mean_passage_steps(self, k: int = 0) -> Tuple[float, float, int]:
-        """(mean, standard error, number censored) of the first passage over ``passage_points[k]``."""
+        """(mean, standard error, number censored) of the first passage over ``passage_points[k]``.
+
+        Parameters
+        ----------
+        k : int
+            Index into :attr:`passage_points`.
+
+        Returns
+        -------
+        mean : float
+            Mean first-passage iteration among the walkers that crossed
+            (conditional on crossing within ``n_iterations``); NaN when none did.
+        stderr : float
+            Its standard error; ``inf`` for a single crossing, NaN for none.
+        censored : int
+            Walkers that did not cross within ``n_iterations``.
+
+        Raises
+        ------
+        IndexError
+            When there is no passage point ``k``.
+        """
         return _mean_stderr(self.passage_steps[k])
 
     @property
@@ -161,7 +248,15 @@ class SGDEnsemble(Result):
         return f"eta from {etas[0]:g} to {etas[-1]:g} (schedule)"
 
     def summary(self) -> str:
-        """A readable report of the run."""
+        """A readable report of the run.
+
+        Returns
+        -------
+        str
+            Walkers, iterations, learning rate, batch size, noise, seed and
+            method; divergences; basin occupancy and mean escape iteration;
+            mean first-passage iterations; the histogram settings and the speed.
+        """
         b = "B = n/a" if self.batch_size is None else f"B = {self.batch_size}"
         lines = [f"SGD ensemble: {self.n_walkers} walkers x {self.n_iterations} iterations, {self._eta_text()}, "
                  f"{b}, noise = {self.noise}, seed = {self.seed}",
