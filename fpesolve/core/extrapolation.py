@@ -57,6 +57,7 @@ import numpy as np
 from .._util.errors import ConvergenceError
 from .._util.result import Result
 from .._util.validation import positive_int
+from .chain_rounding import passage_rounding, spectrum_rounding
 from .grid import Grid
 
 __all__ = ["Extrapolation", "subdivide", "extrapolate", "continuum_limit", "parse_accuracy", "require_converged",
@@ -72,8 +73,11 @@ MAX_LADDER_CELLS = 2 ** 21
 MAX_LEVELS = 10
 #: an observed order may fall this far below the power a column assumes next
 ORDER_SLACK = 0.3
+#: an observed order may exceed the assumed next power by this (one vanishing power, e.g. the odd ones on a
+#: uniform grid) plus the slack; a faster decrease means the differences shrank by coincidence
+ORDER_SKIP = 2
 #: rounding level of a raw value: eps * (NOISE_SQRT_N * sqrt(N) + NOISE_LOG * |y|)
-NOISE_SQRT_N = 16.0
+NOISE_SQRT_N = 8.0
 NOISE_LOG = 4.0
 _EPS = float(np.finfo(float).eps)
 _LN10 = math.log(10.0)
@@ -244,8 +248,9 @@ def _table(y: np.ndarray, ratio: int, basis, noise: float):
     return table, noises
 
 
-def _check(col: np.ndarray, need: float, floor: float, strict: bool) -> bool:
-    """Whether the last two (``strict``: three) differences decrease by ``need`` with one sign, or are at ``floor``."""
+def _check(col: np.ndarray, need: float, floor: float, strict: bool, cap: float = math.inf) -> bool:
+    """Whether the last two (``strict``: three) differences decrease by ``need`` (and by no more than ``cap``,
+    unless the smaller is at ``floor``) with one sign, or are at ``floor``."""
     n_diff = 3 if strict else 2
     if col.size < n_diff + 1:
         return False
@@ -254,6 +259,10 @@ def _check(col: np.ndarray, need: float, floor: float, strict: bool) -> bool:
         if abs(d1) <= floor and abs(d2) <= floor:
             continue
         if not ((d1 * d2 > 0 or abs(d2) <= floor) and abs(d1) >= need * abs(d2)):
+            return False
+        if abs(d2) > floor and abs(d1) > cap * abs(d2):
+            # a faster decrease than even the power after next: the column's error is passing through
+            # zero (a coefficient changing sign along the ladder), not in its asymptotic range
             return False
     return True
 
@@ -264,8 +273,9 @@ def _best_in_basis(y: np.ndarray, ratio: int, basis, noise: float):
     for m, col in enumerate(table):
         nxt = basis[m][0] if m < len(basis) else basis[-1][0] + 1
         need = float(ratio) ** (nxt - ORDER_SLACK)
-        checked.append(_check(col, need, 2.0 * noises[m], False))
-        strict.append(_check(col, need, 2.0 * noises[m], True))
+        cap = float(ratio) ** (nxt + ORDER_SKIP + ORDER_SLACK)
+        checked.append(_check(col, need, 2.0 * noises[m], False, cap))
+        strict.append(_check(col, need, 2.0 * noises[m], True, cap))
     best = (math.nan, math.inf, -1)
     if not strict or not strict[0]:
         return best
@@ -336,7 +346,9 @@ def continuum_limit(evaluate: Callable[[Grid], np.ndarray], grid: Grid, rtol: Op
     ----------
     evaluate : callable
         ``evaluate(grid)`` returns the natural logs of the positive
-        quantities on that grid, shape ``(m,)``.
+        quantities on that grid, shape ``(m,)``, or a pair ``(logs,
+        rounding)`` with a bound on the rounding error of those logs beyond
+        the generic level (e.g. :func:`~fpesolve.core.chain_rounding.spectrum_rounding`).
     grid : Grid
         The base grid (level 0).
     rtol : float or None
@@ -347,7 +359,7 @@ def continuum_limit(evaluate: Callable[[Grid], np.ndarray], grid: Grid, rtol: Op
     ratio, max_levels, max_cells, min_levels : int
         The ladder: ``ratio`` parts per cell per level, at most ``max_levels``
         levels and ``max_cells`` cells, at least ``min_levels`` levels.
-    base_logs : ndarray, optional
+    base_logs : ndarray or (ndarray, float), optional
         ``evaluate(grid)`` if already known.
 
     Returns
@@ -373,15 +385,34 @@ def continuum_limit(evaluate: Callable[[Grid], np.ndarray], grid: Grid, rtol: Op
     """
     ratio = positive_int(ratio, "ratio", minimum=2)
     grids = [grid]
-    logs = [np.atleast_1d(np.asarray(base_logs if base_logs is not None else evaluate(grid), dtype=float))]
+    logs, extra = [], []
+
+    def add(values):
+        if isinstance(values, tuple):
+            values, rounding = values
+        else:
+            rounding = 0.0
+        logs.append(np.atleast_1d(np.asarray(values, dtype=float)))
+        extra.append(float(rounding))
+
+    add(base_logs if base_logs is not None else evaluate(grid))
     m = logs[0].size
 
     def assess():
+        # every prefix of the ladder is a ladder: its rounding level is that of its own finest levels, so
+        # levels deep in rounding cannot loosen the bound a shorter ladder already gives
         ys = np.array(logs)
         out = []
         for q in range(m):
-            noise = max(_raw_noise(ys[k, q], grids[k].n) for k in range(len(grids)))
-            out.append(extrapolate(ys[:, q], ratio, noise))
+            best = (math.nan, math.inf, -1, "")
+            noise = 0.0
+            for top in range(len(grids)):
+                noise = max(noise, _raw_noise(ys[top, q], grids[top].n) + extra[top])
+                if top + 1 >= 3:
+                    r = extrapolate(ys[:top + 1, q], ratio, noise)
+                    if r[1] < best[1]:
+                        best = r
+            out.append(best)
         return out
 
     result = None
@@ -394,7 +425,7 @@ def continuum_limit(evaluate: Callable[[Grid], np.ndarray], grid: Grid, rtol: Op
         if len(grids) >= max_levels or grids[-1].n * ratio > max_cells:
             break
         grids.append(subdivide(grids[-1], ratio))
-        logs.append(np.atleast_1d(np.asarray(evaluate(grids[-1]), dtype=float)))
+        add(evaluate(grids[-1]))
     if result is None:
         result = assess()
     ys = np.array(logs)
@@ -461,7 +492,14 @@ def _at_level(fp, grid: Grid):
     return FokkerPlanck(fp.landscape, fp.eta, grid, fp.boundary)
 
 
-def _ladder(fp, evaluate, accuracy, what: str, base_logs: np.ndarray) -> Extrapolation:
+def _rounding(level, route: str) -> float:
+    """Rounding bound of ln(gap) on one level: the stored chain's (see :mod:`fpesolve.core.chain_rounding`)."""
+    if route.startswith("first-passage"):
+        return passage_rounding(level.discretization)
+    return spectrum_rounding(level)
+
+
+def _ladder(fp, evaluate, accuracy, what: str, base_logs) -> Extrapolation:
     kind, rtol = parse_accuracy(accuracy)
     if kind == "grid":
         raise ValueError("accuracy='grid' needs no ladder")
@@ -504,12 +542,12 @@ def gap_with_accuracy(fp, route: str, solver: str, accuracy):
                     f"the gap of {level.landscape.name!r} is below float64 and it has {n_minima} minima: the "
                     f"first-passage route is then a leading-order metastable approximation without an error bound, "
                     f"so no continuum accuracy can be stated; use accuracy='grid' (and read it as that approximation)")
-        return np.array([g.log10 * _LN10])
+        return np.array([g.log10 * _LN10]), _rounding(level, g.route)
 
     base = spectral_gap(fp, route=route, solver=solver)
     if base.route.startswith("first-passage"):
         evaluate(fp)  # the same refusal for more than two minima
-    ex = _ladder(fp, evaluate, accuracy, "spectral gap", np.array([base.log10 * _LN10]))
+    ex = _ladder(fp, evaluate, accuracy, "spectral gap", (np.array([base.log10 * _LN10]), _rounding(fp, base.route)))
     if kind == "estimate":
         log10, rel = base.log10, float(ex.grid_rel_errors[0])
         method = f"discrete chain on N = {fp.grid.n} cells; error bound from {ex.method}"
@@ -543,8 +581,9 @@ def spectrum_with_accuracy(fp, k: int, vectors: bool, solver: str, accuracy):
 
     kind, _ = parse_accuracy(accuracy)
     base = spectrum(fp, k, vectors=vectors, solver=solver)
-    ex = _ladder(fp, lambda level: spectrum(level, k, vectors=False, solver=solver).log10_rates * _LN10, accuracy,
-                 "rate", np.asarray(base.log10_rates) * _LN10)
+    ex = _ladder(fp, lambda level: (spectrum(level, k, vectors=False, solver=solver).log10_rates * _LN10,
+                                    spectrum_rounding(level)),
+                 accuracy, "rate", (np.asarray(base.log10_rates) * _LN10, spectrum_rounding(fp)))
     if kind == "estimate":
         rates, log10, rel = base.rates, base.log10_rates, ex.grid_rel_errors
         method = f"{base.method}; error bounds from {ex.method}"
