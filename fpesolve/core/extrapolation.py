@@ -61,7 +61,7 @@ from .chain_rounding import passage_rounding, spectrum_rounding
 from .grid import Grid
 
 __all__ = ["Extrapolation", "subdivide", "extrapolate", "continuum_limit", "parse_accuracy", "require_converged",
-           "gap_with_accuracy", "spectrum_with_accuracy", "DEFAULT_RTOL"]
+           "gap_with_accuracy", "spectrum_with_accuracy", "passage_with_accuracy", "DEFAULT_RTOL"]
 
 #: target relative error of ``accuracy="continuum"`` (the ladder stops once every quantity reaches it)
 DEFAULT_RTOL = 1e-12
@@ -495,7 +495,9 @@ def _at_level(fp, grid: Grid):
 def _rounding(level, route: str) -> float:
     """Rounding bound of ln(gap) on one level: the stored chain's (see :mod:`fpesolve.core.chain_rounding`)."""
     if route.startswith("first-passage"):
-        return passage_rounding(level.discretization)
+        # the float link times are running log-sums: their roundings may add up over the N cells
+        disc = level.discretization
+        return passage_rounding(disc) + _EPS * level.grid.n * (float(np.max(np.abs(disc.log_stationary_mass))) + 1.0)
     return spectrum_rounding(level)
 
 
@@ -596,3 +598,129 @@ def spectrum_with_accuracy(fp, k: int, vectors: bool, solver: str, accuracy):
     return dataclasses.replace(base, rates=np.array(rates), log10_rates=np.array(log10), relaxation_times=relax,
                                errors=np.array(rel * rates), rel_errors=np.array(rel), accuracy=kind, method=method,
                                extrapolation=ex)
+
+
+# ---------------------------------------------------------------------------------------------- passage times
+_EPS_LD = float(np.finfo(np.longdouble).eps)
+
+
+def _log_passage_extended(disc, start: float, target: float) -> Tuple[float, float]:
+    r"""``(ln T, rounding)``: the grid MFPT of :func:`~fpesolve.core.passage.grid_log_passage`, evaluated in
+    extended precision from ``disc``'s float data, and a bound on its rounding.
+
+    The float path sums :math:`\ln\pi` and the link times with running log-sums whose roundings can add up
+    coherently over the :math:`N` cells (:math:`N\varepsilon|\ln\pi|`); here they are ``longdouble`` sums with
+    the worst case :math:`4 N \varepsilon_{ld}(\max|\ln\pi| + \max|\ln a| + 1)` added to the bound.
+    """
+    from .chain_rounding import exact_log_rates
+
+    up, down = exact_log_rates(disc)
+    grid = disc.grid
+    d = np.asarray(disc.phi_increments, dtype=np.longdouble)
+    logpi = (np.concatenate(([np.longdouble(0)], np.cumsum(-d))) - np.log(np.asarray(disc.diffusion, np.longdouble))
+             + np.log(np.asarray(grid.widths, np.longdouble)))
+    logpi -= np.max(logpi)
+    centres = grid.centres
+    x0 = float(np.clip(start, centres[0], centres[-1]))
+    y1 = float(np.clip(target, centres[0], centres[-1]))
+    lo, hi = min(x0, y1), max(x0, y1)
+    i0 = max(int(np.searchsorted(centres, lo, side="right")) - 1, 0)
+    i1 = min(int(np.searchsorted(centres, hi, side="left")), centres.size - 1)
+    left, right = centres[i0:i1], centres[i0 + 1:i1 + 1]
+    weights = (np.minimum(hi, right) - np.maximum(lo, left)) / (right - left)
+    if y1 > x0:
+        log_cum = np.logaddexp.accumulate(logpi)
+        links = log_cum[:-1] - logpi[:-1] - up
+    else:
+        log_cum = np.logaddexp.accumulate(logpi[::-1])[::-1]
+        links = log_cum[1:] - logpi[1:] - down
+    keep = weights > 0
+    terms = links[i0:i1][keep] + np.log(np.asarray(weights[keep], dtype=np.longdouble))
+    log_t = np.logaddexp.reduce(terms)
+    size = float(np.max(np.abs(logpi))) + float(max(np.max(np.abs(up)), np.max(np.abs(down)))) + 1.0
+    return float(log_t), 4.0 * _EPS_LD * (grid.n + 8) * size
+
+
+def _with_points_as_edges(grid: Grid, points) -> Grid:
+    """``grid`` with each of ``points`` made an edge (the cell holding it split there)."""
+    e = np.asarray(grid.edges)
+    inner = [float(p) for p in points if e[0] < p < e[-1] and not np.any(e == p)]
+    return grid if not inner else Grid(np.unique(np.concatenate((e, inner))))
+
+
+def passage_with_accuracy(fp, start: float, target: float, accuracy):
+    r""":meth:`fpesolve.core.passage.GridFirstPassage.at` with ``accuracy`` other than ``"grid"`` (see there).
+
+    ``start`` and ``target`` are cell edges on every level of the ladder (the
+    ladder's base is ``fp``'s grid, with the two points made edges for
+    ``"continuum"``/a tolerance), so each sits at a fixed place in its cells
+    and :math:`\ln T(h)` has the expansion of the module notes.
+
+    Parameters
+    ----------
+    fp : FokkerPlanck
+        Two reflecting ends.
+    start, target : float
+        Distinct points inside the grid; for ``"estimate"`` both must be edges of ``fp``'s grid.
+    accuracy : {"estimate", "continuum"} or float
+
+    Returns
+    -------
+    FirstPassageTime
+        With ``error``, ``rel_error`` (bounds against the continuum MFPT),
+        ``accuracy`` and ``method`` set.
+
+    Raises
+    ------
+    ValueError
+        ``"estimate"`` with a point that is not a cell edge, or a point outside
+        the open grid, or ``start == target``.
+    ConvergenceError
+        When no checked bound exists or a tolerance is not reached.
+    """
+    from .passage import _passage
+    from .fokker_planck import FokkerPlanck
+
+    kind, rtol = parse_accuracy(accuracy)
+    if kind == "grid":
+        raise ValueError("accuracy='grid' needs no ladder")
+    a, b = fp.grid.domain
+    for name, p in (("start", start), ("target", target)):
+        if not (a < float(p) < b):
+            raise ValueError(f"`{name}` = {p!r} must lie strictly inside the grid ({a!r}, {b!r}) for a continuum "
+                             f"MFPT (an end point is not between two centres on every level)")
+    if float(start) == float(target):
+        raise ValueError("`start` equals `target`: the passage time is 0, there is nothing to extrapolate")
+    base = fp.grid
+    if kind == "estimate":
+        missing = [n for n, p in (("start", start), ("target", target)) if not np.any(base.edges == float(p))]
+        if missing:
+            raise ValueError(f"accuracy='estimate' needs `{missing[0]}` to be a cell edge of the grid (the bound "
+                             f"holds for points at a fixed place in their cells): build the grid with "
+                             f"Grid.from_edges including it, or use accuracy='continuum'")
+    else:
+        base = _with_points_as_edges(base, (start, target))
+
+    def evaluate(grid):
+        level = FokkerPlanck(fp.landscape, fp.eta, grid, fp.boundary)
+        log_t, rounding = _log_passage_extended(level.discretization, float(start), float(target))
+        return np.array([log_t]), rounding
+
+    ex = continuum_limit(evaluate, base, rtol=None if kind == "estimate" else rtol, what="mean first-passage time")
+    if not isinstance(accuracy, str):
+        require_converged(ex, "mean first-passage time")
+    if kind == "estimate":
+        from .passage import mfpt_on_grid
+        grid_t = mfpt_on_grid(fp, float(target)).at(float(start))
+        log_t = grid_t.log_time
+        from .chain_rounding import passage_rounding
+        float_rounding = passage_rounding(fp.discretization) + _EPS * fp.grid.n * (
+            float(np.max(np.abs(fp.discretization.log_stationary_mass))) + 1.0)
+        rel = float(np.expm1(abs(log_t - float(ex.log_values[0])) + float(ex.rel_errors[0]) + float_rounding))
+        method = f"grid backward equation on N = {fp.grid.n} cells; error bound from {ex.method}"
+    else:
+        log_t, rel = float(ex.log_values[0]), float(ex.rel_errors[0])
+        method = ex.method
+    t = _passage(float(start), float(target), fp.eta, log_t, method)
+    error = rel * t.time if math.isfinite(t.time) else None
+    return dataclasses.replace(t, error=error, rel_error=rel, accuracy=kind)

@@ -222,3 +222,55 @@ def test_fuzz_gap_bound_against_finer_ladder_slow():
     checked = outcomes.get("checked", 0)
     refused = outcomes.get("refused", 0) + outcomes.get("no reference", 0)
     assert checked >= 40 and refused < checked, outcomes
+
+
+# ------------------------------------------------------------------ grid MFPTs against the double integral
+def _quad_mfpt(g, eta, a, x0, y1):
+    # Sigma = 1 and reflection at a: T = (2/eta) int_x0^y1 int_a^y exp(g(z) - g(y)) dz dy (scipy, independent
+    # of fpesolve's quadrature); g = -(2/eta) L in closed form
+    from scipy import integrate
+    inner = lambda y: integrate.quad(lambda z: math.exp(g(z) - g(y)), a, y, epsabs=0, epsrel=1e-13, limit=200)[0]
+    return (2.0 / eta) * integrate.quad(inner, x0, y1, epsabs=0, epsrel=1e-13, limit=200)[0]
+
+
+MFPT_CASES = {
+    # OU L = x^2 on (-4, 4) at eta = 1, 0 -> 1; the double well (Sigma = 1) at eta = 0.3 over the barrier
+    "OU": (ou(domain=(-4.0, 4.0)), 1.0, 0.0, 1.0, 160, lambda x: -2.0 * x * x),
+    "double well": (double_well(amp=0.0), 0.3, -1.0, 1.0, 200, lambda x: -(2 / 0.3) * (x ** 4 / 4 - x ** 2 / 2)),
+}
+
+
+@pytest.mark.parametrize("name", list(MFPT_CASES))
+def test_grid_mfpt_continuum_bound_against_quadrature(name):
+    from fpesolve import mfpt_on_grid
+    land, eta, x0, y1, n, g = MFPT_CASES[name]
+    exact = _quad_mfpt(g, eta, land.domain[0], x0, y1)
+    fp = FokkerPlanck(land, eta, n)
+    plain = mfpt_on_grid(fp, y1).at(x0)
+    assert plain.error is None and plain.accuracy == "grid" and abs(plain.time / exact - 1) > 1e-6
+    t = mfpt_on_grid(fp, y1).at(x0, accuracy="continuum")
+    assert abs(t.time - exact) <= t.error and t.rel_error < 1e-10, (t.time / exact - 1, t.rel_error)
+    assert t.accuracy == "continuum" and "Richardson" in t.method
+    # a point inside a cell: the ladder's base gets it as an edge
+    t2 = mfpt_on_grid(fp, y1).at(x0 + 0.013, accuracy=1e-9)
+    assert abs(t2.time - _quad_mfpt(g, eta, land.domain[0], x0 + 0.013, y1)) <= t2.error and t2.rel_error <= 1e-9
+    # "estimate": the grid's own time (start and target are edges of these uniform grids) and its bound
+    e = mfpt_on_grid(fp, y1).at(x0, accuracy="estimate")
+    assert e.time == pytest.approx(plain.time, rel=1e-12) and abs(e.time - exact) <= e.error
+    assert e.rel_error < 20 * abs(e.time / exact - 1)
+
+
+def test_grid_mfpt_downhill_direction_and_refusals():
+    from fpesolve import mfpt_on_grid
+    land, eta = ou(domain=(-4.0, 4.0)), 1.0
+    fp = FokkerPlanck(land, eta, 160)
+    # 1 -> 0 by the mirror image of the double integral (reflection at the right end)
+    exact = _quad_mfpt(lambda x: -2.0 * x * x, eta, -4.0, -1.0, 0.0)
+    t = mfpt_on_grid(fp, 0.0).at(1.0, accuracy="continuum")
+    assert abs(t.time - exact) <= t.error < 1e-9 * exact
+    with pytest.raises(ValueError, match="`start`.*cell edge"):
+        mfpt_on_grid(fp, 1.0).at(0.013, accuracy="estimate")
+    with pytest.raises(ValueError, match="strictly inside"):
+        mfpt_on_grid(fp, 1.0).at(-4.0, accuracy="continuum")
+    with pytest.raises(ConvergenceError, match="`accuracy`"):
+        mfpt_on_grid(FokkerPlanck(land, eta, 40), 1.0).at(0.0, accuracy=1e-15)
