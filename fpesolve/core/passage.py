@@ -106,7 +106,13 @@ class FirstPassageTime:
     accuracy: str = "grid"
 
     def summary(self) -> str:
-        """One line with the time in both units."""
+        """One line with the time in both units.
+
+        Returns
+        -------
+        str
+            The time in continuous time and in iterations, its bound if any, and the method.
+        """
         err = "" if self.rel_error is None else f", relative error <= {self.rel_error:.1e}"
         return (f"mean first-passage time {self.start:.6g} -> {self.target:.6g} at eta = {self.eta:g}: "
                 f"t = {_fmt_log10(self.log10_time)} (log10 {self.log10_time:.10g}{err}), "
