@@ -101,6 +101,17 @@ def main():
               f"{true:.1e}{(' (vs ladder from N=400, its bound %.1e)' % reference_dw.rel_error) if exact is None else ''}  N = {s.extrapolation.resolutions[-1]}; "
               f"plain N=100 error {np.max(np.abs(plain / ref - 1)):.1e}")
 
+    # Jacobi from a base grid graded toward its singular ends (Sigma = x (1 - x) vanishes there), beside uniform
+    from fpesolve import Grid
+    for label, base in (("uniform 100", Grid.uniform(0.0, 1.0, 100)),
+                        ("graded 100 (Grid.refined at both ends, strength 4)",
+                         Grid.refined(0.0, 1.0, 100, [0.0, 1.0], strength=4.0))):
+        for acc in ("continuum", 1e-11):
+            t, s = best_of(lambda: spectrum(FokkerPlanck(jacobi(), 1.0, base), 5, vectors=False, accuracy=acc))
+            true = np.max(np.abs(s.rates / (n5 * (n5 + 1) / 2.0) - 1))
+            print(f"Jacobi(1,1) 5 rates, {label}, accuracy={acc!r}: {t:6.3f} s  bound {np.max(s.rel_errors):.1e}  "
+                  f"true {true:.1e}  N = {s.extrapolation.resolutions[-1]}")
+
     fp = FokkerPlanck(well, 0.1, 1000)
     t, mt = best_of(lambda: mixing_time(fp), repeat=1)
     print(f"worst-start TV mixing time, N = 1000 (5 starts):            {t:8.3f} s   t_mix = {mt.t_mix:.6g}")

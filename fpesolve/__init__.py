@@ -45,7 +45,8 @@ Conventions: the SDE is read in the Ito sense,
 times are continuous times ``t`` unless named ``iterations`` (``t / eta``).
 """
 
-from .core import (Basins, SampleGradients, ConvergenceStudy, CriticalPoint, Discretization, Evolution, FokkerPlanck, Grid, GreenGap,
+from .core import (Basins, SampleGradients, ConvergenceStudy, Extrapolation, continuum_limit, extrapolate, subdivide,
+                   CriticalPoint, Discretization, Evolution, FokkerPlanck, Grid, GreenGap,
                    EscapeTimes, FirstPassageTime, KramersTime, Landscape, MixingTime, PerSampleLosses, SpectralGap,
                    Spectrum, basin_probabilities, basins, convergence_study, discretize, effective_potential,
                    escape_times, green_gap, kramers_time, log_normalizer, mean_first_passage_time, mfpt_on_grid,
@@ -75,7 +76,7 @@ from ._util.version import __version__
 __all__ = [
     "CriticalPoint", "Landscape", "PerSampleLosses", "Grid", "Basins", "basins", "effective_potential", "log_normalizer",
     "stationary_density", "stationary_mass", "Discretization", "discretize", "Evolution", "FokkerPlanck",
-    "ConvergenceStudy", "convergence_study", "richardson",
+    "ConvergenceStudy", "convergence_study", "richardson", "Extrapolation", "continuum_limit", "extrapolate", "subdivide",
     "SpectralGap", "Spectrum", "spectral_gap", "GreenGap", "green_gap",
     "EscapeTimes", "FirstPassageTime", "KramersTime", "basin_probabilities", "escape_times", "kramers_time",
     "mean_first_passage_time", "mfpt_on_grid",

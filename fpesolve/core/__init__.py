@@ -16,6 +16,7 @@ from .schedules import Schedule
 from .scheduled import EscapeProbability, escape_probability
 from .fokker_planck import FokkerPlanck
 from .convergence import ConvergenceStudy, convergence_study, richardson
+from .extrapolation import Extrapolation, continuum_limit, extrapolate, subdivide
 from .spectrum import SpectralGap, Spectrum, spectral_gap, spectrum
 from .green import GreenGap, green_gap
 from .passage import (Escape, EscapeTimes, FirstPassageTime, GridFirstPassage, KramersTime, basin_probabilities,
@@ -27,7 +28,8 @@ from .modes import StationaryModes, stationary_modes
 __all__ = ["CriticalPoint", "Landscape", "PerSampleLosses", "SampleGradients", "Grid", "Basins", "basins", "drift_increments",
            "drift_integral", "effective_potential", "log_normalizer", "log_stationary_density", "stationary_density",
            "stationary_mass", "Discretization", "discretize", "Evolution", "FokkerPlanck", "ConvergenceStudy",
-           "convergence_study", "richardson", "SpectralGap", "Spectrum", "spectral_gap", "spectrum", "GreenGap",
+           "convergence_study", "richardson", "Extrapolation", "continuum_limit", "extrapolate", "subdivide",
+           "SpectralGap", "Spectrum", "spectral_gap", "spectrum", "GreenGap",
            "green_gap", "Escape", "EscapeTimes", "FirstPassageTime", "GridFirstPassage", "KramersTime",
            "basin_probabilities", "escape_times", "kramers_time", "mean_first_passage_time", "mfpt_on_grid",
            "MixingTime", "mixing_time", "tv_distance", "schedules", "Schedule", "EscapeProbability",

@@ -57,10 +57,11 @@ import numpy as np
 from .._util.errors import ConvergenceError
 from .._util.result import Result
 from .._util.validation import positive_int
+from .chain_rounding import passage_rounding, spectrum_rounding
 from .grid import Grid
 
 __all__ = ["Extrapolation", "subdivide", "extrapolate", "continuum_limit", "parse_accuracy", "require_converged",
-           "gap_with_accuracy", "spectrum_with_accuracy", "DEFAULT_RTOL"]
+           "gap_with_accuracy", "spectrum_with_accuracy", "passage_with_accuracy", "DEFAULT_RTOL"]
 
 #: target relative error of ``accuracy="continuum"`` (the ladder stops once every quantity reaches it)
 DEFAULT_RTOL = 1e-12
@@ -72,8 +73,11 @@ MAX_LADDER_CELLS = 2 ** 21
 MAX_LEVELS = 10
 #: an observed order may fall this far below the power a column assumes next
 ORDER_SLACK = 0.3
+#: an observed order may exceed the assumed next power by this (one vanishing power, e.g. the odd ones on a
+#: uniform grid) plus the slack; a faster decrease means the differences shrank by coincidence
+ORDER_SKIP = 2
 #: rounding level of a raw value: eps * (NOISE_SQRT_N * sqrt(N) + NOISE_LOG * |y|)
-NOISE_SQRT_N = 16.0
+NOISE_SQRT_N = 8.0
 NOISE_LOG = 4.0
 _EPS = float(np.finfo(float).eps)
 _LN10 = math.log(10.0)
@@ -140,6 +144,11 @@ def subdivide(grid: Grid, ratio: int = DEFAULT_RATIO) -> Grid:
     Grid
         ``ratio * N`` cells.
 
+    Raises
+    ------
+    ValueError
+        When ``ratio`` is not an integer >= 2.
+
     Examples
     --------
     >>> from fpesolve import Grid
@@ -191,6 +200,19 @@ class Extrapolation(Result):
     expansions : tuple of str
         Per quantity, the expansion whose column was accepted (``"powers"``:
         :math:`h^2, h^3, \\dots`; ``"powers and logs"``: :math:`h^2\\ln h, h^2, h^3\\ln h, \\dots`).
+
+    Examples
+    --------
+    The gap of an OU process (exact value 2) from a 100-cell grid, by the ladder of
+    :func:`continuum_limit` behind ``accuracy="continuum"``:
+
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape
+    >>> ou = Landscape(grad=lambda x: 2.0 * x, sigma=lambda x: np.ones_like(x), domain=(-6.0, 6.0))
+    >>> fp = FokkerPlanck(ou, eta=1.0, grid=100)
+    >>> ex = fp.spectrum(2, vectors=False, accuracy="continuum").extrapolation
+    >>> bool(np.all(np.abs(ex.values - [2.0, 4.0]) <= ex.errors)), ex.resolutions[0], ex.ratio
+    (True, 100, 2)
     """
 
     values: np.ndarray
@@ -210,7 +232,13 @@ class Extrapolation(Result):
     expansions: Tuple[str, ...] = ()
 
     def summary(self) -> str:
-        """The extrapolated values with their bounds, and the ladder."""
+        """The extrapolated values with their bounds, and the ladder.
+
+        Returns
+        -------
+        str
+            One line per quantity after a header with the method and the message.
+        """
         lines = [f"{self.method}: {self.message}"]
         for j in range(self.values.size):
             lines.append(f"  {j + 1:3d}  {self.values[j]:.16e}  rel. error <= {self.rel_errors[j]:.2e}  "
@@ -244,8 +272,9 @@ def _table(y: np.ndarray, ratio: int, basis, noise: float):
     return table, noises
 
 
-def _check(col: np.ndarray, need: float, floor: float, strict: bool) -> bool:
-    """Whether the last two (``strict``: three) differences decrease by ``need`` with one sign, or are at ``floor``."""
+def _check(col: np.ndarray, need: float, floor: float, strict: bool, cap: float = math.inf) -> bool:
+    """Whether the last two (``strict``: three) differences decrease by ``need`` (and by no more than ``cap``,
+    unless the smaller is at ``floor``) with one sign, or are at ``floor``."""
     n_diff = 3 if strict else 2
     if col.size < n_diff + 1:
         return False
@@ -254,6 +283,10 @@ def _check(col: np.ndarray, need: float, floor: float, strict: bool) -> bool:
         if abs(d1) <= floor and abs(d2) <= floor:
             continue
         if not ((d1 * d2 > 0 or abs(d2) <= floor) and abs(d1) >= need * abs(d2)):
+            return False
+        if abs(d2) > floor and abs(d1) > cap * abs(d2):
+            # a faster decrease than even the power after next: the column's error is passing through
+            # zero (a coefficient changing sign along the ladder), not in its asymptotic range
             return False
     return True
 
@@ -264,8 +297,9 @@ def _best_in_basis(y: np.ndarray, ratio: int, basis, noise: float):
     for m, col in enumerate(table):
         nxt = basis[m][0] if m < len(basis) else basis[-1][0] + 1
         need = float(ratio) ** (nxt - ORDER_SLACK)
-        checked.append(_check(col, need, 2.0 * noises[m], False))
-        strict.append(_check(col, need, 2.0 * noises[m], True))
+        cap = float(ratio) ** (nxt + ORDER_SKIP + ORDER_SLACK)
+        checked.append(_check(col, need, 2.0 * noises[m], False, cap))
+        strict.append(_check(col, need, 2.0 * noises[m], True, cap))
     best = (math.nan, math.inf, -1)
     if not strict or not strict[0]:
         return best
@@ -336,7 +370,9 @@ def continuum_limit(evaluate: Callable[[Grid], np.ndarray], grid: Grid, rtol: Op
     ----------
     evaluate : callable
         ``evaluate(grid)`` returns the natural logs of the positive
-        quantities on that grid, shape ``(m,)``.
+        quantities on that grid, shape ``(m,)``, or a pair ``(logs,
+        rounding)`` with a bound on the rounding error of those logs beyond
+        the generic level (e.g. :func:`~fpesolve.core.chain_rounding.spectrum_rounding`).
     grid : Grid
         The base grid (level 0).
     rtol : float or None
@@ -347,7 +383,7 @@ def continuum_limit(evaluate: Callable[[Grid], np.ndarray], grid: Grid, rtol: Op
     ratio, max_levels, max_cells, min_levels : int
         The ladder: ``ratio`` parts per cell per level, at most ``max_levels``
         levels and ``max_cells`` cells, at least ``min_levels`` levels.
-    base_logs : ndarray, optional
+    base_logs : ndarray or (ndarray, float), optional
         ``evaluate(grid)`` if already known.
 
     Returns
@@ -373,15 +409,34 @@ def continuum_limit(evaluate: Callable[[Grid], np.ndarray], grid: Grid, rtol: Op
     """
     ratio = positive_int(ratio, "ratio", minimum=2)
     grids = [grid]
-    logs = [np.atleast_1d(np.asarray(base_logs if base_logs is not None else evaluate(grid), dtype=float))]
+    logs, extra = [], []
+
+    def add(values):
+        if isinstance(values, tuple):
+            values, rounding = values
+        else:
+            rounding = 0.0
+        logs.append(np.atleast_1d(np.asarray(values, dtype=float)))
+        extra.append(float(rounding))
+
+    add(base_logs if base_logs is not None else evaluate(grid))
     m = logs[0].size
 
     def assess():
+        # every prefix of the ladder is a ladder: its rounding level is that of its own finest levels, so
+        # levels deep in rounding cannot loosen the bound a shorter ladder already gives
         ys = np.array(logs)
         out = []
         for q in range(m):
-            noise = max(_raw_noise(ys[k, q], grids[k].n) for k in range(len(grids)))
-            out.append(extrapolate(ys[:, q], ratio, noise))
+            best = (math.nan, math.inf, -1, "")
+            noise = 0.0
+            for top in range(len(grids)):
+                noise = max(noise, _raw_noise(ys[top, q], grids[top].n) + extra[top])
+                if top + 1 >= 3:
+                    r = extrapolate(ys[:top + 1, q], ratio, noise)
+                    if r[1] < best[1]:
+                        best = r
+            out.append(best)
         return out
 
     result = None
@@ -394,7 +449,7 @@ def continuum_limit(evaluate: Callable[[Grid], np.ndarray], grid: Grid, rtol: Op
         if len(grids) >= max_levels or grids[-1].n * ratio > max_cells:
             break
         grids.append(subdivide(grids[-1], ratio))
-        logs.append(np.atleast_1d(np.asarray(evaluate(grids[-1]), dtype=float)))
+        add(evaluate(grids[-1]))
     if result is None:
         result = assess()
     ys = np.array(logs)
@@ -461,7 +516,16 @@ def _at_level(fp, grid: Grid):
     return FokkerPlanck(fp.landscape, fp.eta, grid, fp.boundary)
 
 
-def _ladder(fp, evaluate, accuracy, what: str, base_logs: np.ndarray) -> Extrapolation:
+def _rounding(level, route: str) -> float:
+    """Rounding bound of ln(gap) on one level: the stored chain's (see :mod:`fpesolve.core.chain_rounding`)."""
+    if route.startswith("first-passage"):
+        # the float link times are running log-sums: their roundings may add up over the N cells
+        disc = level.discretization
+        return passage_rounding(disc) + _EPS * level.grid.n * (float(np.max(np.abs(disc.log_stationary_mass))) + 1.0)
+    return spectrum_rounding(level)
+
+
+def _ladder(fp, evaluate, accuracy, what: str, base_logs) -> Extrapolation:
     kind, rtol = parse_accuracy(accuracy)
     if kind == "grid":
         raise ValueError("accuracy='grid' needs no ladder")
@@ -504,12 +568,12 @@ def gap_with_accuracy(fp, route: str, solver: str, accuracy):
                     f"the gap of {level.landscape.name!r} is below float64 and it has {n_minima} minima: the "
                     f"first-passage route is then a leading-order metastable approximation without an error bound, "
                     f"so no continuum accuracy can be stated; use accuracy='grid' (and read it as that approximation)")
-        return np.array([g.log10 * _LN10])
+        return np.array([g.log10 * _LN10]), _rounding(level, g.route)
 
     base = spectral_gap(fp, route=route, solver=solver)
     if base.route.startswith("first-passage"):
         evaluate(fp)  # the same refusal for more than two minima
-    ex = _ladder(fp, evaluate, accuracy, "spectral gap", np.array([base.log10 * _LN10]))
+    ex = _ladder(fp, evaluate, accuracy, "spectral gap", (np.array([base.log10 * _LN10]), _rounding(fp, base.route)))
     if kind == "estimate":
         log10, rel = base.log10, float(ex.grid_rel_errors[0])
         method = f"discrete chain on N = {fp.grid.n} cells; error bound from {ex.method}"
@@ -543,8 +607,9 @@ def spectrum_with_accuracy(fp, k: int, vectors: bool, solver: str, accuracy):
 
     kind, _ = parse_accuracy(accuracy)
     base = spectrum(fp, k, vectors=vectors, solver=solver)
-    ex = _ladder(fp, lambda level: spectrum(level, k, vectors=False, solver=solver).log10_rates * _LN10, accuracy,
-                 "rate", np.asarray(base.log10_rates) * _LN10)
+    ex = _ladder(fp, lambda level: (spectrum(level, k, vectors=False, solver=solver).log10_rates * _LN10,
+                                    spectrum_rounding(level)),
+                 accuracy, "rate", (np.asarray(base.log10_rates) * _LN10, spectrum_rounding(fp)))
     if kind == "estimate":
         rates, log10, rel = base.rates, base.log10_rates, ex.grid_rel_errors
         method = f"{base.method}; error bounds from {ex.method}"
@@ -557,3 +622,129 @@ def spectrum_with_accuracy(fp, k: int, vectors: bool, solver: str, accuracy):
     return dataclasses.replace(base, rates=np.array(rates), log10_rates=np.array(log10), relaxation_times=relax,
                                errors=np.array(rel * rates), rel_errors=np.array(rel), accuracy=kind, method=method,
                                extrapolation=ex)
+
+
+# ---------------------------------------------------------------------------------------------- passage times
+_EPS_LD = float(np.finfo(np.longdouble).eps)
+
+
+def _log_passage_extended(disc, start: float, target: float) -> Tuple[float, float]:
+    r"""``(ln T, rounding)``: the grid MFPT of :func:`~fpesolve.core.passage.grid_log_passage`, evaluated in
+    extended precision from ``disc``'s float data, and a bound on its rounding.
+
+    The float path sums :math:`\ln\pi` and the link times with running log-sums whose roundings can add up
+    coherently over the :math:`N` cells (:math:`N\varepsilon|\ln\pi|`); here they are ``longdouble`` sums with
+    the worst case :math:`4 N \varepsilon_{ld}(\max|\ln\pi| + \max|\ln a| + 1)` added to the bound.
+    """
+    from .chain_rounding import exact_log_rates
+
+    up, down = exact_log_rates(disc)
+    grid = disc.grid
+    d = np.asarray(disc.phi_increments, dtype=np.longdouble)
+    logpi = (np.concatenate(([np.longdouble(0)], np.cumsum(-d))) - np.log(np.asarray(disc.diffusion, np.longdouble))
+             + np.log(np.asarray(grid.widths, np.longdouble)))
+    logpi -= np.max(logpi)
+    centres = grid.centres
+    x0 = float(np.clip(start, centres[0], centres[-1]))
+    y1 = float(np.clip(target, centres[0], centres[-1]))
+    lo, hi = min(x0, y1), max(x0, y1)
+    i0 = max(int(np.searchsorted(centres, lo, side="right")) - 1, 0)
+    i1 = min(int(np.searchsorted(centres, hi, side="left")), centres.size - 1)
+    left, right = centres[i0:i1], centres[i0 + 1:i1 + 1]
+    weights = (np.minimum(hi, right) - np.maximum(lo, left)) / (right - left)
+    if y1 > x0:
+        log_cum = np.logaddexp.accumulate(logpi)
+        links = log_cum[:-1] - logpi[:-1] - up
+    else:
+        log_cum = np.logaddexp.accumulate(logpi[::-1])[::-1]
+        links = log_cum[1:] - logpi[1:] - down
+    keep = weights > 0
+    terms = links[i0:i1][keep] + np.log(np.asarray(weights[keep], dtype=np.longdouble))
+    log_t = np.logaddexp.reduce(terms)
+    size = float(np.max(np.abs(logpi))) + float(max(np.max(np.abs(up)), np.max(np.abs(down)))) + 1.0
+    return float(log_t), 4.0 * _EPS_LD * (grid.n + 8) * size
+
+
+def _with_points_as_edges(grid: Grid, points) -> Grid:
+    """``grid`` with each of ``points`` made an edge (the cell holding it split there)."""
+    e = np.asarray(grid.edges)
+    inner = [float(p) for p in points if e[0] < p < e[-1] and not np.any(e == p)]
+    return grid if not inner else Grid(np.unique(np.concatenate((e, inner))))
+
+
+def passage_with_accuracy(fp, start: float, target: float, accuracy):
+    r""":meth:`fpesolve.core.passage.GridFirstPassage.at` with ``accuracy`` other than ``"grid"`` (see there).
+
+    ``start`` and ``target`` are cell edges on every level of the ladder (the
+    ladder's base is ``fp``'s grid, with the two points made edges for
+    ``"continuum"``/a tolerance), so each sits at a fixed place in its cells
+    and :math:`\ln T(h)` has the expansion of the module notes.
+
+    Parameters
+    ----------
+    fp : FokkerPlanck
+        Two reflecting ends.
+    start, target : float
+        Distinct points inside the grid; for ``"estimate"`` both must be edges of ``fp``'s grid.
+    accuracy : {"estimate", "continuum"} or float
+
+    Returns
+    -------
+    FirstPassageTime
+        With ``error``, ``rel_error`` (bounds against the continuum MFPT),
+        ``accuracy`` and ``method`` set.
+
+    Raises
+    ------
+    ValueError
+        ``"estimate"`` with a point that is not a cell edge, or a point outside
+        the open grid, or ``start == target``.
+    ConvergenceError
+        When no checked bound exists or a tolerance is not reached.
+    """
+    from .passage import _passage
+    from .fokker_planck import FokkerPlanck
+
+    kind, rtol = parse_accuracy(accuracy)
+    if kind == "grid":
+        raise ValueError("accuracy='grid' needs no ladder")
+    a, b = fp.grid.domain
+    for name, p in (("start", start), ("target", target)):
+        if not (a < float(p) < b):
+            raise ValueError(f"`{name}` = {p!r} must lie strictly inside the grid ({a!r}, {b!r}) for a continuum "
+                             f"MFPT (an end point is not between two centres on every level)")
+    if float(start) == float(target):
+        raise ValueError("`start` equals `target`: the passage time is 0, there is nothing to extrapolate")
+    base = fp.grid
+    if kind == "estimate":
+        missing = [n for n, p in (("start", start), ("target", target)) if not np.any(base.edges == float(p))]
+        if missing:
+            raise ValueError(f"accuracy='estimate' needs `{missing[0]}` to be a cell edge of the grid (the bound "
+                             f"holds for points at a fixed place in their cells): build the grid with "
+                             f"Grid.from_edges including it, or use accuracy='continuum'")
+    else:
+        base = _with_points_as_edges(base, (start, target))
+
+    def evaluate(grid):
+        level = FokkerPlanck(fp.landscape, fp.eta, grid, fp.boundary)
+        log_t, rounding = _log_passage_extended(level.discretization, float(start), float(target))
+        return np.array([log_t]), rounding
+
+    ex = continuum_limit(evaluate, base, rtol=None if kind == "estimate" else rtol, what="mean first-passage time")
+    if not isinstance(accuracy, str):
+        require_converged(ex, "mean first-passage time")
+    if kind == "estimate":
+        from .passage import mfpt_on_grid
+        grid_t = mfpt_on_grid(fp, float(target)).at(float(start))
+        log_t = grid_t.log_time
+        from .chain_rounding import passage_rounding
+        float_rounding = passage_rounding(fp.discretization) + _EPS * fp.grid.n * (
+            float(np.max(np.abs(fp.discretization.log_stationary_mass))) + 1.0)
+        rel = float(np.expm1(abs(log_t - float(ex.log_values[0])) + float(ex.rel_errors[0]) + float_rounding))
+        method = f"grid backward equation on N = {fp.grid.n} cells; error bound from {ex.method}"
+    else:
+        log_t, rel = float(ex.log_values[0]), float(ex.rel_errors[0])
+        method = ex.method
+    t = _passage(float(start), float(target), fp.eta, log_t, method)
+    error = rel * t.time if math.isfinite(t.time) else None
+    return dataclasses.replace(t, error=error, rel_error=rel, accuracy=kind)

@@ -30,10 +30,11 @@ Times are continuous times :math:`t`; ``iterations`` are :math:`t/\eta`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
 from scipy.special import logsumexp
@@ -80,6 +81,15 @@ class FirstPassageTime:
     iterations : float
         :math:`T/\eta`, ``inf`` when not representable.
     method : str
+    error, rel_error : float or None
+        Bounds on the absolute / relative error of ``time`` against the
+        continuum MFPT, for grid times asked with ``accuracy`` other than
+        ``"grid"`` (``error`` is ``None`` when ``time`` is not representable);
+        ``None`` otherwise.
+    accuracy : str
+        ``"grid"``, ``"estimate"`` or ``"continuum"`` for grid times (see
+        :meth:`GridFirstPassage.at`); ``"quadrature"`` for
+        :func:`mean_first_passage_time`.
     """
 
     start: float
@@ -91,11 +101,21 @@ class FirstPassageTime:
     log10_iterations: float
     iterations: float
     method: str
+    error: Optional[float] = None
+    rel_error: Optional[float] = None
+    accuracy: str = "grid"
 
     def summary(self) -> str:
-        """One line with the time in both units."""
+        """One line with the time in both units.
+
+        Returns
+        -------
+        str
+            The time in continuous time and in iterations, its bound if any, and the method.
+        """
+        err = "" if self.rel_error is None else f", relative error <= {self.rel_error:.1e}"
         return (f"mean first-passage time {self.start:.6g} -> {self.target:.6g} at eta = {self.eta:g}: "
-                f"t = {_fmt_log10(self.log10_time)} (log10 {self.log10_time:.10g}), "
+                f"t = {_fmt_log10(self.log10_time)} (log10 {self.log10_time:.10g}{err}), "
                 f"{_fmt_log10(self.log10_iterations)} iterations at eta = {self.eta:g} [{self.method}]")
 
     __str__ = summary
@@ -342,7 +362,7 @@ def mean_first_passage_time(landscape: Landscape, eta: float, start: float, targ
         log_t = _log_mfpt_right(landscape, eta, x0, y1, variation, order)
     else:
         log_t = _log_mfpt_right(_mirror(landscape), eta, -x0, -y1, variation, order)
-    return _passage(x0, y1, eta, log_t, "exact quadrature (log space)")
+    return dataclasses.replace(_passage(x0, y1, eta, log_t, "exact quadrature (log space)"), accuracy="quadrature")
 
 
 # ---------------------------------------------------------------------------------------------- Kramers
@@ -523,6 +543,10 @@ class GridFirstPassage:
         The times, ``inf`` where not representable.
     grid : Grid
     eta : float
+    links : (ndarray, ndarray)
+        Log link times (:func:`grid_log_link_times`).
+    fokker_planck : FokkerPlanck or None
+        The problem (for :meth:`at` with ``accuracy``).
     """
 
     target: float
@@ -531,12 +555,55 @@ class GridFirstPassage:
     grid: object
     eta: float
     links: Tuple[np.ndarray, np.ndarray] = field(repr=False)
+    fokker_planck: object = field(default=None, repr=False, compare=False)
 
-    def at(self, start: float) -> FirstPassageTime:
-        """The grid MFPT from ``start`` (linear interpolation between centres, no cancellation)."""
+    def at(self, start: float, accuracy: Union[str, float] = "grid") -> FirstPassageTime:
+        r"""The grid MFPT from ``start`` (linear interpolation between centres, no cancellation).
+
+        Parameters
+        ----------
+        start : float
+            A point of the grid.
+        accuracy : {"grid", "estimate", "continuum"} or float
+            ``"grid"``: the discrete chain's time, :math:`O(h^2)` from the
+            continuum, no error field.  ``"estimate"``: the same time with a
+            bound on its discretisation error (``start`` and ``target`` must
+            be cell edges).  ``"continuum"``: :math:`\ln T` extrapolated over
+            nested grids in which ``start`` and ``target`` are cell edges
+            (:func:`~fpesolve.core.extrapolation.passage_with_accuracy`), with
+            the bound in ``error``/``rel_error``; a float: that relative error
+            or :class:`~fpesolve.ConvergenceError`.
+
+        Returns
+        -------
+        FirstPassageTime
+
+        Raises
+        ------
+        ValueError
+            ``start`` outside the grid (or, with ``accuracy``, not strictly inside it).
+        ConvergenceError
+            With ``accuracy``, when no honest bound exists (or the tolerance is not reached).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fpesolve import FokkerPlanck, Landscape
+        >>> ou = Landscape(grad=lambda x: 2.0 * x, sigma=lambda x: np.ones_like(x), domain=(-4.0, 4.0))
+        >>> fp = FokkerPlanck(ou, eta=1.0, grid=160)
+        >>> t = mfpt_on_grid(fp, 1.0).at(0.0, accuracy=1e-10)
+        >>> exact = mean_first_passage_time(ou, 1.0, 0.0, 1.0)
+        >>> bool(abs(t.time - exact.time) <= t.error), bool(t.rel_error <= 1e-10)
+        (True, True)
+        """
         a, b = self.grid.domain
         if not a <= float(start) <= b:
             raise ValueError(f"`start` = {start!r} lies outside the grid [{a!r}, {b!r}]")
+        if accuracy != "grid":
+            if self.fokker_planck is None:
+                raise ValueError("`accuracy` needs the problem: build this result with mfpt_on_grid(fp, target)")
+            from .extrapolation import passage_with_accuracy
+            return passage_with_accuracy(self.fokker_planck, float(start), self.target, accuracy)
         log_t = grid_log_passage(self.links, self.grid.centres, float(start), self.target)
         return _passage(float(start), self.target, self.eta, log_t,
                         "grid backward equation (Scharfetter-Gummel chain, log space)")
@@ -583,4 +650,5 @@ def mfpt_on_grid(fp, target: float) -> GridFirstPassage:
         times = np.exp(log_t)
     for arr in (log_t, times):
         arr.flags.writeable = False
-    return GridFirstPassage(target=y1, log_times=log_t, times=times, grid=fp.grid, eta=fp.eta, links=links)
+    return GridFirstPassage(target=y1, log_times=log_t, times=times, grid=fp.grid, eta=fp.eta, links=links,
+                            fokker_planck=fp)
