@@ -352,8 +352,8 @@ class ScheduleRemedy(Result):
 
 def _substepped(landscape: Landscape, m: int) -> Landscape:
     """The same two-well construction with Sigma scaled by ``m`` exactly (both sqrt(Sigma) levels times sqrt(m))."""
-    p = getattr(landscape, "parameters", None)
-    if not isinstance(landscape, Construction) or landscape.noise_profile is None or not p or "Sigma_A" not in p:
+    p = landscape.parameters if isinstance(landscape, Construction) else None
+    if p is None or landscape.noise_profile is None or "Sigma_A" not in p:
         raise ValueError("`substeps` > 1 needs a two-well construction (fpesolve.failure_modes.construction), whose "
                          "Sigma can be scaled exactly; pass substeps=0 for other landscapes")
     extra = {}
@@ -625,7 +625,7 @@ def required_rate(landscape: Landscape, n_iterations: int, probability_target: f
     at_limit = 0.999 * limit
     log10_p_limit = (math.log10(n_iterations) - log_iterations(at_limit) / math.log(10.0)) if math.isfinite(limit) \
         else 0.0
-    ref = getattr(landscape, "eta", None)
+    ref = landscape.eta if isinstance(landscape, Construction) else None   # the paper's rate, if it has one
     log10_ref = None if ref is None else mean_first_passage_time(landscape, ref, x0, xt).log10_iterations
     return RequiredRate(eta=eta, probability=p, n_iterations=n_iterations, log10_iterations_at_paper_eta=log10_ref,
                         reference_eta=ref, stability_limit=limit, stable=bool(eta < limit),
@@ -895,9 +895,10 @@ def weight_decay_remedy(landscape: Landscape, *, origin: Union[float, str] = 0.0
     (True, True, 'not applicable')
     """
     if eta is None:
-        eta = getattr(landscape, "eta", None)
+        eta = landscape.eta if isinstance(landscape, Construction) else None
         if eta is None:
-            raise ValueError("`eta` is needed (the landscape has no learning rate of its own)")
+            raise ValueError("`eta` is needed: the landscape is not a construction with the paper's learning rate; "
+                             "pass eta=...")
     eta = positive_float(eta, "eta", "eta is the SGD learning rate")
     if isinstance(origin, str):
         if origin not in landscape.wells:
