@@ -44,3 +44,41 @@ def test_readme_points_only_to_paths_in_the_repository():
     for command in ('python -m pip install -e . && fpesolve reproduce --quick',
                     'python -m pip install -e ".[test,dist]" && python -m pytest'):
         assert command in text
+
+
+#: third-party modules fpesolve may import only lazily, inside the function that needs them, with a clear
+#: ImportError (never at module level and never on the main job's path)
+OPTIONAL_IMPORTS = {"pandas"}
+
+
+def _requirement_names() -> set:
+    lines = [ln.strip() for ln in _setup_cfg()["options"]["install_requires"].splitlines() if ln.strip()]
+    return {re.split(r"[<>=!~ \[]", ln, maxsplit=1)[0].lower() for ln in lines}
+
+
+def test_every_third_party_import_is_an_install_requirement():
+    """A fresh ``pip install -e .`` must run everything: the library imports nothing from the test or docs
+    extras (an ``import mpmath`` in reproduce once made the README's first command exit 4 on a clean machine)."""
+    import ast
+    import sys
+
+    required = _requirement_names()
+    offenders = []
+    for path in sorted((ROOT / "fpesolve").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        top_level = set(id(node) for node in tree.body)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                root = name.split(".")[0]
+                if root in sys.stdlib_module_names or root == "fpesolve" or root.lower() in required:
+                    continue
+                if root in OPTIONAL_IMPORTS and id(node) not in top_level:
+                    continue
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {name}")
+    assert not offenders, offenders
