@@ -283,3 +283,28 @@ def test_green_gap_reports_non_convergence_and_bad_input():
         green_gap(fp, rtol=1.5)
     with pytest.raises(ValueError, match="reflecting"):
         green_gap(FokkerPlanck(land, eta, 50, "absorbing"))
+
+
+def test_gap_in_range_with_underflowing_rates_is_resolved_by_bisection():
+    """A cold user's landscape from samples (Sigma 55x smaller in one well) has some Golub–Kahan entries below
+    1e-290 but a gap of 6e-7: bisection resolves it (those entries move it by <= 1e-290 absolute), where the
+    spectral-gap call used to refuse it.  Checked against the certified Green-operator iteration and dense
+    eigenvalues."""
+    from fpesolve import green_gap
+    from fpesolve.core.spectrum import golub_kahan_offdiagonal
+
+    rng = np.random.default_rng(0)
+    b = rng.normal(size=(20, 1))
+    b -= b.mean()
+    land = Landscape.from_samples(lambda x: 0.25 * (x**2 - 1) ** 2 + b * np.logaddexp(0, 2 * x) + 0 * b,
+                                  lambda x: (x**3 - x) + b * 2 / (1 + np.exp(-2 * x)) + 0 * b, (-2.5, 2.5),
+                                  batch_size=4)
+    fp = FokkerPlanck(land, 0.1, 400)
+    assert np.min(golub_kahan_offdiagonal(fp)[0]) < 1e-290          # the regime of the old refusal
+    gap = spectral_gap(fp)
+    certified = green_gap(fp)
+    assert certified.converged
+    assert abs(gap.log10 - certified.log10) * np.log(10) <= 2 * certified.rel_error + 1e-12
+    q = np.asarray(fp.generator().toarray() if hasattr(fp.generator(), "toarray") else fp.generator())
+    dense = np.sort(-np.linalg.eigvals(q).real)[1]
+    assert abs(gap.value - dense) <= 1e-12 * np.max(np.abs(q))     # dense: absolute accuracy eps * ||Q||
