@@ -374,6 +374,44 @@ class Landscape:
                              f"in landscape {self.name!r}; a pole? shrink the domain to exclude it")
         return values
 
+    def point(self, value, name: str = "x") -> float:
+        """A position given as a number or as the name of one of :attr:`wells`, checked to lie in the domain.
+
+        Parameters
+        ----------
+        value : float or str
+            A position, or a well's name (``"A"``, ``"B"`` for the constructions).
+        name : str
+            The caller's parameter name, for the error message.
+
+        Returns
+        -------
+        float
+            The position.
+
+        Raises
+        ------
+        ValueError
+            For an unknown well name (the message lists the wells, or says the
+            landscape has none) or a position outside the domain.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> land = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-2, 2),
+        ...                  wells={"A": -1.0, "B": 1.0})
+        >>> land.point("B", "start"), land.point(0.5, "start")
+        (1.0, 0.5)
+        """
+        if isinstance(value, str):
+            if value not in self.wells:
+                known = (f"its wells are {sorted(self.wells)}" if self.wells else
+                         "it has no named wells (only the failure-mode constructions do)")
+                raise ValueError(f"`{name}` = {value!r} is not a well of {self.name!r}: {known}; pass a position "
+                                 f"in {self.domain}")
+            return float(self.wells[value])
+        return self.contains(value, name)
+
     def contains(self, x, name: str = "x") -> float:
         """Return ``x`` as a float, raising ``ValueError`` if it is outside the closed domain.
 

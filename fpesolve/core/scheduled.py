@@ -207,12 +207,7 @@ class EscapeProbability(Result):
 
 
 def _point(landscape: Landscape, value, name: str) -> float:
-    if isinstance(value, str):
-        if value not in landscape.wells:
-            raise ValueError(f"`{name}` = {value!r} is not a well of {landscape.name!r}; its wells are "
-                             f"{sorted(landscape.wells)} (or pass a position)")
-        return float(landscape.wells[value])
-    return landscape.contains(value, name)
+    return landscape.point(value, name)
 
 
 def _spread_point_mass(grid: Grid, x0: float) -> np.ndarray:

@@ -71,7 +71,7 @@ from scipy import optimize
 
 from .._util.result import Result
 from .._util.validation import finite_float, positive_float, positive_int, probability
-from ..core.landscape import Landscape
+from ..core.landscape import Landscape, PerSampleLosses
 from ..core.passage import mean_first_passage_time
 from ..core.scheduled import escape_probability
 from ..core.schedules import Schedule, as_schedule
@@ -94,13 +94,7 @@ AGREEMENT_SE = 4.0
 # ============================================================================================ F1: schedules
 def _start_and_target(landscape: Landscape, start, target) -> Tuple[float, float, float]:
     """(start minimum, target, saddle): the start well's minimum, and by default halfway from the saddle to the other well."""
-    if isinstance(start, str):
-        if start not in landscape.wells:
-            raise ValueError(f"`start` = {start!r} is not a well of {landscape.name!r}; its wells are "
-                             f"{sorted(landscape.wells)} (or pass a position)")
-        x0 = float(landscape.wells[start])
-    else:
-        x0 = landscape.contains(start, "start")
+    x0 = landscape.point(start, "start")
     cps = landscape.critical_points()
     minima = [cp for cp in cps if cp.kind == "minimum"]
     saddles = [cp for cp in cps if cp.kind == "saddle"]
@@ -114,13 +108,8 @@ def _start_and_target(landscape: Landscape, start, target) -> Tuple[float, float
     saddle = min(between, key=lambda s: abs(s.x - here.x)).x
     if target is None:
         xt = 0.5 * (saddle + other.x)
-    elif isinstance(target, str):
-        if target not in landscape.wells:
-            raise ValueError(f"`target` = {target!r} is not a well of {landscape.name!r}; its wells are "
-                             f"{sorted(landscape.wells)} (or pass a position)")
-        xt = float(landscape.wells[target])
     else:
-        xt = landscape.contains(target, "target")
+        xt = landscape.point(target, "target")
     if xt == x0:
         raise ValueError(f"`target` = {xt!r} equals the start; the escape probability is 1 at iteration 0")
     return x0, xt, saddle
@@ -649,8 +638,10 @@ def weight_decay(landscape: Landscape, mu: float, origin: float = 0.0) -> Landsc
     -------
     Landscape
         ``grad`` :math:`L' + \mu(\theta-\theta_0)`, ``hess`` :math:`L'' + \mu`,
-        ``loss`` the penalised loss; ``sigma`` and the domain as before (no
-        per-sample losses: the penalty would add the same term to each).
+        ``loss`` the penalised loss; ``sigma``, the domain, the batch size
+        and the sampling as before; per-sample losses (of a landscape built
+        from samples) each get the same penalty, so the number of samples and
+        the per-sample structure carry over while :math:`\Sigma` is unchanged.
 
     Raises
     ------
@@ -680,9 +671,22 @@ def weight_decay(landscape: Landscape, mu: float, origin: float = 0.0) -> Landsc
     def hess(x):
         return landscape.hess(x) + mu_value
 
+    samples = None
+    if landscape.samples is not None:
+        per = landscape.samples
+
+        def sample_losses(x):
+            return per.losses(x) + 0.5 * mu_value * (np.asarray(x, dtype=float) - x0) ** 2
+
+        def sample_grads(x):
+            return per.grads(x) + mu_value * (np.asarray(x, dtype=float) - x0)
+
+        sample_hessians = None if per.hessians is None else (lambda x: per.hessians(x) + mu_value)
+        samples = PerSampleLosses(losses=sample_losses, grads=sample_grads, hessians=sample_hessians, n=per.n)
     return Landscape(grad=grad, sigma=landscape.sigma, domain=landscape.domain, loss=loss, hess=hess,
                      sigma_grad=landscape.sigma_grad,
-                     name=f"{landscape.name} + {mu_value:g}/2 (theta - {x0:g})^2", batch_size=landscape.batch_size)
+                     name=f"{landscape.name} + {mu_value:g}/2 (theta - {x0:g})^2", batch_size=landscape.batch_size,
+                     replacement=landscape.replacement, samples=samples)
 
 
 @dataclass(frozen=True, repr=False)
@@ -826,6 +830,8 @@ class WeightDecayRemedy(Result):
         str
         """
         n4 = (f"N4 violated for every mu <= {self.mus[-1]:g}" if self.n4_mu is None else
+              "N4 is not violated without weight decay (status at mu = 0: holds)" if self.n4_mu == 0 and
+              self.n4_status == "holds" else
               f"N4 stops being violated at mu = {self.n4_mu:.8g} (status then: {self.n4_status})")
         lines = [f"Weight decay mu/2 (theta - {self.origin:.6g})^2 at eta = {self.eta:g}, good region "
                  f"[{self.good_region[0]:.6g}, {self.good_region[1]:.6g}]: {n4}"]
@@ -900,13 +906,8 @@ def weight_decay_remedy(landscape: Landscape, *, origin: Union[float, str] = 0.0
             raise ValueError("`eta` is needed: the landscape is not a construction with the paper's learning rate; "
                              "pass eta=...")
     eta = positive_float(eta, "eta", "eta is the SGD learning rate")
-    if isinstance(origin, str):
-        if origin not in landscape.wells:
-            raise ValueError(f"`origin` = {origin!r} is not a well of {landscape.name!r}; its wells are "
-                             f"{sorted(landscape.wells)} (or pass a position)")
-        x0 = float(landscape.wells[origin])
-    else:
-        x0 = finite_float(origin, "origin")
+    # a named well, or any finite position (the penalty may pull toward a point outside the domain)
+    x0 = landscape.point(origin, "origin") if isinstance(origin, str) else finite_float(origin, "origin")
     targets_p = [probability(p, "probabilities") for p in probabilities]
     lo, hi = _good_region(landscape, good)
     a, b = landscape.domain

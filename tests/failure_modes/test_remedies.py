@@ -166,3 +166,23 @@ def test_weight_decay_bad_input(f4):
         weight_decay_remedy(f4, probabilities=(1.5,))
     with pytest.raises(ValueError, match="`origin`"):
         weight_decay_remedy(f4, origin="C")
+
+
+def test_weight_decay_keeps_what_a_from_samples_landscape_carries():
+    """A cold user's call: weight_decay_remedy on a landscape from samples used to fail in N4 ("give
+    `n_samples`") because the penalised landscape dropped its samples; it keeps them, the batch size and Sigma."""
+    from fpesolve import Landscape
+    from fpesolve.failure_modes import weight_decay, weight_decay_remedy
+
+    b = np.linspace(-1.0, 1.0, 8)[:, None]
+    land = Landscape.from_samples(lambda x: 0.25 * (x**2 - 1) ** 2 + 0.3 * b * x, lambda x: x**3 - x + 0.3 * b + 0 * x,
+                                  (-2.5, 2.5), batch_size=2)
+    w = weight_decay(land, 0.4, 1.0)
+    x = np.linspace(-2, 2, 7)
+    assert (w.n_samples, w.batch_size) == (8, 2)
+    np.testing.assert_allclose(w.sigma(x), land.sigma(x), rtol=1e-14)
+    np.testing.assert_allclose(w.samples.grads(x).mean(axis=0), w.grad(x), rtol=1e-12, atol=1e-14)
+    res = weight_decay_remedy(land, eta=0.1, good=(0.0, 2.5), origin=1.0, n_scan=8)
+    assert res.n4_status in ("holds", "violated", "not applicable")
+    with pytest.raises(ValueError, match="no named wells"):
+        weight_decay_remedy(land, eta=0.1, good=(0.0, 2.5), origin="A")
