@@ -12,6 +12,7 @@ import signal
 import numpy as np
 import pytest
 
+import fpesolve
 from fpesolve import (CostLimitError, FokkerPlanck, Grid, IllPosedError, Landscape, check_n1, check_n2, check_n3,
                       check_n4, effective_potential, escape_times, implicit_regularizer, kramers_time, log_normalizer,
                       lyapunov_exponent, mean_first_passage_time, mfpt_on_grid, mixing_time, regularization_strength,
@@ -257,6 +258,14 @@ CASES = [
      "`boundary`"),
     ("check_well_posed interval reversed", lambda: check_well_posed(dw(), 0.3, interval=(1.0, 0.0)), E,
      "`interval`"),
+    # ------------------------------------------------------------ found by the cold-user trial
+    ("escape_probability zero horizon", lambda: fpesolve.escape_probability(lin(domain=(-5.0, 5.0)), 0.5, 0.0, 1.0, 0),
+     E, "`n_iterations` must be > 0"),
+    ("sigma negative on most of the domain", lambda: fpesolve.stationary_density(
+        lin(sigma=lambda x: 0.5 - x ** 2, domain=(-2.5, 2.5)), 0.1, np.array([0.0])), I, "`sigma` is negative"),
+    ("FokkerPlanck grid a float", lambda: FokkerPlanck(dw(), 0.3, 2.5), T, "`grid` must be a fpesolve.Grid or a number of cells"),
+    ("weight_decay_remedy well name on a landscape without wells", lambda: fpesolve.weight_decay_remedy(
+        dw(), eta=0.3, good=(0.0, 2.5), origin="A"), E, "`origin` = .A. is not a well of .dw.: it has no named wells"),
 ]
 
 #: case id -> (owner, today's behaviour), for cases whose fix lives in a module owned by another engineer

@@ -351,7 +351,8 @@ def discretize(landscape: Landscape, eta: float, grid: Grid, boundary: BoundaryS
     """
     eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     if not isinstance(grid, Grid):
-        raise TypeError(f"`grid` must be a fpesolve.Grid, got {type(grid).__name__}")
+        raise TypeError(f"`grid` must be a fpesolve.Grid or a number of cells (an int), got "
+                        f"{type(grid).__name__} {grid!r}")
     grid.check_inside(landscape.domain, repr(landscape.name))
     check_well_posed(landscape, eta, boundary=boundary, grid=grid)
     sides = parse_boundary(boundary)

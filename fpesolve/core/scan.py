@@ -208,6 +208,12 @@ def defect_error(landscape: Landscape, d: Defect, interval: Tuple[float, float],
     rel = f" ({d.value / scan.sigma_max:.1e} of its largest value {scan.sigma_max:.3g})" if scan.sigma_max > 0 else ""
     found = f", found {d.detail}" if d.detail else ""
     sign = "negative" if d.value < 0 else "zero"
+    if d.value < -1e-3 * scan.sigma_max:
+        # clearly negative, not a zero touched up to round-off: a sign error or a domain far too wide
+        return IllPosedError(
+            f"`sigma` is negative {where}: Sigma({d.x:.17g}) = {d.value:.3g}{rel}{found}. Sigma is a variance of "
+            f"the gradient noise and must be > 0 on the whole domain: fix the function (a variance is a mean of "
+            f"squares), or restrict the domain to an interval where Sigma > 0 (and bounded away from 0)")
     return IllPosedError(
         f"`sigma` vanishes {where}: Sigma({d.x:.17g}) = {d.value:.3g}{rel}{found} ({sign}; Sigma at or below "
         f"{SIGMA_ZERO_RTOL:g} of its largest value counts as zero). Where the noise vanishes the diffusion cannot "

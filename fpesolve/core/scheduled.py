@@ -288,6 +288,9 @@ def escape_probability(landscape: Landscape, eta: Union[float, Schedule], start,
     if x0 == xt:
         raise ValueError(f"`target` = {xt!r} equals `start`; the probability is 1 at iteration 0")
     horizons = check_times(n_iterations, "n_iterations")
+    if np.any(np.asarray(horizons) <= 0):
+        raise ValueError(f"`n_iterations` must be > 0 (a horizon in SGD iterations), got {n_iterations!r}; the "
+                         f"escape probability within 0 iterations is 0")
     a, b = landscape.domain
     if xt > x0:
         lo, hi, boundary, side = a, xt, ("reflecting", "absorbing"), "right"
