@@ -77,7 +77,7 @@ def test_plain_landscape_histogram_matches_fpe_stationary_density(noise):
     assert chi2 < stats.chi2.isf(1e-3, dof), chi2
     # the walkers moved: some crossed the saddle, and inside the left well the final positions no longer
     # remember the initial ones (correlation e^{-20})
-    assert np.mean(run.escape_steps >= 0) > 0.01
+    assert np.mean(run.escape_iterations >= 0) > 0.01
     stay = (run.initial_positions < 0) & (run.final_positions < 0)
     assert abs(np.corrcoef(run.initial_positions[stay], run.final_positions[stay])[0, 1]) < 0.03
 
@@ -222,7 +222,7 @@ def test_constant_schedule_equals_float_rate_bitwise(method):
         run = simulate_sgd(land, eta, 300, 100, -1.0, **kw)
         np.testing.assert_array_equal(run.final_positions, ref.final_positions)
         np.testing.assert_array_equal(run.counts, ref.counts)
-        np.testing.assert_array_equal(run.escape_steps, ref.escape_steps)
+        np.testing.assert_array_equal(run.escape_iterations, ref.escape_iterations)
         assert run.eta.shape == (300,) and "schedule" in run.summary()
 
 
