@@ -8,6 +8,17 @@ old dotted paths in :data:`sys.modules`, so ``from fpesolve.passage import
 escape_times`` keeps working; new code should import from ``fpesolve`` or from
 the subpackages.  (``fpesolve.sweep`` is the sweep function; its module is
 :mod:`fpesolve.apps.sweep`.)
+
+Some old paths are also the names of package attributes: ``fpesolve.discretize``
+is the function :func:`~fpesolve.discretize` and the 0.1 module path of
+:mod:`fpesolve.core.discretize` (``fpesolve.constructions`` is the module
+itself).  The attribute wins: Python's import system sets ``package.<child>``
+to a submodule after loading it, and the package refuses exactly that
+assignment (the alias module onto an attribute that is not it), so importing
+the old path never rebinds the attribute.  ``from fpesolve.discretize import
+Discretization`` keeps working; ``import fpesolve.discretize as m`` binds ``m``
+to the function (``import ... as`` reads the attribute): write ``from
+fpesolve.core import discretize as m``.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
+import types
 
 #: old module path (below ``fpesolve.``) -> its home since 0.2
 OLD_MODULE_PATHS = {
@@ -43,9 +55,30 @@ OLD_MODULE_PATHS = {
 
 
 def install_module_aliases() -> None:
-    """Make ``import fpesolve.<old>`` resolve to the module's new home (imported only when asked for)."""
+    """Make ``import fpesolve.<old>`` resolve to the module's new home (imported only when asked for).
+
+    The package module becomes a :class:`_Package`, which keeps its
+    attributes when the import system binds an alias module of the same name.
+    """
+    package_name = __name__.rpartition(".")[0]
+    package = sys.modules[package_name]
+    if type(package) is types.ModuleType:
+        package.__class__ = _Package
     if not any(isinstance(finder, _AliasFinder) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _AliasFinder(__name__.rpartition(".")[0]))
+        sys.meta_path.insert(0, _AliasFinder(package_name))
+
+
+class _Package(types.ModuleType):
+    """The fpesolve package module: importing an old module path does not rebind a package attribute."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and name in OLD_MODULE_PATHS and name in vars(self):
+            target = f"{self.__name__}.{OLD_MODULE_PATHS[name]}"
+            if value.__name__ == target and vars(self)[name] is not value:
+                # the import system binding the alias of ``fpesolve.<name>`` after loading it: the package's own
+                # ``<name>`` (a function in ``__all__``) stays; the module remains ``sys.modules[...]``
+                return
+        super().__setattr__(name, value)
 
 
 class _AliasLoader(importlib.abc.Loader):
