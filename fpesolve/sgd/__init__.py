@@ -5,5 +5,6 @@ from .ensemble import METHODS, CensoredMean, LearningRateSchedule, SampleGradien
 from .noise import NOISE_MODELS
 from .sampling import sample_stationary, stationary_cdf
 
-__all__ = ["SampleGradients", "SGDEnsemble", "CensoredMean", "simulate_sgd", "METHODS", "NOISE_MODELS", "LearningRateSchedule",
+__all__ = ["SampleGradients", "SGDEnsemble", "CensoredMean", "simulate_sgd", "METHODS", "NOISE_MODELS",
+           "LearningRateSchedule",
            "sample_stationary", "stationary_cdf"]

@@ -194,7 +194,7 @@ def test_label_noise_landscape_uses_its_own_sigma():
     # not carry, so Gaussian noise must come from the landscape's Sigma (here through numpy).  One step from
     # x0: the step's variance is eta^2 Sigma(x0) (10 standard errors of the variance of 40000 Gaussian steps).
     land = Landscape.from_model(lambda x: np.vstack((x, 2 * x)), lambda x: np.vstack((np.ones_like(x),
-                                2 * np.ones_like(x))), [1.0, 1.0], (-3.0, 3.0), label_noise=0.5, batch_size=1)
+                                2 * np.ones_like(x))), [1.0, 1.0], (-3.0, 3.0), label_noise_std=0.7, batch_size=1)
     with pytest.warns(PerformanceWarning):
         run = simulate_sgd(land, 0.1, 1, 40_000, 0.3, noise="gaussian", rng=3)
     var = 0.1 ** 2 * land.sigma(np.array([0.3]))[0]
