@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from typing import Callable, TypeVar
 
@@ -112,7 +113,7 @@ def renamed_attribute(owner: str, old: str, new: str, since: str = "0.2") -> pro
     return property(getter)
 
 
-def renamed_method(owner: str, old: str, new: str, since: str = "0.2") -> Callable:
+def renamed_method(owner: str, old: str, new: Callable, since: str = "0.2") -> Callable:
     """A method ``old`` that calls method ``new`` with the same arguments, with a :class:`FutureWarning`.
 
     Parameters
@@ -121,8 +122,10 @@ def renamed_method(owner: str, old: str, new: str, since: str = "0.2") -> Callab
         The class name, quoted in the warning.
     old : str
         The former method name, still callable for one release.
-    new : str
-        The method it now calls.
+    new : callable
+        The method it now calls (the function defined above in the class
+        body); ``old`` gets its signature and, after a deprecation summary,
+        its docstring sections.
     since : str
         The fpesolve version of the rename, quoted in the warning.
 
@@ -136,21 +139,26 @@ def renamed_method(owner: str, old: str, new: str, since: str = "0.2") -> Callab
     >>> import warnings
     >>> class Run:
     ...     def mean_iterations(self, k=0):
+    ...         "The mean."
     ...         return 10 + k
-    ...     mean_steps = renamed_method("Run", "mean_steps", "mean_iterations")
+    ...     mean_steps = renamed_method("Run", "mean_steps", mean_iterations)
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     value = Run().mean_steps(2)
-    >>> value, caught[0].category.__name__
-    (12, 'FutureWarning')
+    >>> value, str(caught[0].message)
+    (12, '`Run.mean_steps()` was renamed `mean_iterations()` in fpesolve 0.2; call `Run.mean_iterations()`')
     """
+    new_name = new.__name__
 
+    @functools.wraps(new)
     def method(self, *args, **kwargs):
-        warnings.warn(f"`{owner}.{old}()` was renamed `{new}()` in fpesolve {since}; call `{owner}.{new}()`",
-                      FutureWarning, stacklevel=2)
-        return getattr(self, new)(*args, **kwargs)
+        warnings.warn(f"`{owner}.{old}()` was renamed `{new_name}()` in fpesolve {since}; call "
+                      f"`{owner}.{new_name}()`", FutureWarning, stacklevel=2)
+        return getattr(self, new_name)(*args, **kwargs)
 
     method.__name__ = old
     method.__qualname__ = f"{owner}.{old}"
-    method.__doc__ = f"Deprecated name of :meth:`{new}` (a FutureWarning; renamed in fpesolve {since})."
+    sections = inspect.cleandoc(new.__doc__ or "").partition("\n\n")[2]
+    method.__doc__ = (f"Deprecated name of :meth:`{new_name}` (a FutureWarning; renamed in fpesolve {since}).\n\n"
+                      + sections)
     return method

@@ -244,8 +244,6 @@ class SGDEnsemble(Result):
     divergence_steps = renamed_attribute("SGDEnsemble", "divergence_steps", "divergence_iterations")
     walker_steps_per_second = renamed_attribute("SGDEnsemble", "walker_steps_per_second",
                                                 "walker_iterations_per_second")
-    mean_escape_steps = renamed_method("SGDEnsemble", "mean_escape_steps", "mean_escape_iterations")
-    mean_passage_steps = renamed_method("SGDEnsemble", "mean_passage_steps", "mean_passage_iterations")
 
     # ------------------------------------------------------------------ derived quantities
     @property
@@ -360,6 +358,9 @@ class SGDEnsemble(Result):
             raise IndexError(f"`k` = {k!r} is not the index of a passage point; this run has {n_points} "
                              f"(passage_points = {self.passage_points.tolist()})")
         return CensoredMean.of(self.passage_iterations[k], f"first passage over {self.passage_points[k]:+.6g}")
+
+    mean_escape_steps = renamed_method("SGDEnsemble", "mean_escape_steps", mean_escape_iterations)
+    mean_passage_steps = renamed_method("SGDEnsemble", "mean_passage_steps", mean_passage_iterations)
 
     @property
     def walker_iterations_per_second(self) -> Optional[float]:
