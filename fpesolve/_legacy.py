@@ -12,13 +12,14 @@ the subpackages.  (``fpesolve.sweep`` is the sweep function; its module is
 Some old paths are also the names of package attributes: ``fpesolve.discretize``
 is the function :func:`~fpesolve.discretize` and the 0.1 module path of
 :mod:`fpesolve.core.discretize` (``fpesolve.constructions`` is the module
-itself).  The attribute wins: Python's import system sets ``package.<child>``
-to a submodule after loading it, and the package refuses exactly that
-assignment (the alias module onto an attribute that is not it), so importing
-the old path never rebinds the attribute.  ``from fpesolve.discretize import
-Discretization`` keeps working; ``import fpesolve.discretize as m`` binds ``m``
-to the function (``import ... as`` reads the attribute): write ``from
-fpesolve.core import discretize as m``.
+itself).  The attribute wins.  Python's import system sets ``package.<child>``
+to a submodule after *loading* it, so these aliases are entered in
+:data:`sys.modules` when the package is imported (their modules are loaded by
+then): the import system finds them there and loads nothing, and the attribute
+is never rebound.  ``from fpesolve.discretize import Discretization`` keeps
+working; ``import fpesolve.discretize as m`` binds ``m`` to the function
+(``import ... as`` reads the attribute): write ``from fpesolve.core import
+discretize as m``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
-import types
 
 #: old module path (below ``fpesolve.``) -> its home since 0.2
 OLD_MODULE_PATHS = {
@@ -57,28 +57,18 @@ OLD_MODULE_PATHS = {
 def install_module_aliases() -> None:
     """Make ``import fpesolve.<old>`` resolve to the module's new home (imported only when asked for).
 
-    The package module becomes a :class:`_Package`, which keeps its
-    attributes when the import system binds an alias module of the same name.
+    Old paths that are also attributes of the package (``discretize``,
+    ``constructions``) are entered in :data:`sys.modules` at once, so that
+    importing them does not rebind the attribute; the others are found lazily
+    by a meta-path finder.
     """
     package_name = __name__.rpartition(".")[0]
     package = sys.modules[package_name]
-    if type(package) is types.ModuleType:
-        package.__class__ = _Package
+    for old, new in OLD_MODULE_PATHS.items():
+        if old in vars(package):
+            sys.modules.setdefault(f"{package_name}.{old}", importlib.import_module(f"{package_name}.{new}"))
     if not any(isinstance(finder, _AliasFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, _AliasFinder(package_name))
-
-
-class _Package(types.ModuleType):
-    """The fpesolve package module: importing an old module path does not rebind a package attribute."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if isinstance(value, types.ModuleType) and name in OLD_MODULE_PATHS and name in vars(self):
-            target = f"{self.__name__}.{OLD_MODULE_PATHS[name]}"
-            if value.__name__ == target and vars(self)[name] is not value:
-                # the import system binding the alias of ``fpesolve.<name>`` after loading it: the package's own
-                # ``<name>`` (a function in ``__all__``) stays; the module remains ``sys.modules[...]``
-                return
-        super().__setattr__(name, value)
 
 
 class _AliasLoader(importlib.abc.Loader):
