@@ -4,13 +4,13 @@ Prints
   * the first-call time in a fresh process with an empty numba cache (cold) and with the cache filled by the
     previous process (warm), for the built-in kernel (a construction) and for the compiled-user route (a plain
     Landscape with Gaussian noise: the cached kernel plus the per-process compilation of the user's callables);
-  * walker-steps per second on one thread (parallel=False) and over all numba threads for
+  * walker-iterations per second on one thread (parallel=False) and over all numba threads for
       - the built-in kernel on the F4 construction (minibatch B = 1, 2; Gaussian; two-point),
       - the numba-compiled user routes: a plain Landscape (Gaussian, two-point), a Landscape.from_samples
         (real minibatches B = 2), a user @numba.njit per-sample gradient,
       - the numpy stepper on the same plain landscape and finite sum (method="numpy").
 
-Goal: >= 5e7 walker-steps per second per core for minibatch SGD on the built-in constructions.
+Goal: >= 5e7 walker-iterations per second per core for minibatch SGD on the built-in constructions.
 
 Run:  python benchmarks/bench_sgd.py [--quick]
 """
@@ -56,14 +56,15 @@ def compile_times(user: bool, parallel: bool):
 
 
 def throughput(target, eta, n_walkers, n_iterations, parallel, init, repeats=3, **kw):
-    """Best walker-steps per second of ``repeats`` runs (after a warm-up call)."""
+    """Best walker-iterations per second of ``repeats`` runs (after a warm-up call)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         simulate_sgd(target, eta, 10, 64, init, parallel=parallel, rng=0, **kw)
         best = 0.0
         for _ in range(repeats):
             run = simulate_sgd(target, eta, n_iterations, n_walkers, init, parallel=parallel, rng=1, bins=50, **kw)
-            best = max(best, run.walker_steps_per_second)
+            rate = run.walker_iterations_per_second      # None when the run was too short for the clock
+            best = max(best, rate if rate is not None else 0.0)
     return best, run.method
 
 

@@ -53,7 +53,7 @@ from .core import (Basins, SampleGradients, ConvergenceStudy, Extrapolation, con
                    mixing_time, richardson, spectral_gap, stationary_density, stationary_mass, tv_distance,
                    EscapeProbability, Schedule, StationaryModes, WellPosedness, check_well_posed, escape_probability,
                    schedules, stationary_modes)
-from .sgd import SGDEnsemble, sample_stationary, simulate_sgd
+from .sgd import CensoredMean, SGDEnsemble, sample_stationary, simulate_sgd
 from .labelnoise import (LabelNoiseSGDResult, SquaredLossModel, implicit_regularizer, noise_fixed_point,
                          regularization_strength, regularized_gradient, regularized_loss,
                          regularized_stationary_point, regularizer_from_eigenvalues, regularizer_gradient,
@@ -88,7 +88,7 @@ __all__ = [
     "schedules", "Schedule", "EscapeProbability", "escape_probability",
     "RequiredRate", "ScheduleEscape", "ScheduleRemedy", "WeightDecayRemedy", "WeightDecayTarget", "required_rate",
     "schedule_remedy", "stability_limit", "weight_decay", "weight_decay_remedy",
-    "SampleGradients", "SGDEnsemble", "simulate_sgd", "sample_stationary",
+    "SampleGradients", "SGDEnsemble", "CensoredMean", "simulate_sgd", "sample_stationary",
     "implicit_regularizer", "noise_fixed_point", "regularization_strength", "regularized_gradient",
     "regularized_loss", "regularized_stationary_point", "regularizer_from_eigenvalues", "regularizer_gradient",
     "LabelNoiseSGDResult", "SquaredLossModel", "simulate_label_noise_sgd",

@@ -8,6 +8,18 @@ old dotted paths in :data:`sys.modules`, so ``from fpesolve.passage import
 escape_times`` keeps working; new code should import from ``fpesolve`` or from
 the subpackages.  (``fpesolve.sweep`` is the sweep function; its module is
 :mod:`fpesolve.apps.sweep`.)
+
+Some old paths are also the names of package attributes: ``fpesolve.discretize``
+is the function :func:`~fpesolve.discretize` and the 0.1 module path of
+:mod:`fpesolve.core.discretize` (``fpesolve.constructions`` is the module
+itself).  The attribute wins.  Python's import system sets ``package.<child>``
+to a submodule after *loading* it, so these aliases are entered in
+:data:`sys.modules` when the package is imported (their modules are loaded by
+then): the import system finds them there and loads nothing, and the attribute
+is never rebound.  ``from fpesolve.discretize import Discretization`` keeps
+working; ``import fpesolve.discretize as m`` binds ``m`` to the function
+(``import ... as`` reads the attribute): write ``from fpesolve.core import
+discretize as m``.
 """
 
 from __future__ import annotations
@@ -43,9 +55,20 @@ OLD_MODULE_PATHS = {
 
 
 def install_module_aliases() -> None:
-    """Make ``import fpesolve.<old>`` resolve to the module's new home (imported only when asked for)."""
+    """Make ``import fpesolve.<old>`` resolve to the module's new home (imported only when asked for).
+
+    Old paths that are also attributes of the package (``discretize``,
+    ``constructions``) are entered in :data:`sys.modules` at once, so that
+    importing them does not rebind the attribute; the others are found lazily
+    by a meta-path finder.
+    """
+    package_name = __name__.rpartition(".")[0]
+    package = sys.modules[package_name]
+    for old, new in OLD_MODULE_PATHS.items():
+        if old in vars(package):
+            sys.modules.setdefault(f"{package_name}.{old}", importlib.import_module(f"{package_name}.{new}"))
     if not any(isinstance(finder, _AliasFinder) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _AliasFinder(__name__.rpartition(".")[0]))
+        sys.meta_path.insert(0, _AliasFinder(package_name))
 
 
 class _AliasLoader(importlib.abc.Loader):

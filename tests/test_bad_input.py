@@ -122,8 +122,10 @@ CASES = [
      "`replacement`"),
     ("from_model labels NaN", lambda: Landscape.from_model(two, two, [1.0, np.nan], (-1, 1)), E, "`labels`"),
     ("from_model labels strings", lambda: Landscape.from_model(two, two, ["a", "b"], (-1, 1)), T, "`labels`"),
-    ("from_model label_noise negative", lambda: Landscape.from_model(two, two, [1.0, 2.0], (-1, 1), label_noise=-1),
-     E, "`label_noise`"),
+    ("from_model label_noise_std negative", lambda: Landscape.from_model(two, two, [1.0, 2.0], (-1, 1),
+                                                                         label_noise_std=-1), E, "`label_noise_std`"),
+    ("from_model label_noise_std NaN", lambda: Landscape.from_model(two, two, [1.0, 2.0], (-1, 1),
+                                                                    label_noise_std=np.nan), E, "`label_noise_std`"),
     ("from_model outputs wrong shape", lambda: Landscape.from_model(lambda x: x[None, :], two, [1.0, 2.0], (-1, 1)),
      E, "`outputs`"),
     # ------------------------------------------------------------ grids

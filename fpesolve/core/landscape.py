@@ -18,6 +18,8 @@ All four are vectorised callables taking and returning float arrays.  The SDE
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -582,8 +584,8 @@ class Landscape:
     @classmethod
     def from_model(cls, outputs: ArrayFunction, output_grads: ArrayFunction, labels: Sequence[float],
                    domain: Tuple[float, float], *, output_hessians: Optional[ArrayFunction] = None,
-                   label_noise: float = 0.0, batch_size: int = 1, replacement: bool = True,
-                   name: str = "squared loss") -> "Landscape":
+                   label_noise_std: Optional[float] = None, batch_size: int = 1, replacement: bool = True,
+                   name: str = "squared loss", label_noise: Optional[float] = None) -> "Landscape":
         r"""Squared loss :math:`\ell_i = \frac12 (f_i(\theta) - y_i)^2` with optional label noise.
 
         Label-noise SGD replaces :math:`y_i` by :math:`y_i + \epsilon` with
@@ -603,15 +605,18 @@ class Landscape:
         output_hessians : callable, optional
             :math:`f_i''`; gives the exact Hessian
             :math:`\ell_i'' = f_i'^2 + (f_i - y_i) f_i''`.
-        label_noise : float
-            The label-noise variance :math:`\sigma^2 \ge 0` (a variance, not
-            the standard deviation).
+        label_noise_std : float, optional
+            The label-noise standard deviation :math:`\sigma \ge 0`, in units
+            of the labels (default 0: no label noise).
         batch_size : int
             Minibatch size ``B``; divides both the sample and the label-noise variance.
         replacement : bool
             Minibatches drawn with replacement (default); see :meth:`from_samples`.
         name : str
             A label for summaries and figures.
+        label_noise : float, optional
+            Deprecated (a ``FutureWarning``): the variance :math:`\sigma^2`;
+            pass ``label_noise_std=sqrt(label_noise)`` instead.
 
         Returns
         -------
@@ -620,24 +625,49 @@ class Landscape:
 
         Raises
         ------
-        TypeError, ValueError
-            For functions that are not callables or do not return shape
-            ``(n, len(x))``, labels that are empty or not finite,
-            ``label_noise < 0``, a bad ``domain`` or ``batch_size > n``.
+        TypeError
+            For functions that are not callables, or both ``label_noise_std``
+            and ``label_noise`` given.
+        ValueError
+            For functions that do not return shape ``(n, len(x))``, labels
+            that are empty or not finite, a negative or non-finite
+            ``label_noise_std`` (or ``label_noise``), a bad ``domain`` or
+            ``batch_size > n``.
 
         Examples
         --------
         A linear model :math:`f_i = \theta` with labels :math:`\pm 1`: the
         clean per-sample gradients :math:`\theta \mp 1` have variance 1, and
-        label noise of variance 0.5 adds :math:`0.5 \cdot f'^2 = 0.5`:
+        label noise of standard deviation 0.5 (variance 0.25) adds
+        :math:`0.25 \cdot f'^2 = 0.25`:
 
         >>> import numpy as np
         >>> a = np.array([[1.0], [1.0]])
         >>> land = Landscape.from_model(lambda x: a * x, lambda x: a * np.ones_like(x), [1.0, -1.0],
-        ...                             (-3.0, 3.0), label_noise=0.5)
+        ...                             (-3.0, 3.0), label_noise_std=0.5)
         >>> land.sigma(np.array([0.0, 2.0])).tolist(), land.grad(np.array([2.0])).tolist()
-        ([1.5, 1.5], [2.0])
+        ([1.25, 1.25], [2.0])
         """
+        if label_noise is not None:
+            if label_noise_std is not None:
+                raise TypeError("Landscape.from_model() got both `label_noise_std` and `label_noise`; pass only "
+                                "`label_noise_std` (the standard deviation sigma; `label_noise` was the variance)")
+            variance = finite_float(label_noise, "label_noise")
+            if variance < 0.0:
+                raise ValueError(f"`label_noise` (the variance sigma^2; deprecated, pass the standard deviation "
+                                 f"`label_noise_std`) must be >= 0, got {label_noise!r}")
+            warnings.warn(f"`label_noise` (the variance sigma^2) was replaced by `label_noise_std` (the standard "
+                          f"deviation sigma) in fpesolve 0.2 (Landscape.from_model); pass "
+                          f"label_noise_std=sqrt({label_noise!r}) = {math.sqrt(variance)!r}", FutureWarning,
+                          stacklevel=2)
+        elif label_noise_std is None:
+            variance = 0.0
+        else:
+            std = finite_float(label_noise_std, "label_noise_std")
+            if std < 0.0:
+                raise ValueError(f"`label_noise_std` (the standard deviation sigma) must be >= 0, "
+                                 f"got {label_noise_std!r}")
+            variance = std * std
         return cls(**model_landscape_parts(outputs, output_grads, labels, domain, output_hessians=output_hessians,
-                                           label_noise=label_noise, batch_size=batch_size, replacement=replacement,
+                                           label_noise=variance, batch_size=batch_size, replacement=replacement,
                                            name=name))

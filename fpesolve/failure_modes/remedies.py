@@ -359,7 +359,7 @@ def _escaped_fraction(landscape, etas, n_iterations, n_walkers, x0, xt, noise, s
     if run.fraction_diverged > 0:
         raise RuntimeError(f"{run.fraction_diverged:.3g} of the SGD walkers diverged below the stability limit; "
                            f"report this landscape")
-    return float(np.mean(run.passage_steps[0] >= 0))
+    return float(np.mean(run.passage_iterations[0] >= 0))
 
 
 def schedule_remedy(landscape: Landscape, schedules: Mapping[str, Union[float, Schedule]], n_iterations: int, *,

@@ -31,6 +31,7 @@ which suits the small models this module is for.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, Tuple
@@ -335,7 +336,7 @@ class SquaredLossModel(OutputModel):
         Q = eta ** 2 * (c_b * minibatch + sigma ** 2 * G) / batch_size
         return 0.5 * (Q + Q.T)
 
-    def landscape(self, domain: Tuple[float, float], *, label_noise_std: float = 0.0, batch_size: int = 1,
+    def landscape(self, domain: Tuple[float, float], *, label_noise_std: Optional[float] = None, batch_size: int = 1,
                   replacement: bool = True, name: Optional[str] = None,
                   label_noise: Optional[float] = None) -> Landscape:
         r"""The 1D :class:`~fpesolve.core.landscape.Landscape` of this model (``dim == 1`` only).
@@ -351,8 +352,8 @@ class SquaredLossModel(OutputModel):
         ----------
         domain : (float, float)
             The interval ``(a, b)`` of :math:`\theta` the diffusion lives on.
-        label_noise_std : float
-            :math:`\sigma\ge0`, in units of the labels.
+        label_noise_std : float, optional
+            :math:`\sigma\ge0`, in units of the labels (default 0: no label noise).
         batch_size : int
             :math:`B\ge1`.
         replacement : bool
@@ -389,7 +390,7 @@ class SquaredLossModel(OutputModel):
         if self.dim != 1:
             raise ValueError(f"`landscape` needs a one-parameter model, {self.name!r} has dim = {self.dim}")
         if label_noise is not None:
-            if label_noise_std:
+            if label_noise_std is not None:
                 raise TypeError("pass only `label_noise_std` (the standard deviation), not also `label_noise`")
             warnings.warn("`label_noise` (the variance sigma^2) was replaced by `label_noise_std` (the standard "
                           "deviation sigma) in fpesolve 0.2; pass label_noise_std=sqrt(label_noise)", FutureWarning,
@@ -397,8 +398,9 @@ class SquaredLossModel(OutputModel):
             variance = float(label_noise)
             if not np.isfinite(variance) or variance < 0:
                 raise ValueError(f"`label_noise` (a variance) must be >= 0, got {label_noise!r}")
+            std = math.sqrt(variance)
         else:
-            variance = checked_label_noise_std(label_noise_std) ** 2
+            std = checked_label_noise_std(0.0 if label_noise_std is None else label_noise_std)
 
         def outputs(x):
             return self.outputs(np.asarray(x, dtype=float).reshape(-1, 1)).T
@@ -412,8 +414,8 @@ class SquaredLossModel(OutputModel):
                 return self.output_hessians(np.asarray(x, dtype=float).reshape(-1, 1))[:, :, 0, 0].T
 
         return Landscape.from_model(outputs, output_grads, self.labels, domain, output_hessians=hess,
-                                    label_noise=variance, batch_size=batch_size, replacement=replacement,
-                                    name=name or f"{self.name} (label noise std {np.sqrt(variance):g}, B={batch_size})")
+                                    label_noise_std=std, batch_size=batch_size, replacement=replacement,
+                                    name=name or f"{self.name} (label noise std {std:g}, B={batch_size})")
 
 
 # ---------------------------------------------------------------------------- worked models

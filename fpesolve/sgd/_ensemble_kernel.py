@@ -60,7 +60,7 @@ class RunSpec(NamedTuple):
     walker_offset: int
     bound: float                  # divergence: |x| > bound or not finite
     stop_after_passage: bool
-    record_steps: np.ndarray      # int64, sorted, unique, in [0, n_iterations]
+    record_iterations: np.ndarray      # int64, sorted, unique, in [0, n_iterations]
     bin_edges: np.ndarray         # float64, increasing
     basin_edges: np.ndarray       # float64, sorted
     passage_points: np.ndarray    # float64
@@ -301,7 +301,7 @@ def _chunk(c, source, spec, x0, out):
     """Run chunk ``c`` of the walkers (``out.hist.shape[0]`` chunks of about equal size)."""
     n_walkers = x0.size
     n_chunks = out.hist.shape[0]
-    n_record = spec.record_steps.size
+    n_record = spec.record_iterations.size
     n_iterations = spec.n_iterations
     etas = spec.etas
     constant_eta = etas.size == 1
@@ -320,12 +320,12 @@ def _chunk(c, source, spec, x0, out):
         t = 0
         while True:
             # record the state after t iterations
-            while r < n_record and spec.record_steps[r] == t:
+            while r < n_record and spec.record_iterations[r] == t:
                 _record(c, r, L, spec, out)
                 r += 1
             if t == n_iterations or n_running == 0:
                 break
-            stop = min(spec.record_steps[r], n_iterations) if r < n_record else n_iterations
+            stop = min(spec.record_iterations[r], n_iterations) if r < n_record else n_iterations
             while t < stop and n_running > 0:
                 t += 1
                 eta = etas[0] if constant_eta else etas[t - 1]

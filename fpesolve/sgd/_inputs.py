@@ -13,7 +13,7 @@ from ..core.schedules import as_schedule
 from .sampling import sample_stationary
 
 __all__ = ["LearningRateSchedule", "learning_rates", "resolve_target", "check_user_function", "initial_positions",
-           "record_steps", "bin_edges", "basin_edges", "passage_points", "divergence_bound", "STATIONARY_STREAM"]
+           "record_iterations", "bin_edges", "basin_edges", "passage_points", "divergence_bound", "STATIONARY_STREAM"]
 
 #: second word of the seed of the stream that draws ``init="stationary"`` (so it differs from the walkers')
 STATIONARY_STREAM = 0x5EED
@@ -138,7 +138,7 @@ def initial_positions(init, n_walkers: int, landscape: Optional[Landscape], eta:
     return arr.copy()
 
 
-def record_steps(record_at, n_iterations: int) -> np.ndarray:
+def record_iterations(record_at, n_iterations: int) -> np.ndarray:
     """Sorted unique iterations in [0, n_iterations] (default: the last)."""
     if record_at is None:
         return np.array([n_iterations], dtype=np.int64)

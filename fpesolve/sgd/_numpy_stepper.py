@@ -80,7 +80,7 @@ def run_numpy(gradient: GradientFunction, spec, x0: np.ndarray, rng: np.random.G
     ``bar.update(k)`` is called after every ``k`` iterations.
     """
     n_walkers = x0.size
-    records, edges, basin_edges, points = spec.record_steps, spec.bin_edges, spec.basin_edges, spec.passage_points
+    records, edges, basin_edges, points = spec.record_iterations, spec.bin_edges, spec.basin_edges, spec.passage_points
     n_record, n_bins, n_pass = records.size, edges.size - 1, points.size
     etas = spec.etas
     hist = np.zeros((n_record, n_bins + 2), dtype=np.int64)

@@ -63,13 +63,13 @@ from .._util.validation import positive_int
 from ..core.landscape import Landscape, SampleGradients
 from . import _inputs as inputs
 from ._plan import NUMPY_STREAM, Plan, failure_error, plan_run
-from .result import SGDEnsemble
+from .result import CensoredMean, SGDEnsemble
 
-__all__ = ["SampleGradients", "SGDEnsemble", "simulate_sgd", "METHODS", "LearningRateSchedule"]
+__all__ = ["SampleGradients", "SGDEnsemble", "CensoredMean", "simulate_sgd", "METHODS", "LearningRateSchedule"]
 
 LearningRateSchedule = inputs.LearningRateSchedule
 
-#: walker-steps per kernel call when a progress bar may show (about a second of work)
+#: walker-iterations per kernel call when a progress bar may show (about a second of work)
 WALKER_STEPS_PER_BATCH = 50_000_000
 #: most kernel calls (progress updates) per run
 MAX_BATCHES = 100
@@ -86,7 +86,7 @@ def _run_numba(plan: Plan, spec, x0: np.ndarray, parallel: bool, progress) -> tu
     compile_notice("Monte Carlo SGD", K.__file__, COMPILE_SECONDS)
     kernel = K.ensemble_parallel if parallel else K.ensemble_serial
     n_walkers = x0.size
-    n_record, n_bins, n_basins = spec.record_steps.size, spec.bin_edges.size - 1, spec.basin_edges.size + 1
+    n_record, n_bins, n_basins = spec.record_iterations.size, spec.bin_edges.size - 1, spec.basin_edges.size + 1
     n_pass = spec.passage_points.size
     counts = np.zeros((n_record, n_bins + 2), dtype=np.int64)
     occupancy = np.zeros((n_record, n_basins), dtype=np.int64)
@@ -297,7 +297,8 @@ def simulate_sgd(target: Union[Landscape, SampleGradients], eta, n_iterations: i
     spec = RunSpec(mode=plan.noise.code, etas=np.ascontiguousarray(etas, dtype=np.float64),
                    batch_size=int(plan.batch_size or 1), n_iterations=n_iterations, seed=np.uint64(seed),
                    walker_offset=0, bound=float(bound), stop_after_passage=bool(stop_after_passage),
-                   record_steps=np.ascontiguousarray(inputs.record_steps(record_at, n_iterations), dtype=np.int64),
+                   record_iterations=np.ascontiguousarray(inputs.record_iterations(record_at, n_iterations),
+                                                          dtype=np.int64),
                    bin_edges=np.array(inputs.bin_edges(bins, landscape, x0), dtype=np.float64),
                    basin_edges=np.array(inputs.basin_edges(basin_edges, landscape), dtype=np.float64),
                    passage_points=np.array(inputs.passage_points(passage_points), dtype=np.float64))
@@ -308,9 +309,9 @@ def simulate_sgd(target: Union[Landscape, SampleGradients], eta, n_iterations: i
     return SGDEnsemble(
         method=plan.method, source=plan.description, noise=plan.noise.name, eta=eta_out,
         batch_size=plan.batch_size, n_iterations=n_iterations, n_walkers=n_walkers, seed=seed,
-        record_steps=spec.record_steps, bin_edges=spec.bin_edges, counts=counts[:, 1:-1].copy(),
+        record_iterations=spec.record_iterations, bin_edges=spec.bin_edges, counts=counts[:, 1:-1].copy(),
         underflow=counts[:, 0].copy(), overflow=counts[:, -1].copy(), diverged_by=absent[:, 0].copy(),
         stopped_by=absent[:, 1].copy(), basin_edges=spec.basin_edges, occupancy=occupancy, initial_positions=x0,
-        final_positions=final_x, escape_steps=escape_step, escape_basins=escape_basin,
-        passage_points=spec.passage_points, passage_steps=passage_step, divergence_steps=diverged_step,
+        final_positions=final_x, escape_iterations=escape_step, escape_basins=escape_basin,
+        passage_points=spec.passage_points, passage_iterations=passage_step, divergence_iterations=diverged_step,
         divergence_bound=bound, elapsed=elapsed)

@@ -3,24 +3,120 @@
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from .._util.deprecation import renamed_attribute, renamed_keyword, renamed_method
 from .._util.result import Result
 
-__all__ = ["SGDEnsemble"]
+__all__ = ["SGDEnsemble", "CensoredMean"]
 
 
-def _mean_stderr(steps: np.ndarray) -> Tuple[float, float, int]:
-    done = steps[steps >= 0].astype(float)
-    censored = int(steps.size - done.size)
-    if done.size == 0:
-        return math.nan, math.nan, censored
-    err = float(done.std(ddof=1) / math.sqrt(done.size)) if done.size > 1 else math.inf
-    return float(done.mean()), err, censored
+@dataclass(frozen=True, repr=False)
+class CensoredMean(Result):
+    """The mean of a first-event iteration over the walkers that saw the event, with the censored count.
+
+    Returned by :meth:`SGDEnsemble.mean_escape_iterations` and
+    :meth:`SGDEnsemble.mean_passage_iterations`.  Walkers whose event did not
+    happen within ``n_iterations`` are *censored*: the mean is conditional on
+    the event happening in the run, and is biased low when many walkers are
+    censored.  It unpacks like the 0.1 tuple: ``mean, stderr, n_censored = result``.
+
+    Attributes
+    ----------
+    event : str
+        What was timed (``"escape from the initial basin"``,
+        ``"first passage over +0.5"``).
+    mean : float or None
+        Mean iteration of the event among the walkers that saw it; ``None``
+        when none did (there is no estimate, not a NaN).
+    stderr : float or None
+        Its standard error, the sample standard deviation (``ddof=1``) over
+        the square root of the number observed; ``None`` with fewer than two
+        observations (one value has no spread to estimate).
+    n_censored : int
+        Walkers without the event within ``n_iterations``.
+    n : int
+        All walkers (observed plus censored).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve.sgd.result import CensoredMean
+    >>> m = CensoredMean.of(np.array([4, -1, 6, -1]), "escape")
+    >>> m.mean, m.stderr, m.n_censored, m.n_observed
+    (5.0, 1.0, 2, 2)
+    >>> print(CensoredMean.of(np.array([-1, -1]), "escape"))
+    escape: none of 2 walkers within the run (2 censored): no mean
+    >>> mean, stderr, n_censored = CensoredMean.of(np.array([3, -1]), "escape")
+    >>> mean, stderr, n_censored
+    (3.0, None, 1)
+    """
+
+    event: str
+    mean: Optional[float]
+    stderr: Optional[float]
+    n_censored: int
+    n: int
+
+    @classmethod
+    def of(cls, iterations: np.ndarray, event: str) -> "CensoredMean":
+        """The censored mean of per-walker event iterations (``-1``: no event).
+
+        Parameters
+        ----------
+        iterations : ndarray of int, shape (n_walkers,)
+            The event iteration of each walker, ``-1`` for none.
+        event : str
+            What was timed, for the summary.
+
+        Returns
+        -------
+        CensoredMean
+        """
+        iterations = np.asarray(iterations)
+        done = iterations[iterations >= 0].astype(float)
+        mean = float(done.mean()) if done.size else None
+        stderr = float(done.std(ddof=1) / math.sqrt(done.size)) if done.size > 1 else None
+        return cls(event=event, mean=mean, stderr=stderr, n_censored=int(iterations.size - done.size),
+                   n=int(iterations.size))
+
+    @property
+    def n_observed(self) -> int:
+        """Walkers that saw the event within the run (``n - n_censored``)."""
+        return self.n - self.n_censored
+
+    def __iter__(self):
+        """``(mean, stderr, n_censored)``, the 0.1 tuple."""
+        return iter((self.mean, self.stderr, self.n_censored))
+
+    def text(self) -> str:
+        """The estimate in one phrase (``"7 +- 0.5 iterations (among 12 of 20; 8 censored)"``).
+
+        Returns
+        -------
+        str
+            The mean and standard error, saying ``no mean`` when no walker saw
+            the event and ``stderr n/a`` with a single observation.
+        """
+        if self.mean is None:
+            return f"none of {self.n} walkers within the run ({self.n_censored} censored): no mean"
+        err = f"+- {self.stderr:.2g}" if self.stderr is not None else "(stderr n/a: one walker)"
+        among = f" (among {self.n_observed} of {self.n}; {self.n_censored} censored)" if self.n_censored else ""
+        return f"{self.mean:.6g} {err} iterations{among}"
+
+    def summary(self) -> str:
+        """One line: what was timed and the estimate.
+
+        Returns
+        -------
+        str
+            ``"<event>: <mean> +- <stderr> iterations ..."``, or the reason
+            there is no mean or no standard error.
+        """
+        return f"{self.event}: {self.text()}"
 
 
 @dataclass(frozen=True, repr=False)
@@ -46,7 +142,7 @@ class SGDEnsemble(Result):
     seed : int
         The seed of the walkers' random streams (drawn from ``rng`` unless
         ``rng`` was an int); ``rng=seed`` repeats the run exactly.
-    record_steps : ndarray of int, shape (R,)
+    record_iterations : ndarray of int, shape (R,)
         Iterations at which histograms and basin counts were taken.
     bin_edges : ndarray, shape (M + 1,)
     counts : ndarray of int, shape (R, M)
@@ -62,19 +158,28 @@ class SGDEnsemble(Result):
         Running walkers per basin at each recorded iteration.
     initial_positions, final_positions : ndarray, shape (n_walkers,)
         Final positions of diverged walkers are their first out-of-bound value.
-    escape_steps : ndarray of int, shape (n_walkers,)
+    escape_iterations : ndarray of int, shape (n_walkers,)
         First iteration at which a walker is in another basin than its
         initial one (-1: never within ``n_iterations``).
     escape_basins : ndarray of int
         The basin it entered then (-1: never).
     passage_points : ndarray, shape (P,)
-    passage_steps : ndarray of int, shape (P, n_walkers)
+    passage_iterations : ndarray of int, shape (P, n_walkers)
         First iteration on the other side of each passage point (-1: never).
-    divergence_steps : ndarray of int, shape (n_walkers,)
+    divergence_iterations : ndarray of int, shape (n_walkers,)
         First iteration with ``|x| > divergence_bound`` or ``x`` not finite (-1: never).
     divergence_bound : float
     elapsed : float
         Wall-clock seconds of the stepping (kernel calls or numpy loop).
+
+    Notes
+    -----
+    The 0.1 names ``record_steps``, ``escape_steps``, ``passage_steps``,
+    ``divergence_steps``, ``n_steps``, ``mean_escape_steps()``,
+    ``mean_passage_steps()``, ``walker_steps_per_second`` and the ``step=``
+    keyword of :meth:`density` / :meth:`occupancy_fraction` still work in 0.2
+    with a ``FutureWarning`` (SGD time is counted in *iterations*; see the
+    glossary).
 
     Examples
     --------
@@ -88,8 +193,10 @@ class SGDEnsemble(Result):
     >>> quiet = Landscape(grad=lambda x: x, sigma=lambda x: np.full_like(x, 1e-8), domain=(-2.0, 2.0))
     >>> run = simulate_sgd(quiet, 0.1, 50, 100, init=1.0, noise="gaussian", rng=0, passage_points=[0.5],
     ...                    basin_edges=[0.5], record_at=[0, 50], progress=False)
-    >>> run.mean_passage_steps(0), run.mean_escape_steps()
+    >>> tuple(run.mean_passage_iterations(0)), tuple(run.mean_escape_iterations())
     ((7.0, 0.0, 0), (7.0, 0.0, 0))
+    >>> print(run.mean_escape_iterations())
+    escape from the initial basin: 7 +- 0 iterations
     >>> run.occupancy_fraction(0).tolist(), run.occupancy_fraction().tolist()
     ([0.0, 1.0], [1.0, 0.0])
     >>> float(run.density() @ np.diff(run.bin_edges))   # every walker inside the bins
@@ -104,7 +211,7 @@ class SGDEnsemble(Result):
     n_iterations: int
     n_walkers: int
     seed: int
-    record_steps: np.ndarray
+    record_iterations: np.ndarray
     bin_edges: np.ndarray
     counts: np.ndarray
     underflow: np.ndarray
@@ -115,48 +222,62 @@ class SGDEnsemble(Result):
     occupancy: np.ndarray
     initial_positions: np.ndarray
     final_positions: np.ndarray
-    escape_steps: np.ndarray
+    escape_iterations: np.ndarray
     escape_basins: np.ndarray
     passage_points: np.ndarray
-    passage_steps: np.ndarray
-    divergence_steps: np.ndarray
+    passage_iterations: np.ndarray
+    divergence_iterations: np.ndarray
     divergence_bound: float
     elapsed: float = field(compare=False)
 
-    # ------------------------------------------------------------------ derived quantities
-    @property
-    def n_steps(self) -> int:
-        """Deprecated name of :attr:`n_iterations` (a FutureWarning)."""
-        warnings.warn("`SGDEnsemble.n_steps` was renamed `n_iterations` in fpesolve 0.2", FutureWarning,
-                      stacklevel=2)
-        return self.n_iterations
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.n_walkers, bool) or not isinstance(self.n_walkers, (int, np.integer)) or self.n_walkers < 1:
+            raise ValueError(f"`n_walkers` must be a positive int (an ensemble without walkers has no fractions "
+                             f"or means), got {self.n_walkers!r}")
 
+    # ------------------------------------------------------------------ 0.1 names (one release)
+    n_steps = renamed_attribute("SGDEnsemble", "n_steps", "n_iterations")
+    record_steps = renamed_attribute("SGDEnsemble", "record_steps", "record_iterations")
+    escape_steps = renamed_attribute("SGDEnsemble", "escape_steps", "escape_iterations")
+    passage_steps = renamed_attribute("SGDEnsemble", "passage_steps", "passage_iterations")
+    divergence_steps = renamed_attribute("SGDEnsemble", "divergence_steps", "divergence_iterations")
+    walker_steps_per_second = renamed_attribute("SGDEnsemble", "walker_steps_per_second",
+                                                "walker_iterations_per_second")
+
+    # ------------------------------------------------------------------ derived quantities
     @property
     def diverged(self) -> np.ndarray:
         """Boolean flags: walker diverged within ``n_iterations``."""
-        return self.divergence_steps >= 0
+        return self.divergence_iterations >= 0
 
     @property
     def fraction_diverged(self) -> float:
         """Fraction of walkers that diverged."""
         return float(np.mean(self.diverged))
 
-    def _record_index(self, step: Optional[int]) -> int:
-        if step is None:
-            return self.record_steps.size - 1
-        hits = np.flatnonzero(self.record_steps == int(step))
+    def _record_index(self, iteration: Optional[int]) -> int:
+        if self.record_iterations.size == 0:
+            raise ValueError("no histograms were recorded (`record_at` was empty); pass `record_at` iterations "
+                             "to simulate_sgd to get densities and basin occupancies")
+        if iteration is None:
+            return self.record_iterations.size - 1
+        hits = np.flatnonzero(self.record_iterations == int(iteration))
         if hits.size == 0:
-            raise ValueError(f"`step` = {step!r} was not recorded; recorded iterations: {self.record_steps.tolist()}")
+            raise ValueError(f"`iteration` = {iteration!r} was not recorded; recorded iterations: "
+                             f"{self.record_iterations.tolist()}")
         return int(hits[0])
 
-    def density(self, step: Optional[int] = None) -> np.ndarray:
+    @renamed_keyword("step", "iteration")
+    def density(self, iteration: Optional[int] = None) -> np.ndarray:
         """Histogram density (1/[theta]) at a recorded iteration (default the last),
         normalised by *all* walkers: ``counts / (n_walkers * bin width)``.
 
         Parameters
         ----------
-        step : int, optional
-            One of :attr:`record_steps` (SGD iterations); default the last.
+        iteration : int, optional
+            One of :attr:`record_iterations` (SGD iterations); default the last.
+            (``step=`` is its deprecated 0.1 name.)
 
         Returns
         -------
@@ -168,18 +289,21 @@ class SGDEnsemble(Result):
         Raises
         ------
         ValueError
-            When ``step`` was not recorded (the message lists the recorded iterations).
+            When ``iteration`` was not recorded (the message lists the recorded
+            iterations), or nothing was recorded.
         """
-        r = self._record_index(step)
+        r = self._record_index(iteration)
         return self.counts[r] / (self.n_walkers * np.diff(self.bin_edges))
 
-    def occupancy_fraction(self, step: Optional[int] = None) -> np.ndarray:
+    @renamed_keyword("step", "iteration")
+    def occupancy_fraction(self, iteration: Optional[int] = None) -> np.ndarray:
         """Fraction of all walkers in each basin at a recorded iteration (default the last).
 
         Parameters
         ----------
-        step : int, optional
-            One of :attr:`record_steps` (SGD iterations); default the last.
+        iteration : int, optional
+            One of :attr:`record_iterations` (SGD iterations); default the last.
+            (``step=`` is its deprecated 0.1 name.)
 
         Returns
         -------
@@ -190,28 +314,26 @@ class SGDEnsemble(Result):
         Raises
         ------
         ValueError
-            When ``step`` was not recorded (the message lists the recorded iterations).
+            When ``iteration`` was not recorded (the message lists the recorded
+            iterations), or nothing was recorded.
         """
-        return self.occupancy[self._record_index(step)] / self.n_walkers
+        return self.occupancy[self._record_index(iteration)] / self.n_walkers
 
-    def mean_escape_steps(self) -> Tuple[float, float, int]:
-        """(mean, standard error, number censored) of :attr:`escape_steps` over walkers that escaped.
+    def mean_escape_iterations(self) -> CensoredMean:
+        """Mean of :attr:`escape_iterations` over the walkers that escaped, with its standard error.
 
         Returns
         -------
-        mean : float
-            Mean escape iteration among the walkers that escaped (conditional
-            on escaping within ``n_iterations``); NaN when none escaped.
-        stderr : float
-            Its standard error (sample standard deviation over the square root
-            of the number of escapers); ``inf`` for a single escaper, NaN for none.
-        censored : int
-            Walkers that did not escape within ``n_iterations``.
+        CensoredMean
+            ``mean`` (conditional on escaping within ``n_iterations``; ``None``
+            when no walker escaped), ``stderr`` (``None`` with fewer than two
+            escapers), ``n_censored`` (walkers that did not escape) and ``n``.
+            Unpacks as ``mean, stderr, n_censored``.
         """
-        return _mean_stderr(self.escape_steps)
+        return CensoredMean.of(self.escape_iterations, "escape from the initial basin")
 
-    def mean_passage_steps(self, k: int = 0) -> Tuple[float, float, int]:
-        """(mean, standard error, number censored) of the first passage over ``passage_points[k]``.
+    def mean_passage_iterations(self, k: int = 0) -> CensoredMean:
+        """Mean first-passage iteration over ``passage_points[k]``, with its standard error.
 
         Parameters
         ----------
@@ -220,25 +342,35 @@ class SGDEnsemble(Result):
 
         Returns
         -------
-        mean : float
-            Mean first-passage iteration among the walkers that crossed
-            (conditional on crossing within ``n_iterations``); NaN when none did.
-        stderr : float
-            Its standard error; ``inf`` for a single crossing, NaN for none.
-        censored : int
-            Walkers that did not cross within ``n_iterations``.
+        CensoredMean
+            ``mean`` (conditional on crossing within ``n_iterations``; ``None``
+            when no walker crossed), ``stderr`` (``None`` with fewer than two
+            crossings), ``n_censored`` (walkers that did not cross) and ``n``.
+            Unpacks as ``mean, stderr, n_censored``.
 
         Raises
         ------
         IndexError
-            When there is no passage point ``k``.
+            When there is no passage point ``k`` (the message gives their number).
         """
-        return _mean_stderr(self.passage_steps[k])
+        n_points = self.passage_points.size
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not -n_points <= k < n_points:
+            raise IndexError(f"`k` = {k!r} is not the index of a passage point; this run has {n_points} "
+                             f"(passage_points = {self.passage_points.tolist()})")
+        return CensoredMean.of(self.passage_iterations[k], f"first passage over {self.passage_points[k]:+.6g}")
+
+    mean_escape_steps = renamed_method("SGDEnsemble", "mean_escape_steps", mean_escape_iterations)
+    mean_passage_steps = renamed_method("SGDEnsemble", "mean_passage_steps", mean_passage_iterations)
 
     @property
-    def walker_steps_per_second(self) -> float:
-        """Throughput of the stepping (upper bound on steps actually taken)."""
-        return self.n_walkers * self.n_iterations / self.elapsed if self.elapsed > 0 else math.inf
+    def walker_iterations_per_second(self) -> Optional[float]:
+        """Throughput of the stepping: ``n_walkers * n_iterations / elapsed`` (walker-iterations per second).
+
+        An upper bound on the iterations actually taken (diverged or stopped
+        walkers stop early); ``None`` when :attr:`elapsed` is zero (a run too
+        short for the clock).
+        """
+        return self.n_walkers * self.n_iterations / self.elapsed if self.elapsed > 0 else None
 
     # ------------------------------------------------------------------ text
     def _eta_text(self) -> str:
@@ -263,22 +395,23 @@ class SGDEnsemble(Result):
                  f"  method {self.method!r} ({self.source})",
                  f"  diverged: {int(self.diverged.sum())} ({self.fraction_diverged:.3%}) beyond |x| > "
                  f"{self.divergence_bound:g}"]
-        if self.basin_edges.size:
+        if self.basin_edges.size and self.record_iterations.size:
             occ = self.occupancy_fraction()
             lines.append(f"  basins split at {np.array2string(self.basin_edges, precision=6)}; occupancy at "
-                         f"iteration {self.record_steps[-1]}: " + ", ".join(f"{o:.4f}" for o in occ))
-            mean, err, cens = self.mean_escape_steps()
-            n_esc = self.n_walkers - cens
-            lines.append(f"  escaped from the initial basin: {n_esc}; mean escape iteration "
-                         + (f"{mean:.6g} +- {err:.2g}" if n_esc else "n/a")
-                         + (f" (among escapers; {cens} censored)" if cens else ""))
-        for k, point in enumerate(self.passage_points):
-            mean, err, cens = self.mean_passage_steps(k)
-            lines.append(f"  first passage over {point:+.6g}: mean {mean:.6g} +- {err:.2g} iterations"
-                         + (f" ({cens} censored)" if cens else ""))
-        lines.append(f"  histograms at iterations {self.record_steps.tolist()} on {self.bin_edges.size - 1} bins "
-                     f"[{self.bin_edges[0]:g}, {self.bin_edges[-1]:g}]")
-        lines.append(f"  {self.elapsed:.3g} s, {self.walker_steps_per_second:.3g} walker-steps/s")
+                         f"iteration {self.record_iterations[-1]}: " + ", ".join(f"{o:.4f}" for o in occ))
+        if self.basin_edges.size:
+            esc = self.mean_escape_iterations()
+            lines.append(f"  escaped from the initial basin: {esc.n_observed}; mean escape after {esc.text()}")
+        for k in range(self.passage_points.size):
+            lines.append(f"  {self.mean_passage_iterations(k)}")
+        if self.record_iterations.size:
+            lines.append(f"  histograms at iterations {self.record_iterations.tolist()} on {self.bin_edges.size - 1} "
+                         f"bins [{self.bin_edges[0]:g}, {self.bin_edges[-1]:g}]")
+        else:
+            lines.append("  no histograms recorded (`record_at` was empty)")
+        rate = self.walker_iterations_per_second
+        lines.append(f"  {self.elapsed:.3g} s, " + (f"{rate:.3g} walker-iterations/s" if rate is not None
+                                                    else "too fast to time"))
         return "\n".join(lines)
 
     def table(self) -> Tuple[Sequence[str], Sequence[Sequence[Any]]]:
@@ -292,8 +425,8 @@ class SGDEnsemble(Result):
         headers: List[str] = ["iteration", "in bins", "underflow", "overflow", "diverged", "stopped"]
         headers += [f"basin {k}" for k in range(self.occupancy.shape[1])]
         rows = []
-        for r, step in enumerate(self.record_steps):
-            rows.append([int(step), int(self.counts[r].sum()), int(self.underflow[r]), int(self.overflow[r]),
+        for r, iteration in enumerate(self.record_iterations):
+            rows.append([int(iteration), int(self.counts[r].sum()), int(self.underflow[r]), int(self.overflow[r]),
                          int(self.diverged_by[r]), int(self.stopped_by[r])]
                         + [int(v) for v in self.occupancy[r]])
         return headers, rows

@@ -60,12 +60,20 @@ def test_from_model_label_noise_adds_sigma2_mean_fprime_squared_over_b():
         return xs[:, None] / np.cosh(w[None, :] * xs[:, None]) ** 2
 
     clean = Landscape.from_model(outputs, output_grads, ys, (-3, 3), batch_size=3)
-    noisy = Landscape.from_model(outputs, output_grads, ys, (-3, 3), label_noise=0.2, batch_size=3)
+    noisy = Landscape.from_model(outputs, output_grads, ys, (-3, 3), label_noise_std=0.5, batch_size=3)
     w = np.linspace(-1, 1, 5)
-    extra = 0.2 * np.mean(output_grads(w) ** 2, axis=0) / 3
+    extra = 0.25 * np.mean(output_grads(w) ** 2, axis=0) / 3     # sigma^2 = 0.5^2
     np.testing.assert_allclose(noisy.sigma(w) - clean.sigma(w), extra, rtol=1e-12)
     resid = outputs(w) - ys[:, None]
     np.testing.assert_allclose(clean.grad(w), np.mean(resid * output_grads(w), axis=0), rtol=1e-14)
+    # the 0.1 keyword `label_noise` was the variance: it still works, with a warning that gives the std to pass
+    with pytest.warns(FutureWarning, match=r"pass label_noise_std=sqrt\(0\.25\) = 0\.5"):
+        old = Landscape.from_model(outputs, output_grads, ys, (-3, 3), label_noise=0.25, batch_size=3)
+    np.testing.assert_array_equal(old.sigma(w), noisy.sigma(w))
+    with pytest.raises(TypeError, match="got both `label_noise_std` and `label_noise`"):
+        Landscape.from_model(outputs, output_grads, ys, (-3, 3), label_noise_std=0.0, label_noise=0.25)
+    with pytest.raises(ValueError, match="`label_noise` .the variance sigma.2; deprecated.* must be >= 0"):
+        Landscape.from_model(outputs, output_grads, ys, (-3, 3), label_noise=-0.25)
 
 
 @pytest.mark.parametrize("domain", [(1.0, 1.0), (2.0, -2.0), (0.0, np.inf)])

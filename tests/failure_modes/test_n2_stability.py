@@ -95,7 +95,7 @@ def test_simulated_sgd_diverges_exactly_where_lambda_positive(eta):
     if lam > 0:
         assert run.diverged.all()
         # the divergence rate matches Lambda: log(bound) / mean divergence step (relative spread ~ 2 %)
-        rate = math.log(1e250) / run.divergence_steps.mean()
+        rate = math.log(1e250) / run.divergence_iterations.mean()
         assert rate == pytest.approx(lam, rel=0.05)
     else:
         assert not run.diverged.any()

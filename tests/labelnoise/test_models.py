@@ -364,6 +364,8 @@ def test_renamed_keywords_and_fields_warn_and_agree():
     b = one.landscape((0.3, 2.5), label_noise_std=0.2, batch_size=3, replacement=False)
     t = np.linspace(0.5, 2.0, 5)
     assert np.allclose(a.sigma(t), b.sigma(t), rtol=1e-14)
+    with pytest.raises(TypeError, match="pass only `label_noise_std`"):
+        one.landscape((0.3, 2.5), label_noise_std=0.0, label_noise=0.04)
     # the old import paths
     from fpesolve.label_noise import LabelNoiseSGDResult, simulate_label_noise_sgd as old_sim  # noqa: F401
     from fpesolve.regularizer import noise_fixed_point as old_fp, regularized_stationary_point  # noqa: F401

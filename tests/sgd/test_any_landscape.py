@@ -77,7 +77,7 @@ def test_plain_landscape_histogram_matches_fpe_stationary_density(noise):
     assert chi2 < stats.chi2.isf(1e-3, dof), chi2
     # the walkers moved: some crossed the saddle, and inside the left well the final positions no longer
     # remember the initial ones (correlation e^{-20})
-    assert np.mean(run.escape_steps >= 0) > 0.01
+    assert np.mean(run.escape_iterations >= 0) > 0.01
     stay = (run.initial_positions < 0) & (run.final_positions < 0)
     assert abs(np.corrcoef(run.initial_positions[stay], run.final_positions[stay])[0, 1]) < 0.03
 
@@ -194,7 +194,7 @@ def test_label_noise_landscape_uses_its_own_sigma():
     # not carry, so Gaussian noise must come from the landscape's Sigma (here through numpy).  One step from
     # x0: the step's variance is eta^2 Sigma(x0) (10 standard errors of the variance of 40000 Gaussian steps).
     land = Landscape.from_model(lambda x: np.vstack((x, 2 * x)), lambda x: np.vstack((np.ones_like(x),
-                                2 * np.ones_like(x))), [1.0, 1.0], (-3.0, 3.0), label_noise=0.5, batch_size=1)
+                                2 * np.ones_like(x))), [1.0, 1.0], (-3.0, 3.0), label_noise_std=0.7, batch_size=1)
     with pytest.warns(PerformanceWarning):
         run = simulate_sgd(land, 0.1, 1, 40_000, 0.3, noise="gaussian", rng=3)
     var = 0.1 ** 2 * land.sigma(np.array([0.3]))[0]
@@ -222,7 +222,7 @@ def test_constant_schedule_equals_float_rate_bitwise(method):
         run = simulate_sgd(land, eta, 300, 100, -1.0, **kw)
         np.testing.assert_array_equal(run.final_positions, ref.final_positions)
         np.testing.assert_array_equal(run.counts, ref.counts)
-        np.testing.assert_array_equal(run.escape_steps, ref.escape_steps)
+        np.testing.assert_array_equal(run.escape_iterations, ref.escape_iterations)
         assert run.eta.shape == (300,) and "schedule" in run.summary()
 
 

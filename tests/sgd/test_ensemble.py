@@ -42,7 +42,7 @@ def test_histogram_matches_fpe_stationary_density():
     assert chi2 < stats.chi2.isf(1e-3, edges.size - 2), chi2
     # the walkers really moved: many crossed the saddle, and within well A final and initial positions
     # are uncorrelated (e^{-40})
-    assert np.mean(run.escape_steps >= 0) > 0.1
+    assert np.mean(run.escape_iterations >= 0) > 0.1
     stay = (run.initial_positions < 0) & (run.final_positions < 0)
     assert abs(np.corrcoef(run.initial_positions[stay], run.final_positions[stay])[0, 1]) < 0.02
     # power: the same test rejects the Stratonovich density (1/sqrt(Sigma) prefactor instead of 1/Sigma)
@@ -82,11 +82,11 @@ def test_mean_escape_iterations_match_exact_mfpt(noise):
     exact = _exact_mfpt(land, eta, xA, xB) / eta
     run = simulate_sgd(land, eta, int(15 * exact), 4000, "A", passage_points=[xB], stop_after_passage=True,
                        noise=noise, rng=1)
-    mean, err, censored = run.mean_passage_steps(0)
+    mean, err, censored = run.mean_passage_iterations(0)
     assert censored == 0
     assert abs(mean - exact) <= 4 * err + 2 * eta * 2.0 * exact, (mean, err, exact)
     # every walker crossed the saddle (escape into basin B) no later than it reached the far minimum
-    assert np.all((run.escape_steps > 0) & (run.escape_steps <= run.passage_steps[0]))
+    assert np.all((run.escape_iterations > 0) & (run.escape_iterations <= run.passage_iterations[0]))
     assert np.all(run.escape_basins == 1)
 
 
@@ -117,7 +117,7 @@ def test_reproducible_regardless_of_threads_and_batching():
     r2 = simulate_sgd(c, 0.1, 500, 3000, "A", parallel=False, progress=True, **kwargs)
     np.testing.assert_array_equal(r1.final_positions, r2.final_positions)
     np.testing.assert_array_equal(r1.counts, r2.counts)
-    np.testing.assert_array_equal(r1.escape_steps, r2.escape_steps)
+    np.testing.assert_array_equal(r1.escape_iterations, r2.escape_iterations)
     np.testing.assert_array_equal(r1.occupancy, r2.occupancy)
     r3 = simulate_sgd(c, 0.1, 500, 3000, "A", parallel=True, record_at=[500], bins=30, rng=43)
     assert not np.array_equal(r1.final_positions, r3.final_positions)
@@ -186,6 +186,6 @@ def test_user_gradient_is_only_evaluated_where_walkers_are():
     user = SampleGradients(_singular_at_zero, np.array([0.5, 1.5]), n=2)
     res = simulate_sgd(user, 0.01, 200, 5, 1.2, parallel=False, bins=np.linspace(0.5, 2.0, 16), basin_edges=[],
                        divergence_bound=10.0, batch_size=1, rng=0)
-    assert np.all(np.isfinite(res.final_positions)) and np.all(res.divergence_steps == -1)
+    assert np.all(np.isfinite(res.final_positions)) and np.all(res.divergence_iterations == -1)
     # the walkers fluctuate around the minimiser of L = x^2/2 - log x, x* = 1
     assert np.all(np.abs(res.final_positions - 1.0) < 0.2)

@@ -308,7 +308,7 @@ def simulate(construction: Construction, eta: float, run: SGDRun, init: Union[st
                         progress=bool(progress), **kwargs)
 
 
-def censored_escape_mle(escape_steps: np.ndarray, n_iterations: int) -> Tuple[int, float]:
+def censored_escape_mle(escape_iterations: np.ndarray, n_iterations: int) -> Tuple[int, float]:
     """(number escaped, exponential MLE of the mean escape time with right-censoring at ``n_iterations``).
 
     For exponential escape times the MLE with censoring is the total exposure
@@ -317,7 +317,7 @@ def censored_escape_mle(escape_steps: np.ndarray, n_iterations: int) -> Tuple[in
 
     Parameters
     ----------
-    escape_steps : array_like of int
+    escape_iterations : array_like of int
         Escape iteration per walker, ``-1`` for a walker that did not escape.
     n_iterations : int
         The length of the run (the censoring time).
@@ -334,7 +334,7 @@ def censored_escape_mle(escape_steps: np.ndarray, n_iterations: int) -> Tuple[in
     >>> censored_escape_mle([10, -1, 30, -1], 100)       # (10 + 100 + 30 + 100) / 2
     (2, 120.0)
     """
-    steps = np.asarray(escape_steps)
+    steps = np.asarray(escape_iterations)
     k = int(np.sum(steps >= 0))
     exposure = float(np.where(steps >= 0, steps, n_iterations).sum())
     return k, (exposure / k if k else math.inf)

@@ -122,7 +122,7 @@ def reproduce_f1(quick: bool = True, out: Optional[str] = None, *,
     run = s.run("f1-from-B")
     edges = np.linspace(B.x - 1.0, B.x + 1.0, 81)
     ens = simulate(c, eta, run, "B", progress, bins=edges)
-    k = int(np.sum(ens.escape_steps >= 0))
+    k = int(np.sum(ens.escape_iterations >= 0))
     lo, hi = clopper_pearson(k, run.n_walkers)
     rows.append(ClaimRow(f"fraction escaped from B in {run.n_iterations} iterations", "~ 0 (trapped)",
                          f"~ 10^{math.log10(run.n_iterations) - to_saddle.log10_iterations:.6g}", None,

@@ -117,7 +117,7 @@ def reproduce_f4(quick: bool = True, out: Optional[str] = None, *,
     for noise, name in (("samples", "f4-from-A"), ("gaussian", "f4-from-A-gaussian")):
         run = s.run(name)
         ens_n = simulate(c, eta, run, "A", progress, bins=120, noise=noise)
-        escapes[noise] = (ens_n, run) + censored_escape_mle(ens_n.escape_steps, run.n_iterations)
+        escapes[noise] = (ens_n, run) + censored_escape_mle(ens_n.escape_iterations, run.n_iterations)
     ens, run, k, mle = escapes["samples"]
     _, run_g, k_g, mle_g = escapes["gaussian"]
     rows.append(ClaimRow("escape iterations A -> saddle: diffusion (exact) vs minibatch SGD", None,
