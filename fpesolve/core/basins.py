@@ -25,7 +25,7 @@ __all__ = ["Basins", "basins"]
 
 @dataclass(frozen=True, repr=False)
 class Basins(Result):
-    """The minima of a landscape with their basins.
+    r"""The minima of a landscape with their basins.
 
     Built by :func:`basins`; ``len(b)`` is the number of basins.
 
@@ -83,7 +83,7 @@ class Basins(Result):
                 [(m.x, m.at_wall, lo, hi) for m, (lo, hi) in zip(self.minima, self.intervals())])
 
     def index(self, x: float) -> int:
-        """The basin that contains ``x`` (a point on a separating saddle belongs to the left basin).
+        r"""The basin that contains ``x`` (a point on a separating saddle belongs to the left basin).
 
         Parameters
         ----------
@@ -99,7 +99,7 @@ class Basins(Result):
         return int(np.clip(np.searchsorted(self.edges[1:-1], x, side="left"), 0, len(self.minima) - 1))
 
     def intervals(self) -> Tuple[Tuple[float, float], ...]:
-        """``(lo, hi)`` of every basin.
+        r"""``(lo, hi)`` of every basin.
 
         Returns
         -------
@@ -110,7 +110,7 @@ class Basins(Result):
 
 
 def basins(landscape: Landscape, eta: float = 0.0) -> Basins:
-    """The basins of attraction of ``landscape``'s minima, wall minima included (see the module docstring).
+    r"""The basins of attraction of ``landscape``'s minima, wall minima included (see the module docstring).
 
     Parameters
     ----------
