@@ -8,7 +8,7 @@ from typing import Callable, TypeVar
 
 F = TypeVar("F", bound=Callable)
 
-__all__ = ["renamed_keyword"]
+__all__ = ["renamed_keyword", "renamed_attribute"]
 
 
 def renamed_keyword(old: str, new: str, since: str = "0.2") -> Callable[[F], F]:
@@ -68,3 +68,46 @@ def renamed_keyword(old: str, new: str, since: str = "0.2") -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def renamed_attribute(old: str, new: str, since: str = "0.2") -> property:
+    """A read-only property ``old`` that returns attribute ``new``, with a :class:`FutureWarning`.
+
+    For a result field that was renamed: the old spelling keeps working for
+    one release.
+
+    Parameters
+    ----------
+    old : str
+        The former attribute name (used in the warning).
+    new : str
+        The attribute it now reads.
+    since : str
+        The fpesolve version of the rename, quoted in the warning.
+
+    Returns
+    -------
+    property
+        To assign in the class body: ``route = renamed_attribute("route", "method")``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> class Gap:
+    ...     method = "dense"
+    ...     route = renamed_attribute("route", "method")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     value = Gap().route
+    >>> value, caught[0].category.__name__, str(caught[0].message)
+    ('dense', 'FutureWarning', '`Gap.route` was renamed `method` in fpesolve 0.2: read `.method`')
+    """
+
+    def getter(self):
+        warnings.warn(f"`{type(self).__name__}.{old}` was renamed `{new}` in fpesolve {since}: read `.{new}`",
+                      FutureWarning, stacklevel=2)
+        return getattr(self, new)
+
+    getter.__name__ = old
+    getter.__doc__ = f"Deprecated alias of ``{new}`` (renamed in fpesolve {since}; warns ``FutureWarning``)."
+    return property(getter)
