@@ -36,7 +36,7 @@ def spatial_error(n):
 
 
 space = fs.convergence_study(spatial_error, [25, 50, 100, 200, 400], exact=0.0, label="space (max error)")
-print(space.table())
+print(space.summary())
 
 # %%
 fp = fs.FokkerPlanck(ou, TAU, 200)
@@ -49,7 +49,7 @@ time_studies = {
     for method in ("backward-euler", "tr-bdf2")
 }
 for study in time_studies.values():
-    print(study.table())
+    print(study.summary())
 
 # %%
 # :func:`fpesolve.apps.plotting.plot_convergence` draws each study on log axes

@@ -198,7 +198,7 @@ CASES = [
      "`positivity_start`"),
     ("probability_current wrong shape", lambda: fp().probability_current(np.ones(3)), E, "`p`"),
     ("spectrum k 0", lambda: fp().spectrum(k=0), E, "`k`"),
-    ("spectral_gap unknown route", lambda: spectral_gap(fp(), route="magic"), E, "`route`"),
+    ("spectral_gap unknown method", lambda: spectral_gap(fp(), method="magic"), E, "`method`"),
     ("mixing_time eps 2", lambda: mixing_time(fp(), eps=2.0), E, "`eps`"),
     # ------------------------------------------------------------ first passage
     ("MFPT start outside", lambda: mean_first_passage_time(dw(), 0.1, -9.0, 1.0), E, "`start`"),

@@ -17,14 +17,17 @@ from typing import Tuple
 
 import numpy as np
 
+from .._util.result import Result
 from .landscape import CriticalPoint, Landscape
 
 __all__ = ["Basins", "basins"]
 
 
-@dataclass(frozen=True)
-class Basins:
-    """The minima of a landscape with their basins.
+@dataclass(frozen=True, repr=False)
+class Basins(Result):
+    r"""The minima of a landscape with their basins.
+
+    Built by :func:`basins`; ``len(b)`` is the number of basins.
 
     Attributes
     ----------
@@ -35,7 +38,17 @@ class Basins:
         ``len(minima) - 1`` separating saddles, ``saddles[k]`` between
         ``minima[k]`` and ``minima[k + 1]``.
     edges : ndarray, shape (len(minima) + 1,)
-        Basin boundaries: the domain end, the separating saddles, the other end.
+        Basin boundaries (same units as :math:`\theta`): the domain end, the
+        separating saddles, the other end (read-only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-2.0, 2.0))
+    >>> b = basins(dw)
+    >>> len(b), b.edges.tolist(), b.index(0.5)
+    (2, [-2.0, 0.0, 2.0], 1)
     """
 
     minima: Tuple[CriticalPoint, ...]
@@ -45,28 +58,78 @@ class Basins:
     def __len__(self) -> int:
         return len(self.minima)
 
+    def summary(self) -> str:
+        """The basins, one per line.
+
+        Returns
+        -------
+        str
+            A title, then each minimum (``(wall)`` for a wall minimum) with its interval.
+        """
+        lines = [f"{len(self)} basin(s)"]
+        for m, (lo, hi) in zip(self.minima, self.intervals()):
+            lines.append(f"  minimum x = {m.x:.6g}{' (wall)' if m.at_wall else ''}: ({lo:.6g}, {hi:.6g})")
+        return "\n".join(lines)
+
+    def table(self):
+        """``(headers, rows)``: one row per basin.
+
+        Returns
+        -------
+        tuple
+            Headers ``("minimum x", "at wall", "lo", "hi")`` and one row per basin.
+        """
+        return (("minimum x", "at wall", "lo", "hi"),
+                [(m.x, m.at_wall, lo, hi) for m, (lo, hi) in zip(self.minima, self.intervals())])
+
     def index(self, x: float) -> int:
-        """The basin that contains ``x`` (a point on a separating saddle belongs to the left basin)."""
+        r"""The basin that contains ``x`` (a point on a separating saddle belongs to the left basin).
+
+        Parameters
+        ----------
+        x : float
+            A point (units of :math:`\theta`); points beyond the domain ends
+            count to the outer basins.
+
+        Returns
+        -------
+        int
+            ``k`` with ``edges[k] <= x <= edges[k + 1]`` (0-based).
+        """
         return int(np.clip(np.searchsorted(self.edges[1:-1], x, side="left"), 0, len(self.minima) - 1))
 
     def intervals(self) -> Tuple[Tuple[float, float], ...]:
-        """``(lo, hi)`` of every basin."""
+        r"""``(lo, hi)`` of every basin.
+
+        Returns
+        -------
+        tuple of (float, float)
+            One interval per basin, left to right (units of :math:`\theta`).
+        """
         return tuple((float(lo), float(hi)) for lo, hi in zip(self.edges[:-1], self.edges[1:]))
 
 
 def basins(landscape: Landscape, eta: float = 0.0) -> Basins:
-    """The basins of attraction of ``landscape``'s minima, wall minima included (see the module docstring).
+    r"""The basins of attraction of ``landscape``'s minima, wall minima included (see the module docstring).
 
     Parameters
     ----------
     landscape : Landscape
+        The loss :math:`L` (through ``grad``), the noise :math:`\Sigma` and the domain.
     eta : float
-        Learning rate deciding whether an end is a minimum of the effective
-        potential (0: the small-rate limit, the sign of :math:`L'` there).
+        Learning rate :math:`\eta \ge 0` (dimensionless step size) deciding
+        whether an end is a minimum of the effective potential (0: the
+        small-rate limit, the sign of :math:`L'` there).
 
     Returns
     -------
     Basins
+        The minima by position, the separating saddles and the basin edges.
+
+    Raises
+    ------
+    ValueError
+        If ``eta`` is negative or not finite.
 
     Examples
     --------

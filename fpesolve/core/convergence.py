@@ -14,13 +14,18 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 
 from .._util.errors import ConvergenceError
+from .._util.result import Result
 
 __all__ = ["ConvergenceStudy", "convergence_study", "richardson"]
 
 
-@dataclass(frozen=True)
-class ConvergenceStudy:
+@dataclass(frozen=True, repr=False)
+class ConvergenceStudy(Result):
     """Errors and observed orders over a refinement ladder.
+
+    Built by :func:`convergence_study`.  ``str(study)`` (= :meth:`summary`)
+    is a plain-text table; :meth:`table` gives the same numbers as
+    ``(headers, rows)``.
 
     Attributes
     ----------
@@ -28,15 +33,33 @@ class ConvergenceStudy:
         The ladder (e.g. cell counts ``N`` or step counts); larger is finer.
         Every level is kept.
     errors : ndarray
-        Error norm at each resolution.  Without an exact answer these are
-        *estimates* (see ``reference``); the finest level's error is then
-        estimated from the observed order.
+        Error norm at each resolution (units of the computed quantity).
+        Without an exact answer these are *estimates* (see ``reference``);
+        the finest level's error is then estimated from the observed order.
     orders : ndarray
         Observed order between consecutive resolutions (length ``len - 1``).
     label : str
+        A title for the study.
     reference : str
         ``"exact"`` or ``"finest level"`` (errors against the finest level,
         corrected by Richardson's factor, see :func:`convergence_study`).
+
+    Examples
+    --------
+    The midpoint rule for :math:`\\int_0^1 x^2 dx = 1/3` has the error
+    :math:`1/(12 n^2)` exactly, so the observed order is 2:
+
+    >>> import numpy as np
+    >>> study = convergence_study(lambda n: np.mean(((np.arange(n) + 0.5) / n) ** 2), [10, 20, 40],
+    ...                           exact=1 / 3, label="midpoint rule")
+    >>> study.orders.round(10).tolist(), round(float(study.errors[0]) * 12 * 10**2, 10)
+    ([2.0, 2.0], 1.0)
+    >>> print(study)
+    midpoint rule
+      resolution        error   order
+              10   8.3333e-04       -
+              20   2.0833e-04   2.000
+              40   5.2083e-05   2.000
     """
 
     resolutions: np.ndarray
@@ -50,19 +73,32 @@ class ConvergenceStudy:
         """The observed order on the two finest resolutions."""
         return float(self.orders[-1])
 
-    def table(self) -> str:
-        """A plain-text table: resolution, error, observed order."""
+    def table(self):
+        """``(headers, rows)``: resolution, error and observed order (``None`` on the coarsest level).
+
+        Returns
+        -------
+        tuple
+            Headers ``("resolution", "error", "order")`` and one row per level.
+        """
+        rows = [(int(n), float(e), None if k == 0 else float(self.orders[k - 1]))
+                for k, (n, e) in enumerate(zip(self.resolutions, self.errors))]
+        return ("resolution", "error", "order"), rows
+
+    def summary(self) -> str:
+        """A plain-text table: resolution, error, observed order.
+
+        Returns
+        -------
+        str
+            The label (with a note when the errors are estimated), a header
+            line and one line per level.
+        """
         note = "" if self.reference == "exact" else " (errors estimated against the finest level)"
         lines = [self.label + note, f"{'resolution':>12s} {'error':>12s} {'order':>7s}"]
-        for k, (n, e) in enumerate(zip(self.resolutions, self.errors)):
-            order = f"{self.orders[k - 1]:7.3f}" if k > 0 else "      -"
-            lines.append(f"{int(n):12d} {e:12.4e} {order}")
+        for n, e, order in self.table()[1]:
+            lines.append(f"{n:12d} {e:12.4e} {'      -' if order is None else f'{order:7.3f}'}")
         return "\n".join(lines)
-
-    summary = table
-
-    def __str__(self) -> str:
-        return self.table()
 
 
 def _norm(diff: Any, norm: Union[str, float], weights: Optional[np.ndarray] = None) -> float:
@@ -124,6 +160,7 @@ def convergence_study(compute: Callable[[int], Any], resolutions: Sequence[int],
     norm : {"max", "l2", "l1"}
         Norm of the error vector (``"l2"``/``"l1"`` are means over the cells).
     label : str
+        Title of the study (first line of its summary).
     order : float, optional
         The method's order, used for the Richardson factor without ``exact``
         (default: observed).
@@ -225,6 +262,36 @@ def richardson(coarse: Any, fine: Any, ratio: float = 2.0, order: float = 2.0) -
     ``coarse`` and ``fine`` approximate the same quantity with step sizes
     :math:`h` and :math:`h/r` by a method of order ``p``; the result is
     accurate to the next order.
+
+    Parameters
+    ----------
+    coarse, fine : float or array_like
+        The approximations with step :math:`h` and :math:`h/r` (same shape,
+        same units).
+    ratio : float
+        The refinement ratio :math:`r > 1` (dimensionless).
+    order : float
+        The order :math:`p` of the leading error term.
+
+    Returns
+    -------
+    ndarray
+        The extrapolated value(s), shape of ``coarse`` and ``fine`` (0-d for scalars).
+
+    Raises
+    ------
+    ValueError
+        If ``ratio`` is not a finite number > 1.
+
+    Examples
+    --------
+    Midpoint sums of :math:`\int_0^1 x^2 dx` have the error :math:`1/(12n^2)`
+    exactly, so one Richardson step gives :math:`1/3`:
+
+    >>> import numpy as np
+    >>> mid = lambda n: np.mean(((np.arange(n) + 0.5) / n) ** 2)
+    >>> bool(abs(richardson(mid(10), mid(20)) - 1 / 3) < 1e-15)
+    True
     """
     if not (math.isfinite(ratio) and ratio > 1):
         raise ValueError(f"`ratio` must be > 1, got {ratio!r}")

@@ -67,6 +67,19 @@ class CriticalPoint(Result):
         effective potential is lowest though :math:`L' \\ne 0` in general (see
         :mod:`fpesolve.core.critical_points`); ``False`` for an interior
         critical point (:math:`L' = 0`).
+
+    Examples
+    --------
+    The double well :math:`L = \\theta^4/4 - \\theta^2/2` has minima at
+    :math:`\\pm 1` with :math:`H = 2` and a saddle at 0 with :math:`H = -1`:
+
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-2.0, 2.0))
+    >>> [(cp.kind, cp.x, round(cp.hess, 9)) for cp in dw.critical_points()]
+    [('minimum', -1.0, 2.0), ('saddle', 0.0, -1.0), ('minimum', 1.0, 2.0)]
+    >>> round(dw.critical_points()[0].sigma_over_hess, 9)
+    0.5
     """
 
     x: float
@@ -87,6 +100,7 @@ class CriticalPoint(Result):
         Returns
         -------
         str
+            E.g. ``"minimum  x=-1  L=-0.25  H=2  Sigma=1  Sigma/H=0.5"``.
         """
         where = " (wall)" if self.at_wall else ""
         return (f"{self.kind + where:8s} x={self.x:+.10g}  L={self.loss:.10g}  H={self.hess:.10g}  "

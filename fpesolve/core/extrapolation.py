@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -516,9 +516,9 @@ def _at_level(fp, grid: Grid):
     return FokkerPlanck(fp.landscape, fp.eta, grid, fp.boundary)
 
 
-def _rounding(level, route: str) -> float:
+def _rounding(level, method: str) -> float:
     """Rounding bound of ln(gap) on one level: the stored chain's (see :mod:`fpesolve.core.chain_rounding`)."""
-    if route.startswith("first-passage"):
+    if method.startswith("first-passage"):
         # the float link times are running log-sums: their roundings may add up over the N cells
         disc = level.discretization
         return passage_rounding(disc) + _EPS * level.grid.n * (float(np.max(np.abs(disc.log_stationary_mass))) + 1.0)
@@ -536,14 +536,15 @@ def _ladder(fp, evaluate, accuracy, what: str, base_logs) -> Extrapolation:
     return ex
 
 
-def gap_with_accuracy(fp, route: str, solver: str, accuracy):
+def gap_with_accuracy(fp, method: str, solver: str, accuracy):
     """:func:`fpesolve.core.spectrum.spectral_gap` with ``accuracy`` other than ``"grid"`` (see there).
 
     Parameters
     ----------
     fp : FokkerPlanck
-    route, solver : str
-        As in :func:`~fpesolve.core.spectrum.spectral_gap`, on every level.
+    method, solver : str
+        As in :func:`~fpesolve.core.spectrum.spectral_gap` (``"auto"``,
+        ``"golub-kahan"``, ``"first-passage"``), on every level.
     accuracy : {"estimate", "continuum"} or float
 
     Returns
@@ -551,39 +552,39 @@ def gap_with_accuracy(fp, route: str, solver: str, accuracy):
     SpectralGap
         With ``error``, ``rel_error``, ``accuracy`` and ``method`` set.
     """
-    from .spectrum import _make_gap, spectral_gap
+    from .spectrum import _algorithm, _make_gap, spectral_gap
 
     kind, _ = parse_accuracy(accuracy)
-    routes = set()
+    routes = set()                       # the algorithm used on each level (bisection or first passage)
     n_minima = None
 
     def evaluate(level):
         nonlocal n_minima
-        g = spectral_gap(level, route=route, solver=solver)
-        routes.add(g.route)
-        if g.route.startswith("first-passage"):
+        g = spectral_gap(level, method=method, solver=solver)
+        routes.add(_algorithm(g.method))
+        if g.method.startswith("first-passage"):
             n_minima = len(level.landscape.minima()) if n_minima is None else n_minima
             if n_minima > 2:
                 raise ConvergenceError(
                     f"the gap of {level.landscape.name!r} is below float64 and it has {n_minima} minima: the "
                     f"first-passage route is then a leading-order metastable approximation without an error bound, "
                     f"so no continuum accuracy can be stated; use accuracy='grid' (and read it as that approximation)")
-        return np.array([g.log10 * _LN10]), _rounding(level, g.route)
+        return np.array([g.log10 * _LN10]), _rounding(level, g.method)
 
-    base = spectral_gap(fp, route=route, solver=solver)
-    if base.route.startswith("first-passage"):
+    base = spectral_gap(fp, method=method, solver=solver)
+    if base.method.startswith("first-passage"):
         evaluate(fp)  # the same refusal for more than two minima
-    ex = _ladder(fp, evaluate, accuracy, "spectral gap", (np.array([base.log10 * _LN10]), _rounding(fp, base.route)))
+    ex = _ladder(fp, evaluate, accuracy, "spectral gap", (np.array([base.log10 * _LN10]), _rounding(fp, base.method)))
     if kind == "estimate":
         log10, rel = base.log10, float(ex.grid_rel_errors[0])
-        method = f"discrete chain on N = {fp.grid.n} cells; error bound from {ex.method}"
+        how = f"discrete chain on N = {fp.grid.n} cells; error bound from {ex.method}"
     else:
         log10, rel = float(ex.log_values[0]) / _LN10, float(ex.rel_errors[0])
-        method = ex.method
-    gap = _make_gap(log10, base.route if len(routes) <= 1 else " / ".join(sorted(routes)), fp, base.detail,
-                    value=base.value if kind == "estimate" else None)
+        how = ex.method
+    algorithm = _algorithm(base.method) if len(routes) <= 1 else " / ".join(sorted(routes))
+    gap = _make_gap(log10, algorithm, fp, base.detail, value=base.value if kind == "estimate" else None)
     error = None if gap.value is None else rel * gap.value
-    return dataclasses.replace(gap, error=error, rel_error=rel, accuracy=kind, method=method)
+    return dataclasses.replace(gap, error=error, rel_error=rel, accuracy=kind, method=f"{algorithm}; {how}")
 
 
 def spectrum_with_accuracy(fp, k: int, vectors: bool, solver: str, accuracy):

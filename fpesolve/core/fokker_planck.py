@@ -386,7 +386,8 @@ class FokkerPlanck:
         Parameters
         ----------
         **options
-            ``route`` and ``solver`` of :func:`fpesolve.core.spectrum.spectral_gap`.
+            ``method``, ``solver`` and ``accuracy`` of :func:`fpesolve.core.spectrum.spectral_gap`
+            (``route`` is the former spelling of ``method``).
 
         Returns
         -------

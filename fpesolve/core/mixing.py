@@ -13,7 +13,7 @@ bracketed by the spectral bounds (Levin–Peres–Wilmer, Thms 12.4 and 12.5)
           \;\le\; t_{rel}\ln\frac{1}{\varepsilon\,\pi_{\min}}, \qquad t_{rel} = 1/\lambda_1 .
 
 How it is computed: the density is evolved (exactly in time, by the
-contour route of :mod:`fpesolve.core.contour`, on a geometric time
+contour method of :mod:`fpesolve.core.contour`, on a geometric time
 ladder) until either the distance falls
 below :math:`\varepsilon` — the crossing is then located on a fine
 sub-ladder — or until :math:`t_p = 40/\lambda_2`, after which every mode but
@@ -40,7 +40,9 @@ from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
+from .._util.deprecation import renamed_attribute
 from .._util.formatting import float_from_log10, format_log10
+from .._util.result import Result
 from .._util.validation import probability
 from .evolve import evolve_masses
 
@@ -61,7 +63,24 @@ def _fmt(log10_value: float) -> str:
 
 
 def tv_distance(m: np.ndarray, pi: np.ndarray) -> float:
-    """Total-variation distance :math:`\\frac12\\sum_i |m_i - \\pi_i|` between two mass vectors."""
+    r"""Total-variation distance :math:`\frac12\sum_i |m_i - \pi_i|` between two mass vectors.
+
+    Parameters
+    ----------
+    m, pi : array_like, shape (N,)
+        Probability masses per cell (dimensionless, each summing to 1), e.g.
+        an evolved law and the stationary masses.
+
+    Returns
+    -------
+    float
+        The distance, in [0, 1] for probability vectors.
+
+    Examples
+    --------
+    >>> tv_distance([1.0, 0.0, 0.0], [0.25, 0.5, 0.25])
+    0.75
+    """
     return 0.5 * float(np.sum(np.abs(np.asarray(m) - np.asarray(pi))))
 
 
@@ -78,11 +97,11 @@ class _Profile:
     log_lambda1: float
     crossing: Optional[float]   # t_mix found by evolution (None if extrapolated)
     log10_tmix: float
-    route: str
+    method: str
 
 
 def _slow_rates(fp):
-    """(gap, ln lambda_1, lambda_2) of the generator; lambda_1 possibly from the first-passage route."""
+    """(gap, ln lambda_1, lambda_2) of the generator; lambda_1 possibly from the first-passage method."""
     from .spectrum import _bisection, _rates_from_sigma, spectral_gap
 
     gap = spectral_gap(fp)
@@ -129,14 +148,14 @@ def _profile(fp, m0: np.ndarray, eps: float, log_lam1: float, lam2: float, pi: n
     tv_p = tvs[-1]
     if crossing is not None:
         log10_tmix = math.log10(crossing) if crossing > 0 else -math.inf
-        route = "evolution (contour, exact in time)"
+        method = "evolution (contour, exact in time)"
     else:
         # d(t) = d(t_p) exp(-lambda_1 (t - t_p)) for t >= t_p
         log_extra = math.log(math.log(tv_p / eps)) - log_lam1
         log10_tmix = float(np.logaddexp(math.log(t_p), log_extra)) / _LN10
-        route = "evolution to t_p = 40/lambda_2, then slowest-mode extrapolation"
+        method = "evolution to t_p = 40/lambda_2, then slowest-mode extrapolation"
     return _Profile(times=np.array(times), tvs=np.array(tvs), states=np.array(states), t_p=float(times[-1]),
-                    tv_p=float(tv_p), log_lambda1=log_lam1, crossing=crossing, log10_tmix=log10_tmix, route=route)
+                    tv_p=float(tv_p), log_lambda1=log_lam1, crossing=crossing, log10_tmix=log10_tmix, method=method)
 
 
 def _refine_crossing(disc, m: np.ndarray, t0: float, t1: float, eps: float, pi: np.ndarray, tv0: float) -> float:
@@ -169,36 +188,57 @@ def _tv_at(fp, prof: _Profile, t: float, pi: np.ndarray) -> float:
 
 
 # ---------------------------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class MixingTime:
+@dataclass(frozen=True, repr=False)
+class MixingTime(Result):
     r"""Total-variation mixing time with its spectral bracket.
+
+    Built by :func:`mixing_time`.  Times are continuous times :math:`t`
+    (SGD iterations are :math:`t/\eta`).
 
     Attributes
     ----------
     eps : float
+        The distance threshold :math:`\varepsilon` in (0, 1).
     t_mix, log10_t_mix : float
         Worst-start mixing time over ``starts`` (continuous time; ``inf``
         when not representable).
     worst_start : float
-        The start (cell centre) that mixes slowest.
+        The start (cell centre, units of :math:`\theta`) that mixes slowest.
     t_mix_init, log10_t_mix_init : float or None
         Mixing time from the given initial law (``None`` if none was given).
     t_rel, log10_t_rel : float
-        :math:`1/\lambda_1`.
+        :math:`1/\lambda_1` (continuous time).
     lower_bound, upper_bound : float
         :math:`t_{rel}\ln(1/(2\varepsilon))` and :math:`t_{rel}\ln(1/(\varepsilon\pi_{\min}))`
-        (``log10_lower_bound``, ``log10_upper_bound`` in log form).
+        (continuous time; the lower bound is 0 for :math:`\varepsilon \ge 1/2`).
+    log10_lower_bound, log10_upper_bound : float
+        Their :math:`\log_{10}` (``-inf`` for a lower bound of 0).
     starts, log10_t_mix_starts : ndarray
-        Every start tried and its mixing time.
-    route : str
-        How the worst-start time was obtained.
-    gap_route : str
-        How :math:`\lambda_1` was obtained.
-    route_init : str or None
-        How the time from the given initial law was obtained.
+        Every start tried and :math:`\log_{10}` of its mixing time.
+    method : str
+        How the worst-start time was obtained (formerly ``route``).
+    gap_method : str
+        How :math:`\lambda_1` was obtained (:attr:`SpectralGap.method`;
+        formerly ``gap_route``).
+    method_init : str or None
+        How the time from the given initial law was obtained (formerly
+        ``route_init``).
     horizon, tv_at_horizon : float or None
         The requested horizon and the TV distance left there (from the
         initial law if one was given, else from the worst start).
+
+    Examples
+    --------
+    Ornstein–Uhlenbeck, :math:`L = \theta^2/2`, :math:`\Sigma = 1`,
+    :math:`\eta = 1`: the gap is 1, so :math:`t_{rel} = 1` up to the
+    grid's :math:`O(h^2)`, and the mixing time lies in the spectral bracket:
+
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape, mixing_time
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> mt = mixing_time(FokkerPlanck(ou, 1.0, 200))
+    >>> bool(abs(mt.t_rel - 1.0) < (16 / 200) ** 2), mt.within_bounds
+    (True, True)
     """
 
     eps: float
@@ -215,11 +255,15 @@ class MixingTime:
     log10_upper_bound: float
     starts: np.ndarray = field(repr=False)
     log10_t_mix_starts: np.ndarray = field(repr=False)
-    route: str = ""
-    gap_route: str = ""
-    route_init: Optional[str] = None
+    method: str = ""
+    gap_method: str = ""
+    method_init: Optional[str] = None
     horizon: Optional[float] = None
     tv_at_horizon: Optional[float] = None
+
+    route = renamed_attribute("MixingTime", "route", "method")
+    gap_route = renamed_attribute("MixingTime", "gap_route", "gap_method")
+    route_init = renamed_attribute("MixingTime", "route_init", "method_init")
 
     @property
     def within_bounds(self) -> bool:
@@ -227,18 +271,23 @@ class MixingTime:
         return (self.log10_lower_bound - 1e-6 <= self.log10_t_mix <= self.log10_upper_bound + 1e-6)
 
     def summary(self) -> str:
-        """A short report."""
+        """A short report.
+
+        Returns
+        -------
+        str
+            The worst-start time and its method, the time from the initial
+            law if given, :math:`t_{rel}` and the spectral bracket.
+        """
         lines = [f"TV mixing time (eps = {self.eps:g}), continuous time:",
                  f"  worst start x = {self.worst_start:.6g}: t_mix = {_fmt(self.log10_t_mix)} "
-                 f"(log10 {self.log10_t_mix:.8g}) by {self.route}"]
+                 f"(log10 {self.log10_t_mix:.8g}) by {self.method}"]
         if self.log10_t_mix_init is not None:
             lines.append(f"  from the given initial law: t_mix = {_fmt(self.log10_t_mix_init)} "
                          f"(log10 {self.log10_t_mix_init:.8g})")
-        lines.append(f"  t_rel = {_fmt(self.log10_t_rel)} ({self.gap_route}); spectral bounds "
+        lines.append(f"  t_rel = {_fmt(self.log10_t_rel)} ({self.gap_method}); spectral bounds "
                      f"[{_fmt(self.log10_lower_bound)}, {_fmt(self.log10_upper_bound)}]")
         return "\n".join(lines)
-
-    __str__ = summary
 
 
 def _initial_masses(fp, init: InitSpec) -> np.ndarray:
@@ -294,6 +343,14 @@ def mixing_time(fp, eps: float = 0.25, init: InitSpec = None, starts: Union[str,
     Returns
     -------
     MixingTime
+        Worst-start and initial-law times with the spectral bracket.
+
+    Raises
+    ------
+    ValueError
+        For ``eps`` outside (0, 1), a negative or non-finite ``horizon``, an
+        absorbing end, unknown ``starts``, or a second rate below float64
+        bisection range.
 
     Examples
     --------
@@ -339,8 +396,8 @@ def mixing_time(fp, eps: float = 0.25, init: InitSpec = None, starts: Union[str,
                         lower_bound=_to_float(lower) if math.isfinite(lower) else 0.0,
                         upper_bound=_to_float(upper), log10_lower_bound=lower, log10_upper_bound=upper,
                         starts=fp.grid.centres[cells].copy(), log10_t_mix_starts=logs,
-                        route=profiles[worst].route, gap_route=gap.route,
-                        route_init=None if init_prof is None else init_prof.route,
+                        method=profiles[worst].method, gap_method=gap.method,
+                        method_init=None if init_prof is None else init_prof.method,
                         horizon=horizon,
                         tv_at_horizon=None if horizon is None else _tv_at(
                             fp, init_prof if init_prof is not None else profiles[worst], horizon, pi))

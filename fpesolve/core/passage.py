@@ -40,6 +40,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from .._util.formatting import float_from_log10, format_log10
+from .._util.result import Result
 from .._util.validation import positive_float
 from .._util.deprecation import renamed_keyword
 from .basins import basins
@@ -60,13 +61,14 @@ _fmt_log10 = format_log10
 
 
 # ---------------------------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class FirstPassageTime:
+@dataclass(frozen=True, repr=False)
+class FirstPassageTime(Result):
     r"""A mean first-passage time in log-safe form.
 
     Attributes
     ----------
     start, target : float
+        Start and target points (units of :math:`\theta`).
     eta : float
         The learning rate (also the temperature of the diffusion); times in
         iterations are the continuous times divided by it.
@@ -81,6 +83,7 @@ class FirstPassageTime:
     iterations : float
         :math:`T/\eta`, ``inf`` when not representable.
     method : str
+        How the time was computed.
     error, rel_error : float or None
         Bounds on the absolute / relative error of ``time`` against the
         continuum MFPT, for grid times asked with ``accuracy`` other than
@@ -90,6 +93,21 @@ class FirstPassageTime:
         ``"grid"``, ``"estimate"`` or ``"continuum"`` for grid times (see
         :meth:`GridFirstPassage.at`); ``"quadrature"`` for
         :func:`mean_first_passage_time`.
+
+    Examples
+    --------
+    Ornstein–Uhlenbeck, :math:`L = \theta^2/2`, :math:`\Sigma = 1`,
+    :math:`\eta = 1`: :math:`T(0 \to 1) = \sqrt\pi\int_0^1 e^{y^2}(1 + \mathrm{erf}\,y)\,dy`:
+
+    >>> import numpy as np
+    >>> from scipy.integrate import quad
+    >>> from scipy.special import erf
+    >>> from fpesolve import Landscape, mean_first_passage_time
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> exact = np.sqrt(np.pi) * quad(lambda y: np.exp(y**2) * (1 + erf(y)), 0, 1, epsabs=0, epsrel=1e-13)[0]
+    >>> T = mean_first_passage_time(ou, 1.0, 0.0, 1.0)
+    >>> bool(abs(T.time / exact - 1) < 1e-12), T.iterations == T.time
+    (True, True)
     """
 
     start: float
@@ -129,8 +147,8 @@ def _passage(start: float, target: float, eta: float, log_time: float, method: s
                             iterations=_log10_to_float(log10_it), method=method)
 
 
-@dataclass(frozen=True)
-class KramersTime:
+@dataclass(frozen=True, repr=False)
+class KramersTime(Result):
     r"""The Eyring–Kramers escape time from a minimum over a saddle.
 
     .. math:: T_K = \frac{2\pi}{\sqrt{H_a |H_s|}}\sqrt{\frac{\Sigma(s)}{\Sigma(a)}}\,
@@ -139,12 +157,28 @@ class KramersTime:
     Attributes
     ----------
     minimum, saddle : CriticalPoint
+        The minimum :math:`a` escaped from and the saddle :math:`s` crossed.
+    eta : float
+        The learning rate (the temperature :math:`\tau = \eta`).
     log_prefactor : float
         :math:`\ln\big(2\pi\sqrt{\Sigma_s/\Sigma_a}/\sqrt{H_a|H_s|}\big)`.
     exponent : float
         :math:`(2/\tau)\int_a^s L'/\Sigma` (the effective barrier over :math:`\tau/2`).
     log10_time, time, log10_iterations, iterations : float
         As in :class:`FirstPassageTime`.
+
+    Examples
+    --------
+    The double well :math:`L = \theta^4/4 - \theta^2/2`, :math:`\Sigma = 1`:
+    :math:`H_a = 2`, :math:`H_s = -1`, barrier :math:`1/4`, so
+    :math:`T_K = (2\pi/\sqrt2)\,e^{0.5/\eta}`:
+
+    >>> import numpy as np
+    >>> from fpesolve import Landscape, kramers_time
+    >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-3.0, 3.0))
+    >>> K = kramers_time(dw, 0.1, -1.0, 1.0)
+    >>> bool(abs(K.exponent - 5.0) < 1e-12), bool(abs(K.time / (2 * np.pi / np.sqrt(2) * np.exp(5.0)) - 1) < 1e-9)
+    (True, True)
     """
 
     minimum: CriticalPoint
@@ -158,7 +192,13 @@ class KramersTime:
     iterations: float
 
     def summary(self) -> str:
-        """One line."""
+        """One line.
+
+        Returns
+        -------
+        str
+            The minimum, the saddle, the time (continuous and in iterations) and the exponent.
+        """
         return (f"Kramers time from x = {self.minimum.x:.6g} over the saddle at {self.saddle.x:.6g}: "
                 f"t = {_fmt_log10(self.log10_time)} (log10 {self.log10_time:.10g}; exponent {self.exponent:.10g}), "
                 f"{_fmt_log10(self.log10_iterations)} iterations")
@@ -166,14 +206,37 @@ class KramersTime:
     __str__ = summary
 
 
-@dataclass(frozen=True)
-class Escape:
-    """Escape from one minimum to a neighbouring one: exact time, Kramers time and their ratio.
+@dataclass(frozen=True, repr=False)
+class Escape(Result):
+    r"""Escape from one minimum to a neighbouring one: exact time, Kramers time and their ratio.
 
     ``kramers`` is ``None`` when the source is a minimum at a wall
     (``source.at_wall``): the Eyring–Kramers law needs :math:`L' = 0`,
     :math:`H > 0` at the minimum; ``ratio`` and ``log10_ratio`` are then
     ``None``.
+
+    Attributes
+    ----------
+    source, destination : CriticalPoint
+        The minimum escaped from and the neighbouring minimum reached.
+    saddle : CriticalPoint
+        The separating saddle between them.
+    exact : FirstPassageTime
+        The exact mean first-passage time from ``source`` to ``destination``.
+    kramers : KramersTime or None
+        The Eyring–Kramers estimate over ``saddle`` (``None`` from a wall minimum).
+
+    Examples
+    --------
+    The Kramers law is exact as :math:`\eta \to 0`, with a relative error
+    :math:`O(\eta)`:
+
+    >>> import numpy as np
+    >>> from fpesolve import Landscape, escape_times
+    >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-3.0, 3.0))
+    >>> e = escape_times(dw, 0.01).escapes[0]
+    >>> (e.source.x, e.destination.x, e.saddle.x), bool(abs(e.ratio - 1) < 3 * 0.01)
+    ((-1.0, 1.0, 0.0), True)
     """
 
     source: CriticalPoint
@@ -195,22 +258,50 @@ class Escape:
         lr = self.log10_ratio
         return None if lr is None else 10.0 ** lr
 
+    def summary(self) -> str:
+        r"""One line: the exact time and the Kramers time beside it.
 
-@dataclass(frozen=True)
-class EscapeTimes:
-    """Basin-to-basin escape times between neighbouring minima, and the exact basin probabilities.
+        Returns
+        -------
+        str
+            Source, destination, :math:`\log_{10}` of both times and their ratio.
+        """
+        kr = ("no Kramers time (wall minimum)" if self.kramers is None else
+              f"Kramers log10 T = {self.kramers.log10_time:.8g}, exact/Kramers = {self.ratio:.6g}")
+        return (f"escape {self.source.x:.6g} -> {self.destination.x:.6g} over {self.saddle.x:.6g}: "
+                f"exact log10 T = {self.exact.log10_time:.8g} (continuous time), {kr}")
+
+
+@dataclass(frozen=True, repr=False)
+class EscapeTimes(Result):
+    r"""Basin-to-basin escape times between neighbouring minima, and the exact basin probabilities.
 
     Attributes
     ----------
+    eta : float
+        The learning rate (the temperature :math:`\tau = \eta`).
     minima : tuple of CriticalPoint
+        The minima by position (wall minima included).
     boundaries : ndarray
         Basin edges: the domain ends and the highest saddle between each pair
         of neighbouring minima.
     log_basin_probabilities : ndarray
         Natural logs of the stationary masses of the basins (exact, never underflow).
     basin_probabilities : ndarray
+        The stationary masses of the basins (sum 1).
     escapes : tuple of Escape
         For each neighbouring pair both directions, left-to-right first.
+
+    Examples
+    --------
+    A symmetric double well: the basins hold 1/2 each and both escapes take the same time:
+
+    >>> import numpy as np
+    >>> from fpesolve import Landscape, escape_times
+    >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-3.0, 3.0))
+    >>> E = escape_times(dw, 0.1)
+    >>> E.basin_probabilities.round(12).tolist(), bool(np.isclose(*[e.exact.time for e in E.escapes], rtol=1e-10))
+    ([0.5, 0.5], True)
     """
 
     eta: float
@@ -220,8 +311,31 @@ class EscapeTimes:
     basin_probabilities: np.ndarray
     escapes: Tuple[Escape, ...] = field(repr=False)
 
+    def table(self):
+        r"""``(headers, rows)``: one row per escape.
+
+        Returns
+        -------
+        tuple
+            Headers and, per escape, source, destination, :math:`\log_{10}`
+            of the exact and Kramers times (``None`` from a wall), their
+            ratio and :math:`\log_{10}` of the exact time in iterations.
+        """
+        headers = ("from", "to", "log10 T exact", "log10 T Kramers", "exact/Kramers", "log10 iterations")
+        rows = [(e.source.x, e.destination.x, e.exact.log10_time,
+                 None if e.kramers is None else e.kramers.log10_time, e.ratio, e.exact.log10_iterations)
+                for e in self.escapes]
+        return headers, rows
+
     def summary(self) -> str:
-        """A table of basins and escape times."""
+        r"""A table of basins and escape times.
+
+        Returns
+        -------
+        str
+            The basins (minimum, :math:`\Sigma/H`, probability), then the
+            escapes (exact and Kramers times, ratio, iterations).
+        """
         lines = [f"Basins at eta = {self.eta:g}",
                  f"{'minimum x':>12s} {'Sigma/H':>10s} {'log10 P(basin)':>16s} {'P(basin)':>12s}"]
         for m, lp, p in zip(self.minima, self.log_basin_probabilities, self.basin_probabilities):
@@ -391,11 +505,37 @@ def kramers_time(landscape: Landscape, eta: float, start: float, target: float) 
     It approximates the mean time to pass the saddle *and* reach the next
     basin; the time to first reach the saddle itself is about :math:`T_K/2`.
 
+    Parameters
+    ----------
+    landscape : Landscape
+        The loss, the noise :math:`\Sigma` and the domain.
+    eta : float
+        Learning rate :math:`\eta > 0` (the diffusion's temperature :math:`\tau = \eta`).
+    start, target : float
+        Points of the domain (units of :math:`\theta`).
+
+    Returns
+    -------
+    KramersTime
+        The estimate in continuous time and in iterations, with its prefactor and exponent.
+
     Raises
     ------
     ValueError
         If no saddle separates the basin of ``start`` from ``target`` (a
-        downhill passage: Kramers does not apply).
+        downhill passage: Kramers does not apply), or the curvature at the
+        minimum or the saddle has the wrong sign.
+
+    Examples
+    --------
+    :math:`T_K = (2\pi/\sqrt2)\,e^{0.5/\eta}` for :math:`L = \theta^4/4 - \theta^2/2`, :math:`\Sigma = 1`:
+
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-3.0, 3.0))
+    >>> K = kramers_time(dw, 0.05, -1.0, 1.0)
+    >>> bool(abs(K.log10_time - np.log10(2 * np.pi / np.sqrt(2) * np.exp(10.0))) < 1e-10)
+    True
     """
     eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     x0 = landscape.contains(start, "start")
@@ -445,6 +585,33 @@ def basin_probabilities(landscape: Landscape, eta: float, log: bool = False) -> 
     exact integral of the stationary density (log-space quadrature,
     :func:`fpesolve.core.stationary.stationary_mass`).  With ``log=True`` the
     natural logs are returned (never underflow).
+
+    Parameters
+    ----------
+    landscape : Landscape
+        The loss, the noise :math:`\Sigma` and the domain.
+    eta : float
+        Learning rate :math:`\eta > 0` (the diffusion's temperature :math:`\tau = \eta`).
+    log : bool
+        Return the natural logs of the probabilities.
+
+    Returns
+    -------
+    ndarray
+        One probability (or its log) per basin, left to right; they sum to 1.
+
+    Raises
+    ------
+    ValueError
+        If the landscape has no minimum (interior or at a wall).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-3.0, 3.0))
+    >>> basin_probabilities(dw, 0.1).round(12).tolist()
+    [0.5, 0.5]
     """
     eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     b = basins(landscape, eta)
@@ -464,10 +631,34 @@ def escape_times(landscape: Landscape, eta: float) -> EscapeTimes:
     and the Eyring–Kramers estimates over the separating saddle; and the
     exact basin probabilities of the stationary density.
 
+    Parameters
+    ----------
+    landscape : Landscape
+        The loss, the noise :math:`\Sigma` and the domain.
+    eta : float
+        Learning rate :math:`\eta > 0` (the diffusion's temperature :math:`\tau = \eta`).
+
+    Returns
+    -------
+    EscapeTimes
+        Basin probabilities and, for each neighbouring pair, both escapes.
+
     Raises
     ------
     ValueError
         If the landscape has fewer than two minima.
+
+    Examples
+    --------
+    At small :math:`\eta` the exact time approaches the Kramers time
+    :math:`(2\pi/\sqrt2)\,e^{0.5/\eta}` (relative error :math:`O(\eta)`):
+
+    >>> import numpy as np
+    >>> from fpesolve import Landscape
+    >>> dw = Landscape(grad=lambda x: x**3 - x, sigma=lambda x: np.ones_like(x), domain=(-3.0, 3.0))
+    >>> E = escape_times(dw, 0.01)
+    >>> bool(abs(E.escapes[0].exact.time / (2 * np.pi / np.sqrt(2) * np.exp(50.0)) - 1) < 3 * 0.01)
+    True
     """
     eta = positive_float(eta, "eta", "eta is the SGD learning rate (the temperature of its diffusion)")
     if not isinstance(landscape, Landscape):
@@ -529,24 +720,43 @@ def grid_log_passage(links: Tuple[np.ndarray, np.ndarray], centres: np.ndarray, 
     return float(logsumexp(log_links[keep] + np.log(weights[keep])))
 
 
-@dataclass(frozen=True)
-class GridFirstPassage:
+@dataclass(frozen=True, repr=False)
+class GridFirstPassage(Result):
     r"""Mean first-passage times to ``target`` from every cell centre, on the grid.
+
+    Built by :func:`mfpt_on_grid`; times are continuous times.
 
     Attributes
     ----------
     target : float
+        The target point (units of :math:`\theta`).
     log_times : ndarray, shape (N,)
         :math:`\ln T(x_i \to \text{target})` (``-inf`` only where
         :math:`x_i` equals the target).
     times : ndarray, shape (N,)
         The times, ``inf`` where not representable.
     grid : Grid
+        The grid of the discrete chain.
     eta : float
+        The learning rate.
     links : (ndarray, ndarray)
         Log link times (:func:`grid_log_link_times`).
     fokker_planck : FokkerPlanck or None
         The problem (for :meth:`at` with ``accuracy``).
+
+    Examples
+    --------
+    Ornstein–Uhlenbeck, :math:`L = \theta^2/2`, :math:`\Sigma = 1`,
+    :math:`\eta = 1`: the grid time agrees with the exact one to
+    :math:`O(h^2)` (here :math:`h = 0.01`):
+
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape, mean_first_passage_time
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> grid_times = mfpt_on_grid(FokkerPlanck(ou, eta=1.0, grid=1600), 1.0)
+    >>> exact = mean_first_passage_time(ou, 1.0, 0.0, 1.0).time
+    >>> bool(abs(grid_times.at(0.0).time / exact - 1) < 0.01**2), grid_times.times.shape
+    (True, (1600,))
     """
 
     target: float
@@ -623,7 +833,29 @@ def mfpt_on_grid(fp, target: float) -> GridFirstPassage:
     fp : FokkerPlanck
         With two reflecting ends.
     target : float
-        A point of the domain.
+        A point of the domain (units of :math:`\theta`).
+
+    Returns
+    -------
+    GridFirstPassage
+        The times from every cell centre; :meth:`GridFirstPassage.at` for any start.
+
+    Raises
+    ------
+    ValueError
+        Without two reflecting ends, or for a target outside the domain.
+
+    Examples
+    --------
+    Ornstein–Uhlenbeck, :math:`L = \theta^2/2`, :math:`\Sigma = 1`,
+    :math:`\eta = 1`, :math:`h = 0.01`:
+
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> t = mfpt_on_grid(FokkerPlanck(ou, eta=1.0, grid=1600), 1.0).at(0.0)
+    >>> bool(abs(t.time / mean_first_passage_time(ou, 1.0, 0.0, 1.0).time - 1) < 0.01**2)
+    True
     """
     if fp.boundary != ("reflecting", "reflecting"):
         raise ValueError(f"mfpt_on_grid needs two reflecting ends (the target is the only absorbing set), "

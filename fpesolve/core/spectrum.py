@@ -48,19 +48,22 @@ every eigenvalue is positive and the ``k`` smallest are returned (at most
 When the gap underflows float64 (or bisection cannot resolve it),
 :func:`spectral_gap` switches to the
 exact first-passage expression :math:`1/T_{AB} + 1/T_{BA}` of the same
-discrete chain, evaluated in log space (:mod:`fpesolve.core.passage`).
+discrete chain (``method="first-passage"``), evaluated in log space (:mod:`fpesolve.core.passage`).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Optional, Tuple, Union
 
 import numpy as np
 from scipy.linalg import eigh_tridiagonal, get_lapack_funcs
 
+from .._util.deprecation import renamed_keyword
 from .._util.formatting import float_from_log10, format_log10, format_with_error
+from .._util.result import Result
 from .._util.validation import positive_int
 from .grid import Grid
 
@@ -77,6 +80,8 @@ _E_FLOOR = 1e-290
 #: (Weyl), a relative 1e-20 here; below it such entries may dominate and the value is not trusted
 _SIGMA_TRUSTED_WITH_TINY_ENTRIES = 1e-270
 _GK_METHOD = "golub-kahan bisection"
+_FP_METHOD = "first-passage (log space): 1/T_AB + 1/T_BA"
+_METHODS = ("auto", "golub-kahan", "first-passage")
 
 
 _log10_to_float = float_from_log10
@@ -139,9 +144,11 @@ def _check_k(fp, k) -> int:
     return k
 
 
-@dataclass(frozen=True)
-class Spectrum:
+@dataclass(frozen=True, repr=False)
+class Spectrum(Result):
     r"""The ``k`` slowest nonzero relaxation rates of the discrete Fokker–Planck generator.
+
+    Built by :func:`spectrum` (or :meth:`FokkerPlanck.spectrum`); arrays are read-only.
 
     Attributes
     ----------
@@ -165,7 +172,9 @@ class Spectrum:
         signed so that the last cell's value is >= 0.  May contain ``inf``
         where :math:`\pi_i` underflows.
     grid : Grid
+        The grid of the discrete chain.
     boundary : (str, str)
+        ``"reflecting"`` or ``"absorbing"`` for the left and right ends.
     method : str
         How the numbers were obtained.
     errors, rel_errors : ndarray, shape (k,) or None
@@ -178,6 +187,19 @@ class Spectrum:
         ``"grid"``, ``"estimate"`` or ``"continuum"``.
     extrapolation : Extrapolation or None
         The refinement ladder behind ``errors`` (:mod:`fpesolve.core.extrapolation`).
+
+    Examples
+    --------
+    Ornstein–Uhlenbeck, :math:`L = \theta^2/2`, :math:`\Sigma = 1`,
+    :math:`\eta = 1`: the continuum rates are :math:`1, 2, 3, \dots`; a grid
+    of spacing :math:`h = 0.01` has them to :math:`O(h^2)`:
+
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> s = FokkerPlanck(ou, eta=1.0, grid=1600).spectrum(3)
+    >>> bool(np.allclose(s.rates, [1.0, 2.0, 3.0], rtol=0.01**2)), s.densities.shape, s.gap == float(s.rates[0])
+    (True, (3, 1600), True)
     """
 
     rates: np.ndarray
@@ -204,7 +226,15 @@ class Spectrum:
         return float(self.rates[0])
 
     def summary(self) -> str:
-        """A table of the rates and relaxation times."""
+        """A table of the rates and relaxation times.
+
+        Returns
+        -------
+        str
+            The grid, boundary and method, an accuracy note, then one line
+            per rate (rate with the digits its error supports, relative
+            error, log10 rate, relaxation time).
+        """
         if self.errors is None:
             note = "exact for the discrete chain; discretisation error not estimated: pass accuracy='estimate' for a bound, 'continuum' for the extrapolated value"
         else:
@@ -219,12 +249,24 @@ class Spectrum:
                          f"{self.relaxation_times[j]:24.16e}")
         return "\n".join(lines)
 
-    __str__ = summary
+    def table(self):
+        """``(headers, rows)``: one row per rate.
+
+        Returns
+        -------
+        tuple
+            Headers ``("j", "rate", "rel. error", "log10 rate", "relaxation time")`` and ``k`` rows.
+        """
+        rows = [(j + 1, float(self.rates[j]), None if self.rel_errors is None else float(self.rel_errors[j]),
+                 float(self.log10_rates[j]), float(self.relaxation_times[j])) for j in range(self.k)]
+        return ("j", "rate", "rel. error", "log10 rate", "relaxation time"), rows
 
 
-@dataclass(frozen=True)
-class SpectralGap:
+@dataclass(frozen=True, repr=False)
+class SpectralGap(Result):
     r"""The spectral gap :math:`\lambda_1` of the generator and the relaxation time :math:`1/\lambda_1`.
+
+    Built by :func:`spectral_gap` (or :meth:`FokkerPlanck.spectral_gap`).
 
     Attributes
     ----------
@@ -235,15 +277,24 @@ class SpectralGap:
     log10 : float
         :math:`\log_{10}\lambda_1` (always finite).
     relaxation_time : float
-        :math:`t_{rel} = 1/\lambda_1`, ``inf`` when above the float64 range.
+        :math:`t_{rel} = 1/\lambda_1` in continuous time, ``inf`` when above
+        the float64 range.
     log10_relaxation_time : float
-    route : str
-        ``"golub-kahan bisection"`` or ``"first-passage (log space): 1/T_AB + 1/T_BA"``.
+        :math:`\log_{10} t_{rel}`.
+    method : str
+        How ``value`` was obtained: the algorithm (``"golub-kahan
+        bisection"`` or ``"first-passage (log space): 1/T_AB + 1/T_BA"``),
+        then ``"; "`` and what it was applied to: ``"discrete chain on N =
+        ... cells"`` (with ``"; error bound from ..."`` for
+        ``accuracy="estimate"``), or the Richardson ladder
+        (:mod:`fpesolve.core.extrapolation`) for ``"continuum"``.  The
+        algorithm alone is ``method.split("; ")[0]`` (the former ``route``).
     n : int
         Number of grid cells.
     boundary : (str, str)
+        ``"reflecting"`` or ``"absorbing"`` for the left and right ends.
     detail : str
-        For the first-passage route, which minima were used.
+        For the first-passage algorithm, which minima were used.
     error, rel_error : float or None
         Bounds on the absolute / relative error against the continuum gap:
         of ``value`` as the grid value (``accuracy="estimate"``) or as the
@@ -251,23 +302,39 @@ class SpectralGap:
         (``error`` is also ``None`` when ``value`` is).
     accuracy : str
         ``"grid"``, ``"estimate"`` or ``"continuum"``.
-    method : str
-        How ``value`` was obtained: the discrete chain on ``n`` cells, or the
-        Richardson ladder (:mod:`fpesolve.core.extrapolation`).
+
+    Examples
+    --------
+    Ornstein–Uhlenbeck, :math:`L = \theta^2/2`, :math:`\Sigma = 1`,
+    :math:`\eta = 1`: the gap is 1, on a grid of spacing :math:`h` up to
+    :math:`O(h^2)` (here :math:`h = 0.02`):
+
+    >>> import numpy as np
+    >>> from fpesolve import FokkerPlanck, Landscape
+    >>> ou = Landscape(grad=lambda x: x, sigma=lambda x: np.ones_like(x), domain=(-8.0, 8.0))
+    >>> g = FokkerPlanck(ou, eta=1.0, grid=800).spectral_gap()
+    >>> bool(abs(g.value - 1.0) < 0.02**2), g.method
+    (True, 'golub-kahan bisection; discrete chain on N = 800 cells')
     """
 
     value: Optional[float]
     log10: float
     relaxation_time: float
     log10_relaxation_time: float
-    route: str
+    method: str
     n: int
     boundary: Tuple[str, str]
     detail: str = ""
     error: Optional[float] = None
     rel_error: Optional[float] = None
     accuracy: str = "grid"
-    method: str = "discrete chain on the given grid"
+
+    @property
+    def route(self) -> str:
+        """Deprecated: the algorithm part of :attr:`method` (renamed ``method`` in fpesolve 0.2; warns)."""
+        warnings.warn("`SpectralGap.route` was renamed `method` in fpesolve 0.2: read `.method` (its part before "
+                      "the first '; ' is the former route)", FutureWarning, stacklevel=2)
+        return _algorithm(self.method)
 
     @property
     def log(self) -> float:
@@ -275,7 +342,14 @@ class SpectralGap:
         return self.log10 * _LN10
 
     def summary(self) -> str:
-        """A one-paragraph description."""
+        """A one-paragraph description.
+
+        Returns
+        -------
+        str
+            The gap with the digits its error supports, its log10, the
+            relaxation time, the grid, the boundary and the method.
+        """
         if self.value is not None:
             val = format_with_error(self.value, self.error, 17)
         else:
@@ -283,10 +357,13 @@ class SpectralGap:
         err = ("discretisation error not estimated: pass accuracy='estimate' for a bound, 'continuum' for the extrapolated value" if self.rel_error is None
                else f"relative error <= {self.rel_error:.1e} against the continuum gap")
         text = (f"spectral gap {val} ({err}; log10 {self.log10:.12g}); relaxation time {format_log10(self.log10_relaxation_time)} "
-                f"(continuous time) on N = {self.n} cells, boundary {self.boundary}, route: {self.route}")
+                f"(continuous time) on N = {self.n} cells, boundary {self.boundary}, method: {self.method}")
         return text + (f"; {self.detail}" if self.detail else "")
 
-    __str__ = summary
+
+def _algorithm(method: str) -> str:
+    """The algorithm part of a :attr:`SpectralGap.method` string."""
+    return method.split("; ")[0]
 
 
 def _bisection(fp, k: int, vectors: bool, solver: str = "sturm"):
@@ -373,13 +450,14 @@ def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm",
     Returns
     -------
     Spectrum
+        Rates, their logs, relaxation times and (with ``vectors``) eigenvectors.
 
     Raises
     ------
     ValueError
         If ``k`` exceeds the number of nonzero rates, or if the slowest rate
         is too small for float64 bisection (use :func:`spectral_gap`, which
-        falls back on the log-space first-passage route).
+        falls back on the log-space first-passage method).
     ConvergenceError
         When the ladder gives no checked error bound, or (float ``accuracy``)
         does not reach the requested relative error.
@@ -410,7 +488,7 @@ def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm",
     if not reliable:
         raise ValueError(
             "the slowest rate of this generator is below ~1e-280 of the largest rate, too small for float64 "
-            "bisection; use spectral_gap(fp), which switches to the log-space first-passage route, or a larger eta")
+            "bisection; use spectral_gap(fp), which switches to the log-space first-passage method, or a larger eta")
     rates, log10_rates = _rates_from_sigma(sigma, shift)
     relax = np.array([1.0 / r if r > 1.0 / np.finfo(float).max else _log10_to_float(-lg)
                       for r, lg in zip(rates, log10_rates)])
@@ -448,24 +526,28 @@ def spectrum(fp, k: int = 5, vectors: bool = True, solver: str = "sturm",
                     observables=observables, grid=fp.grid, boundary=fp.boundary, method=method)
 
 
-def _make_gap(log10: float, route: str, fp, detail: str = "", value: Optional[float] = None) -> SpectralGap:
+def _make_gap(log10: float, algorithm: str, fp, detail: str = "", value: Optional[float] = None) -> SpectralGap:
+    """The gap of the discrete chain on ``fp``'s grid, found by ``algorithm`` (the first part of its ``method``)."""
     if value is None:
         value = _log10_to_float(log10)
     if value >= _TINY:
         relax = 1.0 / value if value > 1.0 / np.finfo(float).max else math.inf
     else:
         value, relax = None, _log10_to_float(-log10)
-    return SpectralGap(value=value, log10=log10, relaxation_time=relax, log10_relaxation_time=-log10, route=route,
-                       n=fp.grid.n, boundary=fp.boundary, detail=detail)
+    return SpectralGap(value=value, log10=log10, relaxation_time=relax, log10_relaxation_time=-log10,
+                       method=f"{algorithm}; discrete chain on N = {fp.grid.n} cells", n=fp.grid.n,
+                       boundary=fp.boundary, detail=detail)
 
 
-def spectral_gap(fp, route: str = "auto", solver: str = "sturm", accuracy: Union[str, float] = "grid") -> SpectralGap:
+@renamed_keyword("route", "method")
+def spectral_gap(fp, method: str = "auto", solver: str = "sturm", accuracy: Union[str, float] = "grid") -> SpectralGap:
     r"""The spectral gap :math:`\lambda_1` (slowest nonzero rate of :math:`-Q`) in log-safe form.
 
     Parameters
     ----------
     fp : FokkerPlanck
-    route : {"auto", "golub-kahan", "first-passage"}
+        The discrete problem (landscape, learning rate, grid, boundary).
+    method : {"auto", "golub-kahan", "first-passage"}
         ``"auto"`` uses Golub–Kahan bisection (relative accuracy ~1e-15)
         while the gap is representable in float64 and bisection can resolve
         it, and otherwise the first-passage expression: for two reflecting
@@ -476,8 +558,9 @@ def spectral_gap(fp, route: str = "auto", solver: str = "sturm", accuracy: Union
         same discrete chain (:func:`fpesolve.core.passage.mfpt_on_grid`), all in log
         space.  For two wells this is exact up to a relative error of order
         :math:`\lambda_1/\lambda_2`, far below float64 precision whenever this
-        route is taken; for more wells it is the leading-order metastable
-        approximation.
+        method is taken; for more wells it is the leading-order metastable
+        approximation.  (Formerly ``route=``, still accepted with a
+        ``FutureWarning`` in this release.)
     solver : {"sturm", "stebz"}
         Bisection engine, see :func:`spectrum`.
     accuracy : {"grid", "estimate", "continuum"} or float
@@ -490,9 +573,15 @@ def spectral_gap(fp, route: str = "auto", solver: str = "sturm", accuracy: Union
     Returns
     -------
     SpectralGap
+        :math:`\lambda_1` in 1/[continuous time] with its log10, the
+        relaxation time and ``method`` (how it was computed).
 
     Raises
     ------
+    ValueError
+        For an unknown ``method``; for ``method="golub-kahan"`` when the gap
+        is below what float64 bisection resolves; for the first-passage
+        method without two reflecting ends or two minima.
     ConvergenceError
         When the refinement ladder gives no checked error bound (or does not
         reach a requested relative tolerance); never a number with a wrong bound.
@@ -508,27 +597,28 @@ def spectral_gap(fp, route: str = "auto", solver: str = "sturm", accuracy: Union
     """
     if accuracy != "grid":
         from .extrapolation import gap_with_accuracy
-        return gap_with_accuracy(fp, route, solver, accuracy)
-    routes = ("auto", "golub-kahan", "first-passage")
-    if route not in routes:
-        raise ValueError(f"`route` must be one of {routes}, got {route!r}")
-    if route in ("auto", "golub-kahan"):
+        if method not in _METHODS:
+            raise ValueError(f"`method` must be one of {_METHODS}, got {method!r}")
+        return gap_with_accuracy(fp, method, solver, accuracy)   # `method`: the algorithm, then the ladder
+    if method not in _METHODS:
+        raise ValueError(f"`method` must be one of {_METHODS}, got {method!r}")
+    if method in ("auto", "golub-kahan"):
         sigma, shift, _, reliable = _bisection(fp, 1, vectors=False, solver=solver)
         rates, log10 = _rates_from_sigma(sigma, shift)
-        if reliable and (route == "golub-kahan" or rates[0] >= _TINY):
+        if reliable and (method == "golub-kahan" or rates[0] >= _TINY):
             return _make_gap(float(log10[0]), _GK_METHOD, fp, value=float(rates[0]))
-        if route == "golub-kahan":
+        if method == "golub-kahan":
             raise ValueError("the gap is below what float64 bisection resolves; "
-                             "use route='first-passage' or 'auto'")
-    log_gap, detail = _first_passage_log_gap(fp, metastable_only=(route == "auto"))
-    return _make_gap(log_gap / _LN10, "first-passage (log space): 1/T_AB + 1/T_BA", fp, detail)
+                             "use method='first-passage' or 'auto'")
+    log_gap, detail = _first_passage_log_gap(fp, metastable_only=(method == "auto"))
+    return _make_gap(log_gap / _LN10, _FP_METHOD, fp, detail)
 
 
 def _first_passage_log_gap(fp, metastable_only: bool = False) -> Tuple[float, str]:
     from .passage import grid_log_link_times, grid_log_passage
 
     if fp.boundary != ("reflecting", "reflecting"):
-        raise ValueError("the first-passage route for the gap needs two reflecting ends; with an absorbing end "
+        raise ValueError("the first-passage method for the gap needs two reflecting ends; with an absorbing end "
                          "use spectrum(fp, 1) (all rates are then bounded away from 0 by the exit rate)")
     from .basins import basins
 
@@ -540,7 +630,7 @@ def _first_passage_log_gap(fp, metastable_only: bool = False) -> Tuple[float, st
     if len(minima) < 2:
         listed = ", ".join(f"{cp.x:.6g}" + (" (wall)" if cp.at_wall else "") for cp in minima) or "none"
         raise ValueError(f"the gap of {fp.landscape.name!r} is below float64 bisection range but the landscape has "
-                         f"{len(minima)} minimum on the grid (walls included: {listed}); the first-passage route "
+                         f"{len(minima)} minimum on the grid (walls included: {listed}); the first-passage method "
                          f"needs two or more: a single well with such a gap means `eta` = {fp.eta:g} is far too small "
                          f"for this grid; refine the grid or raise `eta`")
     d = fp.discretization
@@ -563,7 +653,7 @@ def _first_passage_log_gap(fp, metastable_only: bool = False) -> Tuple[float, st
             detail = (f"minima (cells) at x = {fp.grid.centres[ca]:.6g} and {fp.grid.centres[cb]:.6g} across the saddle at "
                       f"{s.x:.6g}: log10 T_AB = {log_ab / _LN10:.10g}, log10 T_BA = {log_ba / _LN10:.10g}")
     if not math.isfinite(best):
-        raise ValueError("no saddle separates two minima; the first-passage route does not apply")
+        raise ValueError("no saddle separates two minima; the first-passage method does not apply")
     if metastable_only and best > math.log(_TINY):
         # 1/T_AB + 1/T_BA is the gap only up to O(lambda_1/lambda_2): trusted below the float64 range, where
         # that ratio is far below eps, not for a representable gap that bisection failed on (rates beyond range)

@@ -174,7 +174,7 @@ def check_n1(landscape: Landscape, eta: float, n_iterations: int, init: InitSpec
     budget = eta * n_iterations
     mix = mixing_time(fp, eps=eps, init=init, horizon=budget)
     log10_tmix = mix.log10_t_mix_init if init is not None else mix.log10_t_mix
-    route = mix.route_init if init is not None else mix.route
+    how = mix.method_init if init is not None else mix.method
     log10_budget = math.log10(eta) + math.log10(n_iterations)
     tv_left = float(mix.tv_at_horizon)
     holds = bool(tv_left <= eps)
@@ -186,11 +186,11 @@ def check_n1(landscape: Landscape, eta: float, n_iterations: int, init: InitSpec
         f"units of continuous time. From {start_text} its law needs t_mix = {_fmt(log10_tmix)} (log10 "
         f"{log10_tmix:.6g}; {_fmt(log10_tmix - math.log10(eta))} iterations) to come within TV distance "
         f"{eps:g} of the stationary law; the relaxation time is t_rel = 1/gap = {_fmt(mix.log10_t_rel)} "
-        f"({mix.gap_route}). The budget is {_fmt(log10_margin)} mixing times and the TV distance left at "
+        f"({mix.gap_method}). The budget is {_fmt(log10_margin)} mixing times and the TV distance left at "
         f"t = eta*T is {tv_left:.4g}, so N1 {verdict}"
         + ("." if holds else ": the stationary law's preferences (e.g. for flat or low-noise minima) are not "
            "reached in this run, and where SGD ends up is decided by where it starts.")
-        + f" Mixing time obtained by {route}.")
+        + f" Mixing time obtained by {how}.")
     return N1Result(holds=holds, eta=eta, n_iterations=n_iterations, time_budget=budget, log10_time_budget=log10_budget,
                     t_rel=mix.t_rel, log10_t_rel=mix.log10_t_rel, t_mix=_to_float(log10_tmix),
                     log10_t_mix=log10_tmix, log10_t_mix_iterations=log10_tmix - math.log10(eta), tv_left=tv_left,

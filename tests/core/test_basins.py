@@ -50,13 +50,13 @@ def test_gap_with_a_wall_minimum_is_the_first_passage_formula():
     # O(lambda_1/lambda_2) (here < 1e-10) plus the log-space rounding
     fp = FokkerPlanck(land, 0.01, 400)
     gk = spectral_gap(fp)
-    fpt = spectral_gap(fp, route="first-passage")
-    assert gk.route == "golub-kahan bisection" and gk.log10 < -8
-    assert fpt.route.startswith("first-passage") and "-0.49" in fpt.detail
+    fpt = spectral_gap(fp, method="first-passage")
+    assert gk.method.startswith("golub-kahan bisection") and gk.log10 < -8
+    assert fpt.method.startswith("first-passage") and "-0.49" in fpt.detail
     assert abs(fpt.log - gk.log) < 1e-8
     # the case of the issue: below float64, the wall well makes the first-passage route applicable
     tiny = spectral_gap(FokkerPlanck(land, 2e-4, 400))
-    assert tiny.value is None and tiny.route.startswith("first-passage") and tiny.log10 < -400
+    assert tiny.value is None and tiny.method.startswith("first-passage") and tiny.log10 < -400
 
 
 def test_check_n1_gives_a_verdict_with_a_wall_minimum():

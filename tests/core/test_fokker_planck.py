@@ -191,7 +191,7 @@ def test_ou_transient_mean_and_variance_and_second_order_in_space():
         return ev.densities[-1] - gaussian(fp.grid.centres, mean, var)
 
     study = convergence_study(density_error, [50, 100, 200, 400], exact=0.0, label="OU density, max error")
-    assert np.all(study.orders >= 1.9), study.table()
+    assert np.all(study.orders >= 1.9), study.summary()
     fp = FokkerPlanck(ou_landscape(), TAU_OU, 400)
     ev = fp.evolve(lambda x: gaussian(x, M0, V0), [0.1, T_END], method="exponential")
     mean, var = ou_exact(np.array([0.1, T_END]))
@@ -209,7 +209,7 @@ def test_observed_temporal_order(method, order, start):
     reference = fp.evolve(p0, [T_END], method="exponential").densities[-1]  # the semi-discrete solution
     study = convergence_study(lambda n: fp.evolve(p0, [T_END], method=method, dt=T_END / n).densities[-1],
                               [10, 20, 40, 80], exact=reference)
-    assert abs(study.final_order - order) < 0.1, study.table()
+    assert abs(study.final_order - order) < 0.1, study.summary()
 
 
 # ------------------------------------------------------------------ bad input

@@ -81,7 +81,7 @@ def test_mixing_from_given_law_and_slow_mode_extrapolation():
     # far above the error of either computation
     assert d(0.99 * t) > 0.25 > d(1.01 * t)
     assert mt.log10_t_mix_init == pytest.approx(math.log10(t), abs=1e-12)
-    assert "extrapolation" in mixing_time(fp, starts=[1.0]).route
+    assert "extrapolation" in mixing_time(fp, starts=[1.0]).method
     # a density as initial law: the stationary law itself is mixed at t = 0
     assert mixing_time(fp, init=fp.stationary()).t_mix_init == 0.0
 
