@@ -52,3 +52,12 @@ def test_fresh_interpreter_import_statement():
     ])
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr
+
+
+def test_schedules_import_as_a_module_path():
+    """``fpesolve.schedules`` is an attribute (the module fpesolve.core.schedules) and an import path."""
+    import fpesolve
+    from fpesolve.core import schedules
+    from fpesolve.schedules import cyclical
+
+    assert fpesolve.schedules is schedules and cyclical is schedules.cyclical

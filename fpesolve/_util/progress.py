@@ -138,7 +138,10 @@ def progress_bar(progress: Union[bool, str, None], total: float, desc: str, unit
     else:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
+        # a fractional amount of work (iterations under a schedule, continuous time) is shown with 4 digits
+        fractional = not float(total).is_integer()
+        bar_format = ("{l_bar}{bar}| {n:.4g}/{total:.4g} " + unit + " [{elapsed}<{remaining}]") if fractional else None
+        bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, bar_format=bar_format,
                    delay=AUTO_DELAY if mode == "auto" else 0.0)
     try:
         yield bar

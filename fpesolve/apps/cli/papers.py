@@ -79,7 +79,7 @@ def _reproduce_arguments(parser: argparse.ArgumentParser) -> None:
                         help="which paper: failure-modes (F1-F4 and a healthy control), label-noise, or all "
                              "(default all)")
     parser.add_argument("--quick", action="store_true",
-                        help="small grids and short SGD ensembles (about 15 s with a warm numba cache)")
+                        help="small grids and short SGD ensembles (30-45 s on two cores with a warm numba cache)")
     parser.add_argument("--only", nargs="+", metavar="ID", default=None,
                         help="reproduce only these items: F1 F2 F3 F4 healthy (e.g. F1 F3)")
     add_output(parser, out_help="directory for figures and tables (default fpesolve-output)",
