@@ -71,13 +71,14 @@ def renamed_keyword(old: str, new: str, since: str = "0.2") -> Callable[[F], F]:
     return decorate
 
 
-def renamed_attribute(owner: str, old: str, new: str, since: str = "0.2") -> property:
+def renamed_attribute(old: str, new: str, since: str = "0.2") -> property:
     """A read-only property ``old`` that returns attribute ``new``, with a :class:`FutureWarning`.
+
+    The one helper for renamed result fields (the warning quotes the class of
+    the instance read).
 
     Parameters
     ----------
-    owner : str
-        The class name, quoted in the warning (``"SGDEnsemble"``).
     old : str
         The former attribute name, still readable for one release.
     new : str
@@ -95,7 +96,7 @@ def renamed_attribute(owner: str, old: str, new: str, since: str = "0.2") -> pro
     >>> import warnings
     >>> class Run:
     ...     n_iterations = 7
-    ...     n_steps = renamed_attribute("Run", "n_steps", "n_iterations")
+    ...     n_steps = renamed_attribute("n_steps", "n_iterations")
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     value = Run().n_steps
@@ -104,6 +105,7 @@ def renamed_attribute(owner: str, old: str, new: str, since: str = "0.2") -> pro
     """
 
     def getter(self):
+        owner = type(self).__name__
         warnings.warn(f"`{owner}.{old}` was renamed `{new}` in fpesolve {since}; read `{owner}.{new}`",
                       FutureWarning, stacklevel=2)
         return getattr(self, new)

@@ -261,9 +261,9 @@ class MixingTime(Result):
     horizon: Optional[float] = None
     tv_at_horizon: Optional[float] = None
 
-    route = renamed_attribute("MixingTime", "route", "method")
-    gap_route = renamed_attribute("MixingTime", "gap_route", "gap_method")
-    route_init = renamed_attribute("MixingTime", "route_init", "method_init")
+    route = renamed_attribute("route", "method")
+    gap_route = renamed_attribute("gap_route", "gap_method")
+    route_init = renamed_attribute("route_init", "method_init")
 
     @property
     def within_bounds(self) -> bool:

@@ -3,51 +3,12 @@
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..core.basins import basins
 from ..core.landscape import CriticalPoint, Landscape
-
-
-def deprecated_alias(old: str, new: str, since: str = "0.2") -> property:
-    """A read-only attribute ``old`` that returns ``new`` with a :class:`FutureWarning` (renamed result fields).
-
-    Parameters
-    ----------
-    old : str
-        The former field name, kept readable for one release.
-    new : str
-        The field it now reads.
-    since : str
-        The fpesolve version of the rename, quoted in the warning.
-
-    Returns
-    -------
-    property
-        To be assigned in the class body as ``old = deprecated_alias(old, new)``.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> class Point:
-    ...     hess = 2.0
-    ...     H = deprecated_alias("H", "hess")
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     value = Point().H
-    >>> value, caught[0].category.__name__
-    (2.0, 'FutureWarning')
-    """
-
-    def get(self):
-        warnings.warn(f"`{type(self).__name__}.{old}` was renamed `{new}` in fpesolve {since}; use `.{new}`",
-                      FutureWarning, stacklevel=2)
-        return getattr(self, new)
-
-    return property(get, doc=f"Deprecated alias of ``{new}`` (renamed in {since}).")
 
 
 def _minima_and_basins(landscape: Landscape) -> Tuple[Tuple[CriticalPoint, ...], np.ndarray]:

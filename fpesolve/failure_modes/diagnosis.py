@@ -34,11 +34,11 @@ from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .._util.deprecation import renamed_keyword
+from .._util.deprecation import renamed_keyword, renamed_attribute
 from .._util.result import Result
 from .._util.validation import positive_float, positive_int, probability
 from ..core.landscape import Landscape
-from ._minima import _fmt, _minima_and_basins, deprecated_alias
+from ._minima import _fmt, _minima_and_basins
 from ._sigma import sigma_zero_reason, sigma_zeros
 from .base import Construction
 from .goodness import GoodnessResult, check_goodness
@@ -154,7 +154,7 @@ class Diagnosis(Result):
     three_level: Optional[ThreeLevelResult] = field(default=None, repr=False)
     sigma_zeros: Tuple[float, ...] = ()
 
-    n_steps = deprecated_alias("n_steps", "n_iterations")
+    n_steps = renamed_attribute("n_steps", "n_iterations")
 
     @property
     def violated(self) -> Tuple[str, ...]:

@@ -16,7 +16,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from .._util.deprecation import renamed_keyword
+from .._util.deprecation import renamed_keyword, renamed_attribute
 from .._util.formatting import float_from_log10, format_log10
 from .._util.result import Result
 from .._util.validation import positive_float, positive_int, probability
@@ -24,7 +24,7 @@ from ..core.fokker_planck import FokkerPlanck
 from ..core.grid import Grid
 from ..core.landscape import Landscape
 from ..core.mixing import InitSpec, MixingTime, mixing_time
-from ._minima import deprecated_alias
+
 from ._sigma import require_positive_sigma
 
 __all__ = ["N1Result", "check_n1"]
@@ -101,7 +101,7 @@ class N1Result(Result):
     explanation: str
     worst_case: MixingTime = field(repr=False)
 
-    n_steps = deprecated_alias("n_steps", "n_iterations")
+    n_steps = renamed_attribute("n_steps", "n_iterations")
 
     def summary(self) -> str:
         """The verdict and the explanation.

@@ -30,11 +30,12 @@ from typing import Optional, Tuple
 import numpy as np
 from scipy.special import logsumexp
 
+from .._util.deprecation import renamed_attribute
 from .._util.result import Result
 from .._util.validation import positive_float, probability
 from ..core.landscape import Landscape
 from ..core.stationary import drift_integral
-from ._minima import _labels, _minima_and_basins, deprecated_alias
+from ._minima import _labels, _minima_and_basins
 from ._sigma import require_positive_sigma
 
 __all__ = ['N3Minimum', 'N3Result', 'check_n3']
@@ -83,8 +84,8 @@ class N3Minimum(Result):
     laplace_probability: float
     log_laplace_probability: float
 
-    H = deprecated_alias("H", "hess")
-    Sigma = deprecated_alias("Sigma", "sigma")
+    H = renamed_attribute("H", "hess")
+    Sigma = renamed_attribute("Sigma", "sigma")
 
 
 @dataclass(frozen=True, repr=False)

@@ -12,11 +12,12 @@ from typing import Callable, Optional, Sequence, Tuple
 import numpy as np
 from scipy import optimize
 
+from .._util.deprecation import renamed_attribute
 from .._util.result import Result
 from .._util.validation import as_1d_float_array, positive_int
 from ..core.landscape import Landscape
 from .base import Construction
-from ._minima import _fmt, _labels, _landscape_batch_size, _minima_and_basins, deprecated_alias
+from ._minima import _fmt, _labels, _landscape_batch_size, _minima_and_basins
 
 __all__ = ['N4Minimum', 'N4Result', 'check_n4', 'leave_one_out_gaps', 'leave_one_out_refits', 'GAP_METHODS']
 
@@ -59,8 +60,8 @@ class N4Minimum(Result):
     gap: float
     proxy: Optional[float]
 
-    H = deprecated_alias("H", "hess")
-    Sigma = deprecated_alias("Sigma", "sigma")
+    H = renamed_attribute("H", "hess")
+    Sigma = renamed_attribute("Sigma", "sigma")
 
 
 @dataclass(frozen=True, repr=False)

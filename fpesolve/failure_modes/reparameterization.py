@@ -36,10 +36,11 @@ from typing import Callable, Optional, Tuple
 import numpy as np
 from scipy import optimize
 
+from .._util.deprecation import renamed_attribute
 from .._util.result import Result
 from .._util.validation import probability
 from ..core.landscape import Landscape
-from ._minima import _minima_and_basins, deprecated_alias
+from ._minima import _minima_and_basins
 
 __all__ = ['ReparameterizedMinimum', 'ReparameterizationCheck', 'check_reparameterization']
 
@@ -84,8 +85,8 @@ class ReparameterizedMinimum(Result):
     ratio_phi: float
     relative_difference: float
 
-    H_phi = deprecated_alias("H_phi", "hess_phi")
-    Sigma_phi = deprecated_alias("Sigma_phi", "sigma_phi")
+    H_phi = renamed_attribute("H_phi", "hess_phi")
+    Sigma_phi = renamed_attribute("Sigma_phi", "sigma_phi")
 
 
 @dataclass(frozen=True, repr=False)

@@ -237,12 +237,12 @@ class SGDEnsemble(Result):
                              f"or means), got {self.n_walkers!r}")
 
     # ------------------------------------------------------------------ 0.1 names (one release)
-    n_steps = renamed_attribute("SGDEnsemble", "n_steps", "n_iterations")
-    record_steps = renamed_attribute("SGDEnsemble", "record_steps", "record_iterations")
-    escape_steps = renamed_attribute("SGDEnsemble", "escape_steps", "escape_iterations")
-    passage_steps = renamed_attribute("SGDEnsemble", "passage_steps", "passage_iterations")
-    divergence_steps = renamed_attribute("SGDEnsemble", "divergence_steps", "divergence_iterations")
-    walker_steps_per_second = renamed_attribute("SGDEnsemble", "walker_steps_per_second",
+    n_steps = renamed_attribute("n_steps", "n_iterations")
+    record_steps = renamed_attribute("record_steps", "record_iterations")
+    escape_steps = renamed_attribute("escape_steps", "escape_iterations")
+    passage_steps = renamed_attribute("passage_steps", "passage_iterations")
+    divergence_steps = renamed_attribute("divergence_steps", "divergence_iterations")
+    walker_steps_per_second = renamed_attribute("walker_steps_per_second",
                                                 "walker_iterations_per_second")
 
     # ------------------------------------------------------------------ derived quantities
