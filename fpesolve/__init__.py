@@ -70,11 +70,6 @@ from ._util.progress import set_progress
 from ._legacy import install_module_aliases
 
 install_module_aliases()
-# `fpesolve.schedules` is the module fpesolve.core.schedules: make `from fpesolve.schedules import cosine` work too
-import sys as _sys
-
-_sys.modules.setdefault(__name__ + ".schedules", schedules)
-del _sys
 
 from ._util.version import __version__
 

@@ -53,18 +53,25 @@ OLD_MODULE_PATHS = {
     "plotting": "apps.plotting",
 }
 
+#: module paths below ``fpesolve.`` that are not old ones but name a public module attribute of the package
+#: (``fpesolve.schedules``), so that ``from fpesolve.schedules import cosine`` works like the attribute
+MODULE_ATTRIBUTE_PATHS = {
+    "schedules": "core.schedules",
+}
+
 
 def install_module_aliases() -> None:
     """Make ``import fpesolve.<old>`` resolve to the module's new home (imported only when asked for).
 
     Old paths that are also attributes of the package (``discretize``,
-    ``constructions``) are entered in :data:`sys.modules` at once, so that
+    ``constructions``) and the :data:`MODULE_ATTRIBUTE_PATHS` (``schedules``)
+    are entered in :data:`sys.modules` at once, so that
     importing them does not rebind the attribute; the others are found lazily
     by a meta-path finder.
     """
     package_name = __name__.rpartition(".")[0]
     package = sys.modules[package_name]
-    for old, new in OLD_MODULE_PATHS.items():
+    for old, new in {**OLD_MODULE_PATHS, **MODULE_ATTRIBUTE_PATHS}.items():
         if old in vars(package):
             sys.modules.setdefault(f"{package_name}.{old}", importlib.import_module(f"{package_name}.{new}"))
     if not any(isinstance(finder, _AliasFinder) for finder in sys.meta_path):
