@@ -206,10 +206,6 @@ class EscapeProbability(Result):
         return text + (f"\n{self.message}" if self.message else "")
 
 
-def _point(landscape: Landscape, value, name: str) -> float:
-    return landscape.point(value, name)
-
-
 def _spread_point_mass(grid: Grid, x0: float) -> np.ndarray:
     """Unit mass on the two centres around ``x0`` with mean ``x0`` (a second-order discrete delta)."""
     c = grid.centres
@@ -283,8 +279,8 @@ def escape_probability(landscape: Landscape, eta: Union[float, Schedule], start,
     True
     """
     sched = as_schedule(eta)
-    x0 = _point(landscape, start, "start")
-    xt = _point(landscape, target, "target")
+    x0 = landscape.point(start, "start")
+    xt = landscape.point(target, "target")
     if x0 == xt:
         raise ValueError(f"`target` = {xt!r} equals `start`; the probability is 1 at iteration 0")
     horizons = check_times(n_iterations, "n_iterations")
